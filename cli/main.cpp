@@ -1,0 +1,101 @@
+// gotramp: runs the Go runtime's stack-growth trampolines under Unicorn and checks,
+// instruction by instruction, each architecture's calling sequence.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/report.hpp"
+#include "cli/verify_cmd.hpp"
+#include "runtime_model/contract.hpp"
+#include "toolchain/guest_build.hpp"
+
+namespace {
+
+using namespace gotramp;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+int usage_error(const std::string& msg) {
+  std::cerr << "gotramp: " << msg << "\n";
+  return kExitUsage;
+}
+
+int cmd_verify(const std::vector<std::string>& goarch, const std::vector<std::string>& contract,
+               const std::vector<std::string>& scenario, bool json) {
+  std::string err;
+  cli::VerifyRequest req;
+  auto archs = cli::parse_archs(goarch, err);
+  if (!archs) return usage_error(err);
+  auto contracts = cli::parse_contracts(contract, err);
+  if (!contracts) return usage_error(err);
+  auto scenarios = cli::parse_scenarios(scenario, err);
+  if (!scenarios) return usage_error(err);
+  req.archs = *archs, req.contracts = *contracts, req.scenarios = *scenarios;
+
+  auto rows = cli::run_verify(req, toolchain::GuestBuildConfig::defaults());
+  bool failed = false;
+  for (const auto& r : rows) failed = failed || r.failed();
+  if (json) {
+    std::cout << cli::to_json(rows).dump(2) << "\n";
+  } else {
+    std::cout << cli::format_table(rows) << cli::format_findings(rows);
+  }
+  return failed ? kExitFailed : 0;
+}
+
+int cmd_build_guests() {
+  auto cfg = toolchain::GuestBuildConfig::defaults();
+  int built = 0;
+  for (const auto& spec : emu::arch_table()) {
+    if (!toolchain::has_guest(spec, cfg)) continue;
+    for (const auto& c : model::contracts()) {
+      auto file = toolchain::guest_dir(spec, cfg) / c.trampoline_file;
+      if (!std::filesystem::exists(file)) continue;
+      toolchain::guest_elf(spec, file, cfg);
+      built++;
+    }
+    auto variants = toolchain::guest_dir(spec, cfg) / "variants";
+    if (std::filesystem::is_directory(variants))
+      for (const auto& f : std::filesystem::directory_iterator(variants))
+        if (f.path().extension() == ".s") toolchain::guest_elf(spec, f.path(), cfg), built++;
+  }
+  std::cout << fmt::format("gotramp: {} guest ELFs up to date in {}\n", built, cfg.cache.string());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gotramp: verify the Go runtime's stack-growth trampolines under emulation"};
+  app.require_subcommand(1);
+
+  std::vector<std::string> goarch = {"all"}, contract = {"all"}, scenario = {"all"};
+  bool json = false;
+  auto* verify = app.add_subcommand("verify", "run every GOARCH x contract x scenario and check each growth");
+  verify->add_option("--goarch", goarch, "GOARCH list (" + emu::arch_names() + ") or all")->delimiter(',');
+  verify->add_option("--contract", contract, "contract list (" + model::contract_names() + ") or all")->delimiter(',');
+  verify->add_option("--scenario", scenario, "scenario list (" + model::scenario_names() + ") or all")->delimiter(',');
+  verify->add_flag("--json", json, "print JSON instead of a table");
+
+  app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "gotramp: " << e.what() << "\n\n" << app.help();
+    return kExitUsage;
+  }
+  try {
+    if (verify->parsed()) return cmd_verify(goarch, contract, scenario, json);
+    return cmd_build_guests();
+  } catch (const std::exception& e) {
+    std::cerr << "gotramp: " << e.what() << "\n";
+    return kExitFailed;
+  }
+}

@@ -1,0 +1,18 @@
+// Printing verify results: a table for people, JSON for programs.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/verify_cmd.hpp"
+
+namespace gotramp::cli {
+
+std::string format_table(const std::vector<VerifyRow>& rows);
+// The findings of failed rows, one per line.
+std::string format_findings(const std::vector<VerifyRow>& rows);
+nlohmann::ordered_json to_json(const model::RunReport& r);
+nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows);
+
+}  // namespace gotramp::cli

@@ -1,0 +1,87 @@
+#include <fmt/format.h>
+
+#include "cli/report.hpp"
+
+namespace gotramp::cli {
+namespace {
+
+std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const model::RunReport& r) {
+  using json = nlohmann::ordered_json;
+  json checks = json::array();
+  for (const auto& c : r.checks) checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+  json findings = json::array();
+  for (const auto& f : r.findings) {
+    findings.push_back({{"check", f.check},
+                        {"growth", f.growth},
+                        {"pc", hex(f.pc)},
+                        {"where", f.where},
+                        {"instruction", f.insn},
+                        {"slot", f.slot},
+                        {"expected", f.expected},
+                        {"seen", f.seen},
+                        {"message", f.message()}});
+  }
+  json growths = json::array();
+  for (const auto& g : r.growths) {
+    json j = {{"n", g.n}, {"ctxt_read", hex(g.ctxt_read)}, {"preempted", g.preempted}};
+    if (!g.preempted) {
+      j["function"] = g.function;
+      j["old_stack"] = {hex(g.old_lo), hex(g.old_hi)};
+      j["new_stack"] = {hex(g.new_lo), hex(g.new_hi)};
+      j["bytes_copied"] = g.copied;
+      j["frame_pointer_fixes"] = g.fp_fixes;
+    }
+    growths.push_back(j);
+  }
+  json out = {
+      {"goarch", r.goarch},
+      {"contract", r.contract},
+      {"scenario", r.scenario},
+      {"ctxt_reg", r.ctxt_reg},
+      {"arg_slot", r.arg_slot},
+      {"ctxt_set", hex(r.ctxt_set)},
+      {"ctxt_read", r.ctxt_read ? json(hex(*r.ctxt_read)) : json(nullptr)},
+      {"growths", r.grown()},
+      {"preemptions", r.preemptions},
+      {"checks", checks},
+      {"findings", findings},
+      {"result", {{"expected", hex(r.result_expected)}, {"got", hex(r.result_got)}}},
+      {"stop",
+       {{"reason", emu::stop_reason_name(r.stop.reason)},
+        {"pc", hex(r.stop.pc)},
+        {"detail", r.stop.detail},
+        {"instructions", r.stop.insns}}},
+      {"throw", r.throw_text ? json(*r.throw_text) : json(nullptr)},
+      {"printed", r.printed},
+      {"growth_details", growths},
+      {"verdict", r.verdict},
+  };
+  return out;
+}
+
+nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows) {
+  using json = nlohmann::ordered_json;
+  json runs = json::array();
+  bool passed = true;
+  for (const auto& row : rows) {
+    passed = passed && !row.failed();
+    if (row.report) {
+      runs.push_back(to_json(*row.report));
+      continue;
+    }
+    runs.push_back({{"goarch", row.spec->goarch},
+                    {"contract", row.contract->name},
+                    {"scenario", row.scenario->name},
+                    {"ctxt_reg", row.spec->ctxt.name},
+                    {"arg_slot", row.spec->slot(row.spec->arg0_offset())},
+                    {"verdict", row.verdict},
+                    {"note", row.note}});
+  }
+  return {{"tool", "gotramp"}, {"passed", passed}, {"runs", runs}};
+}
+
+}  // namespace gotramp::cli

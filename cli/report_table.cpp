@@ -1,0 +1,65 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cli/report.hpp"
+
+namespace gotramp::cli {
+namespace {
+
+std::string ptr(uint64_t v, int ptr_size) { return fmt::format("{:#0{}x}", v, 2 + 2 * ptr_size); }
+
+}  // namespace
+
+std::string format_table(const std::vector<VerifyRow>& rows) {
+  const std::vector<std::string> head = {"GOARCH",   "contract",  "scenario", "ctxt reg", "arg slot",
+                                         "ctxt set", "ctxt read", "growths",  "checks",   "verdict"};
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& row : rows) {
+    std::vector<std::string> c = {row.spec->goarch, row.contract->name, row.scenario->name, row.spec->ctxt.name,
+                                  row.spec->slot(row.spec->arg0_offset())};
+    if (row.report) {
+      const auto& r = *row.report;
+      int ok = static_cast<int>(std::count_if(r.checks.begin(), r.checks.end(), [](auto& k) { return k.ok; }));
+      c.push_back(ptr(r.ctxt_set, row.spec->ptr_size));
+      c.push_back(r.ctxt_read ? ptr(*r.ctxt_read, row.spec->ptr_size) : "-");
+      c.push_back(std::to_string(r.grown()));
+      c.push_back(fmt::format("{}/{}", ok, r.checks.size()));
+    } else {
+      c.insert(c.end(), {"-", "-", "-", "-"});
+    }
+    c.push_back(row.verdict);
+    cells.push_back(std::move(c));
+  }
+  std::vector<size_t> width(head.size());
+  for (size_t i = 0; i < head.size(); i++) {
+    width[i] = head[i].size();
+    for (const auto& c : cells) width[i] = std::max(width[i], c[i].size());
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& c) {
+    std::string l;
+    for (size_t i = 0; i < c.size(); i++) l += fmt::format("{:<{}}", c[i], i + 1 < c.size() ? width[i] + 2 : 0);
+    out += l + "\n";
+  };
+  line(head);
+  for (const auto& c : cells) line(c);
+  return out;
+}
+
+std::string format_findings(const std::vector<VerifyRow>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    if (!row.failed()) continue;
+    out += fmt::format("\n{} {} {}: FAILED\n", row.spec->goarch, row.contract->name, row.scenario->name);
+    if (!row.report) {
+      out += "  " + row.note + "\n";
+      continue;
+    }
+    for (const auto& f : row.report->findings) out += "  " + f.message() + "\n";
+    for (const auto& p : row.report->printed) out += "  runtime printed: " + p + "\n";
+  }
+  return out;
+}
+
+}  // namespace gotramp::cli

@@ -1,0 +1,43 @@
+// gotramp verify: runs GOARCH x contract x scenario and reports each run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emu/arch_spec.hpp"
+#include "runtime_model/contract.hpp"
+#include "runtime_model/report.hpp"
+#include "runtime_model/scenario.hpp"
+#include "toolchain/guest_build.hpp"
+
+namespace gotramp::cli {
+
+struct VerifyRequest {
+  std::vector<const emu::ArchSpec*> archs;
+  std::vector<const model::Contract*> contracts;
+  std::vector<const model::Scenario*> scenarios;
+};
+
+// One row of the report: a run, or why there is none.
+struct VerifyRow {
+  const emu::ArchSpec* spec = nullptr;
+  const model::Contract* contract = nullptr;
+  const model::Scenario* scenario = nullptr;
+  std::optional<model::RunReport> report;
+  std::string verdict;  // the report's, or "not yet verified" / "FAILED"
+  std::string note;     // why there is no report
+  bool failed() const { return verdict == "FAILED"; }
+};
+
+std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::GuestBuildConfig& cfg);
+
+// Parses "amd64,arm64" or "all"; on an unknown name returns nullopt and sets error
+// to a message listing the valid names.
+std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<std::string>& names, std::string& error);
+std::optional<std::vector<const model::Contract*>> parse_contracts(const std::vector<std::string>& names,
+                                                                   std::string& error);
+std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::vector<std::string>& names,
+                                                                   std::string& error);
+
+}  // namespace gotramp::cli

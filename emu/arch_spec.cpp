@@ -1,0 +1,271 @@
+#include "emu/arch_spec.hpp"
+
+#include <elf.h>
+
+#include <fmt/format.h>
+
+namespace gotramp::emu {
+namespace {
+
+std::vector<Reg> numbered(const char* prefix, int first_uc, int first, int count) {
+  std::vector<Reg> out;
+  for (int i = 0; i < count; i++) out.push_back({first_uc + i, fmt::format("{}{}", prefix, first + i)});
+  return out;
+}
+
+std::vector<Reg> concat(std::vector<Reg> a, const std::vector<Reg>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+Reg named(const std::vector<Reg>& regs, std::string_view name) {
+  for (const auto& r : regs)
+    if (r.name == name) return r;
+  return {};
+}
+
+std::vector<Reg> x86_64_regs() {
+  return concat({{UC_X86_REG_RAX, "AX"},
+                 {UC_X86_REG_BX, "BX"},
+                 {UC_X86_REG_RCX, "CX"},
+                 {UC_X86_REG_RDX, "DX"},
+                 {UC_X86_REG_RSI, "SI"},
+                 {UC_X86_REG_RDI, "DI"},
+                 {UC_X86_REG_RBP, "BP"},
+                 {UC_X86_REG_RSP, "SP"}},
+                {{UC_X86_REG_R8, "R8"},
+                 {UC_X86_REG_R9, "R9"},
+                 {UC_X86_REG_R10, "R10"},
+                 {UC_X86_REG_R11, "R11"},
+                 {UC_X86_REG_R12, "R12"},
+                 {UC_X86_REG_R13, "R13"},
+                 {UC_X86_REG_R14, "R14"},
+                 {UC_X86_REG_R15, "R15"}});
+}
+
+ArchSpec x86_64_row(std::string goarch, int ptr_size) {
+  ArchSpec a;
+  a.goarch = goarch;
+  a.build_goarch = "amd64";
+  a.guest_dir = goarch;
+  a.ptr_size = ptr_size;
+  a.reg_size = 8;
+  a.uc_arch_id = UC_ARCH_X86;
+  a.uc_mode = UC_MODE_64;
+  a.elf_machine = EM_X86_64;
+  a.cs_arch_id = CS_ARCH_X86;
+  a.cs_mode = CS_MODE_64;
+  a.regs = x86_64_regs();
+  a.sp = named(a.regs, "SP");
+  a.pc = {UC_X86_REG_RIP, "PC"};
+  a.ctxt = named(a.regs, "DX");
+  a.g_home = GHome::FsRelative;
+  a.g_tls_offset = -8;  // linux/amd64 links 0(CX)(TLS*1) to FS:-8
+  a.call_pushes = 8;
+  a.stack_align = 8;
+  return a;
+}
+
+ArchSpec row_386() {
+  ArchSpec a;
+  a.goarch = a.build_goarch = a.guest_dir = "386";
+  a.ptr_size = a.reg_size = 4;
+  a.uc_arch_id = UC_ARCH_X86;
+  a.uc_mode = UC_MODE_32;
+  a.elf_machine = EM_386;
+  a.elf_word = 4;
+  a.cs_arch_id = CS_ARCH_X86;
+  a.cs_mode = CS_MODE_32;
+  a.regs = {{UC_X86_REG_EAX, "AX"}, {UC_X86_REG_EBX, "BX"}, {UC_X86_REG_ECX, "CX"}, {UC_X86_REG_EDX, "DX"},
+            {UC_X86_REG_ESI, "SI"}, {UC_X86_REG_EDI, "DI"}, {UC_X86_REG_EBP, "BP"}, {UC_X86_REG_ESP, "SP"}};
+  a.sp = named(a.regs, "SP");
+  a.pc = {UC_X86_REG_EIP, "PC"};
+  a.ctxt = named(a.regs, "DX");
+  a.g_home = GHome::GsSelfPointer;
+  a.g_tls_offset = -4;  // linux/386: MOVL GS:0, CX; MOVL -4(CX), g
+  a.call_pushes = 4;
+  a.stack_align = 4;
+  return a;
+}
+
+ArchSpec row_amd64() {
+  ArchSpec a = x86_64_row("amd64", 8);
+  a.frame_pointer = named(a.regs, "BP");  // framepointer_enabled: GOARCH == amd64
+  return a;
+}
+
+// amd64p32 (NaCl) is assembled as amd64: 8-byte CALL/PUSHQ slots, 4-byte pointers,
+// every guest address below 4 GiB.
+ArchSpec row_amd64p32() {
+  ArchSpec a = x86_64_row("amd64p32", 4);
+  a.sigset_bytes = 0;  // nacl: sigset is struct{}
+  return a;
+}
+
+ArchSpec row_arm() {
+  ArchSpec a;
+  a.goarch = a.build_goarch = a.guest_dir = "arm";
+  a.ptr_size = a.reg_size = 4;
+  a.uc_arch_id = UC_ARCH_ARM;
+  a.uc_mode = UC_MODE_ARM;
+  a.insn_width = 4;
+  a.elf_machine = EM_ARM;
+  a.elf_word = 4;
+  a.cs_arch_id = CS_ARCH_ARM;
+  a.cs_mode = CS_MODE_ARM;
+  a.regs = concat(numbered("R", UC_ARM_REG_R0, 0, 13), {{UC_ARM_REG_R13, "R13"}, {UC_ARM_REG_R14, "R14"}});
+  a.sp = named(a.regs, "R13");
+  a.pc = {UC_ARM_REG_R15, "R15"};
+  a.link = named(a.regs, "R14");
+  a.ctxt = named(a.regs, "R7");
+  a.g = named(a.regs, "R10");
+  a.morestack_lr = named(a.regs, "R3");
+  a.min_frame = 4;
+  a.stack_align = 4;
+  return a;
+}
+
+ArchSpec row_arm64() {
+  ArchSpec a;
+  a.goarch = a.build_goarch = a.guest_dir = "arm64";
+  a.uc_arch_id = UC_ARCH_ARM64;
+  a.uc_mode = UC_MODE_ARM;
+  a.insn_width = 4;
+  a.elf_machine = EM_AARCH64;
+  a.cs_arch_id = CS_ARCH_ARM64;
+  a.cs_mode = CS_MODE_ARM;
+  a.regs = concat(numbered("R", UC_ARM64_REG_X0, 0, 29),
+                  {{UC_ARM64_REG_X29, "R29"}, {UC_ARM64_REG_X30, "R30"}, {UC_ARM64_REG_SP, "RSP"}});
+  a.sp = named(a.regs, "RSP");
+  a.pc = {UC_ARM64_REG_PC, "PC"};
+  a.link = named(a.regs, "R30");
+  a.ctxt = named(a.regs, "R26");
+  a.g = named(a.regs, "R28");
+  a.morestack_lr = named(a.regs, "R3");
+  a.min_frame = 8;
+  a.stack_align = 16;
+  return a;
+}
+
+ArchSpec row_mips64(std::string goarch, ByteOrder order) {
+  ArchSpec a;
+  a.goarch = goarch;
+  a.build_goarch = goarch;
+  a.guest_dir = "mips64x";
+  a.order = order;
+  a.uc_arch_id = UC_ARCH_MIPS;
+  a.uc_mode = UC_MODE_MIPS64 | (order == ByteOrder::Big ? UC_MODE_BIG_ENDIAN : UC_MODE_LITTLE_ENDIAN);
+  a.tlb_virtual = true;  // the QEMU MMU path faults on Go's addresses
+  a.insn_width = 4;
+  a.elf_machine = EM_MIPS;
+  a.cs_arch_id = CS_ARCH_MIPS;
+  a.cs_mode = CS_MODE_MIPS64 | (order == ByteOrder::Big ? CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN);
+  a.regs = numbered("R", UC_MIPS_REG_1, 1, 31);
+  a.sp = named(a.regs, "R29");
+  a.pc = {UC_MIPS_REG_PC, "PC"};
+  a.link = named(a.regs, "R31");
+  a.ctxt = named(a.regs, "R22");  // REGCTXT
+  a.sigset_bytes = 16;            // linux/mips64x: [2]uint64
+  a.g = named(a.regs, "R30");
+  a.morestack_lr = named(a.regs, "R3");
+  a.min_frame = 8;
+  a.stack_align = 8;
+  return a;
+}
+
+ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
+  ArchSpec a;
+  a.goarch = goarch;
+  a.build_goarch = goarch;
+  a.guest_dir = "ppc64x";
+  a.order = order;
+  a.uc_arch_id = UC_ARCH_PPC;
+  a.uc_mode = UC_MODE_PPC64 | UC_MODE_BIG_ENDIAN;  // Unicorn opens PPC big-endian only
+  a.tlb_virtual = true;
+  if (order == ByteOrder::Little) a.reg_setup.push_back({UC_PPC_REG_MSR, 1, "MSR[LE]: fetch and data little-endian"});
+  a.insn_width = 4;
+  a.elf_machine = EM_PPC64;
+  a.cs_arch_id = CS_ARCH_PPC;
+  a.cs_mode = CS_MODE_64 | (order == ByteOrder::Big ? CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN);
+  a.regs = concat(numbered("R", UC_PPC_REG_0, 0, 32), {{UC_PPC_REG_LR, "LR"}, {UC_PPC_REG_CTR, "CTR"}});
+  a.sp = named(a.regs, "R1");
+  a.pc = {UC_PPC_REG_PC, "PC"};
+  a.link = named(a.regs, "LR");
+  a.ctxt = named(a.regs, "R11");
+  a.g = named(a.regs, "R30");
+  a.morestack_lr = named(a.regs, "R5");
+  a.min_frame = 32;  // FIXED_FRAME: LR save slot plus three reserved words
+  a.stack_align = 8;
+  return a;
+}
+
+ArchSpec row_s390x() {
+  ArchSpec a;
+  a.goarch = a.build_goarch = a.guest_dir = "s390x";
+  a.order = ByteOrder::Big;
+  a.uc_arch_id = UC_ARCH_S390X;
+  a.uc_mode = UC_MODE_BIG_ENDIAN;
+  // Unicorn starts in 24-bit addressing; Go code needs 64-bit (EA|BA).
+  a.reg_setup.push_back({UC_S390X_REG_PSWM, 0x180000000ULL, "PSW EA|BA: 64-bit addressing"});
+  a.elf_machine = EM_S390;
+  a.cs_arch_id = CS_ARCH_SYSZ;
+  a.cs_mode = CS_MODE_BIG_ENDIAN;
+  a.regs = numbered("R", UC_S390X_REG_R0, 0, 16);
+  a.sp = named(a.regs, "R15");
+  a.pc = {UC_S390X_REG_PC, "PC"};
+  a.link = named(a.regs, "R14");
+  a.ctxt = named(a.regs, "R12");
+  a.g = named(a.regs, "R13");
+  a.morestack_lr = named(a.regs, "R5");
+  a.min_frame = 8;
+  a.stack_align = 8;
+  return a;
+}
+
+std::vector<ArchSpec> build_table() {
+  std::vector<ArchSpec> t = {
+      row_386(),
+      row_amd64(),
+      row_amd64p32(),
+      row_arm(),
+      row_arm64(),
+      row_mips64("mips64", ByteOrder::Big),
+      row_mips64("mips64le", ByteOrder::Little),
+      row_ppc64("ppc64", ByteOrder::Big),
+      row_ppc64("ppc64le", ByteOrder::Little),
+      row_s390x(),
+  };
+  for (auto& a : t)
+    if (a.goarch == "amd64" || a.goarch == "arm64" || a.goarch == "s390x") a.verified = true;
+  return t;
+}
+
+}  // namespace
+
+std::string ArchSpec::slot(int64_t offset) const { return fmt::format("{}({})", offset, sp.name); }
+
+const Reg* ArchSpec::reg_by_uc(int uc) const {
+  for (const auto& r : regs)
+    if (r.uc == uc) return &r;
+  if (pc.uc == uc) return &pc;
+  return nullptr;
+}
+
+std::span<const ArchSpec> arch_table() {
+  static const std::vector<ArchSpec> table = build_table();
+  return table;
+}
+
+const ArchSpec* find_arch(std::string_view goarch) {
+  for (const auto& a : arch_table())
+    if (a.goarch == goarch) return &a;
+  return nullptr;
+}
+
+std::string arch_names() {
+  std::string out;
+  for (const auto& a : arch_table()) out += (out.empty() ? "" : ", ") + a.goarch;
+  return out;
+}
+
+}  // namespace gotramp::emu

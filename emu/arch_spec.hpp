@@ -1,0 +1,95 @@
+// ArchSpec: one row of facts per GOARCH, in the spirit of Go's cmd/internal/sys
+// Arch table. Everything that differs between architectures lives in these rows
+// (and in guest_asm/); code elsewhere reads the row and never switches on a GOARCH.
+#pragma once
+
+#include <capstone/capstone.h>
+#include <unicorn/unicorn.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gotramp::emu {
+
+enum class ByteOrder : uint8_t { Little, Big };
+
+// A machine register: its Unicorn id and its Plan 9 name.
+struct Reg {
+  int uc = -1;
+  std::string name;
+  bool valid() const { return uc >= 0; }
+};
+
+// Where the current g lives while Go code runs.
+enum class GHome : uint8_t {
+  Register,       // a dedicated register (g_reg)
+  FsRelative,     // x86-64: at FS_BASE + g_tls_offset (linux/amd64: FS:-8)
+  GsSelfPointer,  // 386: GS:0 holds its own address; g at that address + g_tls_offset
+};
+
+// A register bit pattern OR'ed in when an engine is opened (a CPU mode switch).
+struct RegSetBits {
+  int uc;
+  uint64_t bits;
+  std::string why;
+};
+
+struct ArchSpec {
+  std::string goarch;        // GOARCH name as the user types it
+  std::string build_goarch;  // GOARCH the guest is assembled as (amd64p32 -> amd64)
+  std::string guest_dir;     // folder under guest_asm/ (mips64 and mips64le share one)
+  bool verified = false;     // end-to-end verified by this project
+
+  // sys.Arch facts.
+  int ptr_size = 8;  // sys.PtrSize
+  int reg_size = 8;  // sys.RegSize (8 on amd64p32: gobuf.ret is a Uintreg)
+  ByteOrder order = ByteOrder::Little;
+
+  // CPU under Unicorn.
+  uc_arch uc_arch_id{};
+  int uc_mode = 0;
+  int uc_cpu = -1;                    // CPU model, -1 for Unicorn's default
+  bool tlb_virtual = false;           // needs UC_TLB_VIRTUAL (MIPS64, PPC64)
+  std::vector<RegSetBits> reg_setup;  // mode bits set after opening (PSW, MSR)
+  int insn_width = 0;                 // fixed instruction size, 0 when variable
+  uint16_t elf_machine = 0;           // e_machine of the guest ELF
+  int elf_word = 8;                   // ELF class of the guest ELF in bytes (ELFCLASS32: 4)
+
+  // Disassembly.
+  cs_arch cs_arch_id{};
+  int cs_mode = 0;
+
+  // Go ABI0 facts.
+  Reg sp, pc, link, ctxt, g;  // link/g are invalid where absent
+  GHome g_home = GHome::Register;
+  int64_t g_tls_offset = 0;  // for FsRelative/GsSelfPointer
+  Reg morestack_lr;          // register the split prologue passes f's caller's LR in
+  int call_pushes = 0;       // bytes CALL pushes (x86); 0 with a link register
+  int min_frame = 0;         // sys.MinFrameSize: the saved-LR area at 0(SP)
+  int stack_align = 8;       // SP alignment the ABI requires at a call
+  Reg frame_pointer;         // BP where Go 1.8 keeps frame pointers (amd64 only)
+  int sigset_bytes = 8;      // size of the runtime's sigset on linux/GOARCH (m.sigmask)
+  std::vector<Reg> regs;     // general registers, in the order traces list them
+
+  bool has_link() const { return link.valid(); }
+  // Offset from SP of a callee's first argument at its entry: past the return PC
+  // that CALL pushed (x86) or past the caller's fixed frame (link-register machines).
+  int arg0_offset() const { return call_pushes + min_frame; }
+  // Width of the slot at 0(SP) at a callee's entry.
+  int entry_slot_size() const { return call_pushes != 0 ? call_pushes : ptr_size; }
+  // "8(RSP)": a slot named the way Plan 9 assembly names it.
+  std::string slot(int64_t offset) const;
+  const Reg* reg_by_uc(int uc) const;
+};
+
+// All rows, in the order of the seed's file list.
+std::span<const ArchSpec> arch_table();
+// The row for a GOARCH, or nullptr.
+const ArchSpec* find_arch(std::string_view goarch);
+// "386, amd64, ..." for error messages.
+std::string arch_names();
+
+}  // namespace gotramp::emu

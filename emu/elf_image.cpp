@@ -1,0 +1,132 @@
+#include "emu/elf_image.hpp"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace gotramp::emu {
+namespace {
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+struct ElfCloser {
+  void operator()(Elf* e) const { elf_end(e); }
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw ElfError(fmt::format("{}: {}", path, what));
+}
+
+}  // namespace
+
+ElfImage ElfImage::load(const std::string& path) {
+  if (elf_version(EV_CURRENT) == EV_NONE) fail(path, "libelf is too old");
+  Fd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
+  std::unique_ptr<Elf, ElfCloser> elf(elf_begin(fd.fd, ELF_C_READ, nullptr));
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) fail(path, "not an ELF file");
+
+  ElfImage img;
+  img.path_ = path;
+  GElf_Ehdr eh;
+  if (!gelf_getehdr(elf.get(), &eh)) fail(path, fmt::format("bad ELF header: {}", elf_errmsg(-1)));
+  if (eh.e_type != ET_EXEC) fail(path, "not an executable ELF (a guest is built with go build)");
+  img.machine_ = eh.e_machine;
+  img.word_bytes_ = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
+  img.order_ = eh.e_ident[EI_DATA] == ELFDATA2MSB ? ByteOrder::Big : ByteOrder::Little;
+
+  size_t file_size = 0;
+  const char* raw = elf_rawfile(elf.get(), &file_size);
+  if (!raw) fail(path, "cannot read the file contents");
+
+  size_t nphdr = 0;
+  if (elf_getphdrnum(elf.get(), &nphdr) != 0) fail(path, fmt::format("bad program headers: {}", elf_errmsg(-1)));
+  for (size_t i = 0; i < nphdr; i++) {
+    GElf_Phdr ph;
+    if (!gelf_getphdr(elf.get(), static_cast<int>(i), &ph)) fail(path, "unreadable program header");
+    if (ph.p_type != PT_LOAD) continue;
+    if (ph.p_filesz > ph.p_memsz || ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
+      fail(path, fmt::format("PT_LOAD segment {} lies outside the file", i));
+    if (ph.p_memsz > (uint64_t{1} << 32) || ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
+      fail(path, fmt::format("PT_LOAD segment {} has an implausible size {:#x}", i, ph.p_memsz));
+    Segment s;
+    s.vaddr = ph.p_vaddr;
+    s.memsz = ph.p_memsz;
+    s.flags = ph.p_flags;
+    s.bytes.assign(raw + ph.p_offset, raw + ph.p_offset + ph.p_filesz);
+    img.segments_.push_back(std::move(s));
+  }
+  if (img.segments_.empty()) fail(path, "no PT_LOAD segments");
+
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf.get(), scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data) fail(path, "unreadable symbol table");
+    size_t n = sh.sh_size / sh.sh_entsize;
+    for (size_t k = 0; k < n; k++) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(k), &sym)) break;
+      const char* name = elf_strptr(elf.get(), sh.sh_link, sym.st_name);
+      int type = GELF_ST_TYPE(sym.st_info);
+      if (!name || !*name || (type != STT_FUNC && type != STT_OBJECT)) continue;
+      Symbol s{name, sym.st_value, sym.st_size};
+      if (type == STT_FUNC) img.funcs_.push_back(s);
+      img.by_name_.emplace(s.name, s);
+    }
+  }
+  if (img.by_name_.empty()) fail(path, "no symbol table (was it stripped?)");
+  std::sort(img.funcs_.begin(), img.funcs_.end(), [](const Symbol& a, const Symbol& b) { return a.addr < b.addr; });
+  return img;
+}
+
+std::optional<Symbol> ElfImage::symbol(std::string_view name) const {
+  auto it = by_name_.find(std::string(name));
+  if (it == by_name_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Symbol> ElfImage::find_func(std::string_view name) const {
+  if (auto s = symbol(fmt::format("main.{}.abi0", name))) return s;
+  return symbol(fmt::format("main.{}", name));
+}
+
+Symbol ElfImage::func(std::string_view name) const {
+  if (auto s = find_func(name)) return *s;
+  fail(path_, fmt::format("no function main.{} (is it in the guest's main.go keep list?)", name));
+}
+
+Symbol ElfImage::var(std::string_view name) const {
+  if (auto s = symbol(fmt::format("main.{}", name))) return *s;
+  fail(path_, fmt::format("no variable main.{}", name));
+}
+
+const Symbol* ElfImage::containing(uint64_t addr) const {
+  auto it =
+      std::upper_bound(funcs_.begin(), funcs_.end(), addr, [](uint64_t a, const Symbol& s) { return a < s.addr; });
+  if (it == funcs_.begin()) return nullptr;
+  --it;
+  return it->contains(addr) ? &*it : nullptr;
+}
+
+std::string ElfImage::describe(uint64_t addr) const {
+  const Symbol* s = containing(addr);
+  if (!s) return fmt::format("{:#x}", addr);
+  std::string name = s->name;
+  if (name.size() > 5 && name.ends_with(".abi0")) name.resize(name.size() - 5);
+  return addr == s->addr ? name : fmt::format("{}+{:#x}", name, addr - s->addr);
+}
+
+}  // namespace gotramp::emu

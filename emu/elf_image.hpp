@@ -1,0 +1,67 @@
+// ElfImage: a guest ELF read with libelf: its PT_LOAD segments and its symbols.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "emu/arch_spec.hpp"
+
+namespace gotramp::emu {
+
+struct ElfError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Segment {
+  uint64_t vaddr = 0;
+  uint64_t memsz = 0;
+  uint32_t flags = 0;          // PF_R | PF_W | PF_X
+  std::vector<uint8_t> bytes;  // the file-backed part; the rest is zero
+};
+
+struct Symbol {
+  std::string name;
+  uint64_t addr = 0;
+  uint64_t size = 0;
+  bool contains(uint64_t a) const { return a >= addr && a < addr + size; }
+};
+
+class ElfImage {
+ public:
+  // Reads path; throws ElfError naming the file and what is wrong with it.
+  static ElfImage load(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  uint16_t machine() const { return machine_; }
+  int word_bytes() const { return word_bytes_; }
+  ByteOrder order() const { return order_; }
+  const std::vector<Segment>& segments() const { return segments_; }
+
+  std::optional<Symbol> symbol(std::string_view name) const;
+  // A function of package main by its Go name ("morestack"). On register-ABI ports
+  // the assembly body is "main.NAME.abi0" beside a generated wrapper "main.NAME".
+  std::optional<Symbol> find_func(std::string_view name) const;
+  Symbol func(std::string_view name) const;  // throws ElfError when absent
+  // A data symbol of package main ("result").
+  Symbol var(std::string_view name) const;
+  // The function symbol containing addr, or nullptr.
+  const Symbol* containing(uint64_t addr) const;
+  // "main.morestack+0x14", or the bare address.
+  std::string describe(uint64_t addr) const;
+
+ private:
+  std::string path_;
+  uint16_t machine_ = 0;
+  int word_bytes_ = 8;
+  ByteOrder order_ = ByteOrder::Little;
+  std::vector<Segment> segments_;
+  std::vector<Symbol> funcs_;  // sorted by address
+  std::unordered_map<std::string, Symbol> by_name_;
+};
+
+}  // namespace gotramp::emu

@@ -1,0 +1,375 @@
+#include "emu/engine.hpp"
+
+#include <elf.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "emu/byte_order.hpp"
+#include "emu/elf_image.hpp"
+
+namespace gotramp::emu {
+namespace {
+
+void check(uc_err err, const char* what) {
+  if (err != UC_ERR_OK) throw EmuError(fmt::format("unicorn: {}: {}", what, uc_strerror(err)));
+}
+
+uint64_t page_down(uint64_t a) { return a & ~(Engine::kPageSize - 1); }
+uint64_t page_up(uint64_t a) { return (a + Engine::kPageSize - 1) & ~(Engine::kPageSize - 1); }
+
+const char* access_name(uc_mem_type t) {
+  switch (t) {
+    case UC_MEM_READ_UNMAPPED:
+      return "read from unmapped";
+    case UC_MEM_WRITE_UNMAPPED:
+      return "write to unmapped";
+    case UC_MEM_FETCH_UNMAPPED:
+      return "instruction fetch from unmapped";
+    case UC_MEM_READ_PROT:
+      return "read from protected";
+    case UC_MEM_WRITE_PROT:
+      return "write to protected";
+    case UC_MEM_FETCH_PROT:
+      return "instruction fetch from non-executable";
+    default:
+      return "invalid access to";
+  }
+}
+
+// A flat 32-bit segment descriptor (granularity 4 KiB, 32-bit, DPL 0).
+uint64_t descriptor(uint32_t base, uint8_t access) {
+  const uint32_t limit = 0xfffff;
+  return (limit & 0xffffULL) | (uint64_t{base & 0xffffffu} << 16) | (uint64_t{access} << 40) |
+         (uint64_t{(limit >> 16) & 0xf} << 48) | (uint64_t{0xc} << 52) | (uint64_t{base >> 24} << 56);
+}
+
+}  // namespace
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::Until:
+      return "reached end";
+    case StopReason::Budget:
+      return "instruction budget exhausted";
+    case StopReason::Fault:
+      return "memory fault";
+    case StopReason::Interrupt:
+      return "trap";
+    case StopReason::InvalidInsn:
+      return "invalid instruction";
+    case StopReason::HostStop:
+      return "stopped by host";
+  }
+  return "?";
+}
+
+struct Engine::Hook {
+  Engine* engine = nullptr;
+  CodeHook code;
+  WriteHook write;
+  uc_hook handle = 0;
+};
+
+Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
+  check(uc_open(spec.uc_arch_id, static_cast<uc_mode>(spec.uc_mode), &uc_), "open");
+  try {
+    if (spec.uc_cpu >= 0) check(uc_ctl_set_cpu_model(uc_, spec.uc_cpu), "set CPU model");
+    if (spec.tlb_virtual) check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
+    for (const auto& s : spec.reg_setup) set_reg(s.uc, reg(s.uc) | s.bits);
+    uc_hook h;
+    check(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Engine::block_cb), this, 1, 0),
+          "add block hook");
+    check(uc_hook_add(uc_, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&Engine::invalid_mem_cb), this, 1, 0),
+          "add fault hook");
+    check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Engine::intr_cb), this, 1, 0), "add trap hook");
+    check(uc_hook_add(uc_, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Engine::invalid_insn_cb), this, 1, 0),
+          "add invalid-instruction hook");
+  } catch (...) {
+    uc_close(uc_);
+    throw;
+  }
+}
+
+Engine::~Engine() { uc_close(uc_); }
+
+uint64_t Engine::reg(int uc) const {
+  uint64_t v = 0;
+  check(uc_reg_read(uc_, uc, &v), "read register");
+  return v & width_mask(spec_.ptr_size == 4 && spec_.reg_size == 4 ? 4 : 8);
+}
+
+void Engine::set_reg(int uc, uint64_t v) { check(uc_reg_write(uc_, uc, &v), "write register"); }
+
+void Engine::map(uint64_t addr, uint64_t size, uint32_t prot) {
+  uint64_t lo = page_down(addr), hi = page_up(addr + size);
+  check(uc_mem_map(uc_, lo, hi - lo, prot), fmt::format("map [{:#x}, {:#x})", lo, hi).c_str());
+}
+
+void Engine::protect(uint64_t addr, uint64_t size, uint32_t prot) {
+  uint64_t lo = page_down(addr), hi = page_up(addr + size);
+  check(uc_mem_protect(uc_, lo, hi - lo, prot), fmt::format("protect [{:#x}, {:#x})", lo, hi).c_str());
+}
+
+void Engine::unmap(uint64_t addr, uint64_t size) {
+  uint64_t lo = page_down(addr), hi = page_up(addr + size);
+  check(uc_mem_unmap(uc_, lo, hi - lo), fmt::format("unmap [{:#x}, {:#x})", lo, hi).c_str());
+}
+
+bool Engine::is_mapped(uint64_t addr) const {
+  uint8_t b;
+  return uc_mem_read(uc_, addr, &b, 1) == UC_ERR_OK;
+}
+
+void Engine::write(uint64_t addr, std::span<const uint8_t> bytes) {
+  check(uc_mem_write(uc_, addr, bytes.data(), bytes.size()),
+        fmt::format("write {} bytes at {:#x}", bytes.size(), addr).c_str());
+}
+
+std::vector<uint8_t> Engine::read(uint64_t addr, size_t n) const {
+  std::vector<uint8_t> out(n);
+  check(uc_mem_read(uc_, addr, out.data(), n), fmt::format("read {} bytes at {:#x}", n, addr).c_str());
+  return out;
+}
+
+bool Engine::try_read(uint64_t addr, std::span<uint8_t> out) const {
+  return uc_mem_read(uc_, addr, out.data(), out.size()) == UC_ERR_OK;
+}
+
+uint64_t Engine::read_uint(uint64_t addr, int width) const {
+  uint8_t buf[8];
+  check(uc_mem_read(uc_, addr, buf, width), fmt::format("read {} bytes at {:#x}", width, addr).c_str());
+  return load_uint(buf, width, spec_.order);
+}
+
+void Engine::write_uint(uint64_t addr, int width, uint64_t v) {
+  uint8_t buf[8];
+  store_uint(buf, width, spec_.order, v);
+  check(uc_mem_write(uc_, addr, buf, width), fmt::format("write {} bytes at {:#x}", width, addr).c_str());
+}
+
+void Engine::fill(uint64_t addr, uint64_t size, uint8_t byte) {
+  std::vector<uint8_t> buf(size, byte);
+  write(addr, buf);
+}
+
+void Engine::load(const ElfImage& image) {
+  if (image.machine() != spec_.elf_machine || image.word_bytes() != spec_.elf_word)
+    throw EmuError(fmt::format("{}: ELF machine {} is not a {} guest", image.path(), image.machine(), spec_.goarch));
+  std::vector<std::pair<uint64_t, uint64_t>> mapped;
+  for (const auto& seg : image.segments()) {
+    uint32_t prot = kProtNone;
+    if (seg.flags & PF_R) prot |= kProtRead;
+    if (seg.flags & PF_W) prot |= kProtWrite;
+    if (seg.flags & PF_X) prot |= kProtExec;
+    uint64_t lo = page_down(seg.vaddr), hi = page_up(seg.vaddr + seg.memsz);
+    // Pages already mapped by a previous segment keep their mapping.
+    for (const auto& [mlo, mhi] : mapped) {
+      if (mlo <= lo && lo < mhi) lo = mhi;
+      if (mlo < hi && hi <= mhi) hi = mlo;
+    }
+    if (lo < hi) {
+      map(lo, hi - lo, prot | kProtRead);
+      mapped.emplace_back(lo, hi);
+    }
+    if (!seg.bytes.empty()) write(seg.vaddr, seg.bytes);
+  }
+}
+
+// The g slot in TLS, for rows where g lives in memory.
+uint64_t Engine::g_slot() const { return tls_base_ + spec_.g_tls_offset; }
+
+void Engine::install_tls(uint64_t addr, uint64_t size) {
+  // The TLS base sits in the middle of the block so that negative offsets (FS:-8,
+  // -4(GS:0)) stay inside it.
+  tls_base_ = addr + size / 2;
+  switch (spec_.g_home) {
+    case GHome::Register:
+      break;
+    case GHome::FsRelative:
+      set_reg(UC_X86_REG_FS_BASE, tls_base_);
+      break;
+    case GHome::GsSelfPointer: {
+      // In 32-bit mode Unicorn ignores a GS_BASE write: segment bases come from a
+      // descriptor table. Build one at the start of the block: null, flat code, flat
+      // data, and a data segment based at the TLS base; then load the selectors.
+      const uint64_t gdt[] = {0, descriptor(0, 0x9a), descriptor(0, 0x92),
+                              descriptor(static_cast<uint32_t>(tls_base_), 0x92)};
+      for (size_t i = 0; i < std::size(gdt); i++) write_uint(addr + 8 * i, 8, gdt[i]);
+      uc_x86_mmr gdtr{0, addr, static_cast<uint32_t>(sizeof gdt - 1), 0};
+      check(uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr), "load GDTR");
+      set_reg(UC_X86_REG_SS, 0x10);  // without a valid SS, PUSH faults
+      set_reg(UC_X86_REG_DS, 0x10);
+      set_reg(UC_X86_REG_ES, 0x10);
+      set_reg(UC_X86_REG_GS, 0x18);
+      write_ptr(tls_base_, tls_base_);  // GS:0 points at itself
+      break;
+    }
+  }
+}
+
+uint64_t Engine::current_g() const { return spec_.g_home == GHome::Register ? reg(spec_.g) : read_ptr(g_slot()); }
+
+void Engine::set_current_g(uint64_t g) {
+  if (spec_.g_home == GHome::Register)
+    set_reg(spec_.g, g);
+  else
+    write_uint(g_slot(), spec_.g_home == GHome::FsRelative ? 8 : spec_.ptr_size, g);
+}
+
+void Engine::add_hook(int type, void* cb, uint64_t begin, uint64_t end, std::unique_ptr<Hook> h) {
+  h->engine = this;
+  check(uc_hook_add(uc_, &h->handle, type, cb, h.get(), begin, end), "add hook");
+  hooks_.push_back(std::move(h));
+}
+
+void Engine::on_code(uint64_t addr, CodeHook fn) { on_code_range(addr, addr, std::move(fn)); }
+
+void Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
+  auto h = std::make_unique<Hook>();
+  h->code = std::move(fn);
+  add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(&Engine::code_cb), begin, end, std::move(h));
+}
+
+void Engine::on_block(BlockHook fn) { block_hooks_.push_back(std::move(fn)); }
+
+void Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
+  auto h = std::make_unique<Hook>();
+  h->write = std::move(fn);
+  add_hook(UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Engine::write_cb), begin, end, std::move(h));
+}
+
+void Engine::fail_from_hook(const char* what) {
+  if (!host_stop_) host_stop_ = what;
+  uc_emu_stop(uc_);
+}
+
+void Engine::stop(std::string why) {
+  if (!host_stop_) host_stop_ = std::move(why);
+  uc_emu_stop(uc_);
+}
+
+void Engine::return_to_caller() {
+  if (spec_.has_link()) {
+    set_pc(reg(spec_.link));
+    return;
+  }
+  uint64_t sp0 = sp();
+  uint64_t ret = read_uint(sp0, spec_.call_pushes);
+  set_sp(sp0 + spec_.call_pushes);
+  set_pc(ret);
+}
+
+uint32_t Engine::block_insns(uint64_t addr, uint32_t size) {
+  if (spec_.insn_width != 0) return size / spec_.insn_width;
+  auto it = block_insn_cache_.find(addr);
+  if (it != block_insn_cache_.end()) return it->second;
+  std::vector<uint8_t> code(size);
+  uint32_t n = try_read(addr, code) ? static_cast<uint32_t>(disasm_.count(code, addr)) : 1;
+  n = std::max<uint32_t>(n, 1);
+  block_insn_cache_.emplace(addr, n);
+  return n;
+}
+
+void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
+  auto* e = static_cast<Engine*>(self);
+  e->run_insns_ += e->block_insns(addr, size);
+  if (e->run_insns_ > e->budget_) {
+    e->budget_hit_ = true;
+    uc_emu_stop(e->uc_);
+    return;
+  }
+  try {
+    for (auto& fn : e->block_hooks_) fn(addr, size);
+  } catch (const std::exception& ex) {
+    e->fail_from_hook(ex.what());
+  }
+}
+
+void Engine::code_cb(uc_engine*, uint64_t addr, uint32_t, void* hook) {
+  auto* h = static_cast<Hook*>(hook);
+  try {
+    h->code(addr);
+  } catch (const std::exception& ex) {
+    h->engine->fail_from_hook(ex.what());
+  }
+}
+
+void Engine::write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value, void* hook) {
+  auto* h = static_cast<Hook*>(hook);
+  try {
+    h->write(addr, size, static_cast<uint64_t>(value));
+  } catch (const std::exception& ex) {
+    h->engine->fail_from_hook(ex.what());
+  }
+}
+
+bool Engine::invalid_mem_cb(uc_engine*, uc_mem_type type, uint64_t addr, int size, int64_t, void* self) {
+  auto* e = static_cast<Engine*>(self);
+  if (!e->trap_) {
+    RunResult r;
+    r.reason = StopReason::Fault;
+    r.fault_addr = addr;
+    r.detail = fmt::format("{} address {:#x} ({} bytes)", access_name(type), addr, size);
+    e->trap_ = r;
+  }
+  return false;
+}
+
+void Engine::intr_cb(uc_engine*, uint32_t intno, void* self) {
+  auto* e = static_cast<Engine*>(self);
+  if (!e->trap_) {
+    RunResult r;
+    r.reason = StopReason::Interrupt;
+    r.intno = intno;
+    r.detail = fmt::format("trap (CPU exception {})", intno);
+    e->trap_ = r;
+  }
+  uc_emu_stop(e->uc_);
+}
+
+bool Engine::invalid_insn_cb(uc_engine*, void* self) {
+  auto* e = static_cast<Engine*>(self);
+  if (!e->trap_) {
+    RunResult r;
+    r.reason = StopReason::InvalidInsn;
+    r.detail = "invalid instruction";
+    e->trap_ = r;
+  }
+  return false;
+}
+
+RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
+  budget_ = budget;
+  run_insns_ = 0;
+  budget_hit_ = false;
+  host_stop_.reset();
+  trap_.reset();
+  uc_err err = uc_emu_start(uc_, begin, until, 0, 0);
+  total_insns_ += run_insns_;
+
+  RunResult r;
+  if (host_stop_) {
+    r.reason = StopReason::HostStop;
+    r.detail = *host_stop_;
+  } else if (budget_hit_) {
+    r.reason = StopReason::Budget;
+    r.detail = fmt::format("more than {} guest instructions: the guest runs away or loops", budget);
+  } else if (trap_) {
+    r = *trap_;
+  } else if (err != UC_ERR_OK) {
+    r.reason = err == UC_ERR_INSN_INVALID ? StopReason::InvalidInsn : StopReason::Fault;
+    r.detail = uc_strerror(err);
+  } else {
+    r.reason = StopReason::Until;
+  }
+  r.pc = pc();
+  r.insns = run_insns_;
+  if (r.reason == StopReason::Until && r.pc != until) {
+    r.reason = StopReason::HostStop;
+    r.detail = fmt::format("emulation stopped at {:#x} before reaching {:#x}", r.pc, until);
+  }
+  return r;
+}
+
+}  // namespace gotramp::emu

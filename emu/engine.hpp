@@ -1,0 +1,157 @@
+// Engine: one Unicorn CPU for one ArchSpec row. Typed register access, memory
+// access in the guest's byte order, hooks as C++ callables, and an instruction
+// budget on every run, so that no guest can hang or crash the host.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "emu/arch_spec.hpp"
+#include "emu/disasm.hpp"
+
+namespace gotramp::emu {
+
+class ElfImage;
+
+struct EmuError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum Prot : uint32_t {
+  kProtNone = UC_PROT_NONE,
+  kProtRead = UC_PROT_READ,
+  kProtWrite = UC_PROT_WRITE,
+  kProtExec = UC_PROT_EXEC,
+  kProtRW = UC_PROT_READ | UC_PROT_WRITE,
+  kProtAll = UC_PROT_ALL,
+};
+
+enum class StopReason {
+  Until,        // reached the until address
+  Budget,       // instruction budget exhausted: a runaway or looping guest
+  Fault,        // memory access fault (unmapped or protected)
+  Interrupt,    // a trap instruction (INT3, UDF, BREAK, ...)
+  InvalidInsn,  // undecodable instruction
+  HostStop,     // a host hook stopped the run (Engine::stop)
+};
+
+const char* stop_reason_name(StopReason r);
+
+struct RunResult {
+  StopReason reason = StopReason::Until;
+  uint64_t pc = 0;          // guest PC when the run ended
+  uint64_t insns = 0;       // guest instructions executed (counted per block)
+  uint64_t fault_addr = 0;  // for Fault
+  uint32_t intno = 0;       // for Interrupt
+  std::string detail;       // human-readable cause
+};
+
+class Engine {
+ public:
+  static constexpr uint64_t kPageSize = 0x1000;
+
+  explicit Engine(const ArchSpec& spec);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const ArchSpec& spec() const { return spec_; }
+  const Disasm& disasm() const { return disasm_; }
+
+  // Registers.
+  uint64_t reg(int uc) const;
+  uint64_t reg(const Reg& r) const { return reg(r.uc); }
+  void set_reg(int uc, uint64_t v);
+  void set_reg(const Reg& r, uint64_t v) { set_reg(r.uc, v); }
+  uint64_t pc() const { return reg(spec_.pc); }
+  void set_pc(uint64_t v) { set_reg(spec_.pc, v); }
+  uint64_t sp() const { return reg(spec_.sp); }
+  void set_sp(uint64_t v) { set_reg(spec_.sp, v); }
+
+  // Memory. Addresses and sizes for map/protect are page-aligned outward.
+  void map(uint64_t addr, uint64_t size, uint32_t prot);
+  void protect(uint64_t addr, uint64_t size, uint32_t prot);
+  void unmap(uint64_t addr, uint64_t size);
+  bool is_mapped(uint64_t addr) const;
+  void write(uint64_t addr, std::span<const uint8_t> bytes);
+  std::vector<uint8_t> read(uint64_t addr, size_t n) const;
+  bool try_read(uint64_t addr, std::span<uint8_t> out) const;
+  // Unsigned integers of 1, 2, 4 or 8 bytes in the guest's byte order.
+  uint64_t read_uint(uint64_t addr, int width) const;
+  void write_uint(uint64_t addr, int width, uint64_t v);
+  uint64_t read_ptr(uint64_t addr) const { return read_uint(addr, spec_.ptr_size); }
+  void write_ptr(uint64_t addr, uint64_t v) { write_uint(addr, spec_.ptr_size, v); }
+  void fill(uint64_t addr, uint64_t size, uint8_t byte);
+  // Maps every PT_LOAD segment of an ELF image with its permissions.
+  void load(const ElfImage& image);
+
+  // The current g, wherever the row says it lives. install_tls prepares a
+  // thread-local block of `size` bytes at `addr` (already mapped) when g lives in
+  // TLS; it does nothing when g lives in a register.
+  void install_tls(uint64_t addr, uint64_t size);
+  uint64_t current_g() const;
+  void set_current_g(uint64_t g);
+
+  // Hooks. A hook that throws stops the run with StopReason::HostStop.
+  using CodeHook = std::function<void(uint64_t addr)>;
+  using BlockHook = std::function<void(uint64_t addr, uint32_t size)>;
+  using WriteHook = std::function<void(uint64_t addr, int size, uint64_t value)>;
+  // Runs before the instruction at addr executes (a breakpoint).
+  void on_code(uint64_t addr, CodeHook fn);
+  // Runs before every instruction in [begin, end] (inclusive); slow, for tracing.
+  void on_code_range(uint64_t begin, uint64_t end, CodeHook fn);
+  // Runs at the start of every executed block.
+  void on_block(BlockHook fn);
+  // Runs before every guest store into [begin, end] (inclusive).
+  void on_write(uint64_t begin, uint64_t end, WriteHook fn);
+
+  // Runs from begin until PC reaches until, a fault, a trap, a host stop, or more
+  // than `budget` instructions.
+  RunResult run(uint64_t begin, uint64_t until, uint64_t budget);
+  // From inside a hook: end the run with StopReason::HostStop and this message.
+  void stop(std::string why);
+  // From inside a hook at a function's entry: return to its caller, as RET would
+  // (pop the return PC on x86, jump to the link register elsewhere).
+  void return_to_caller();
+
+  // Instructions executed since this engine was created.
+  uint64_t total_insns() const { return total_insns_; }
+
+ private:
+  struct Hook;
+  void add_hook(int type, void* cb, uint64_t begin, uint64_t end, std::unique_ptr<Hook> h);
+  static void block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self);
+  static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* hook);
+  static void write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value, void* hook);
+  static bool invalid_mem_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t, void* self);
+  static void intr_cb(uc_engine*, uint32_t intno, void* self);
+  static bool invalid_insn_cb(uc_engine*, void* self);
+  uint32_t block_insns(uint64_t addr, uint32_t size);
+  void fail_from_hook(const char* what);
+  uint64_t g_slot() const;
+
+  const ArchSpec& spec_;
+  uc_engine* uc_ = nullptr;
+  Disasm disasm_;
+  std::vector<std::unique_ptr<Hook>> hooks_;
+  std::vector<BlockHook> block_hooks_;
+  std::unordered_map<uint64_t, uint32_t> block_insn_cache_;
+  uint64_t tls_base_ = 0;
+
+  // State of the current run.
+  uint64_t budget_ = 0;
+  uint64_t run_insns_ = 0;
+  uint64_t total_insns_ = 0;
+  bool budget_hit_ = false;
+  std::optional<std::string> host_stop_;
+  std::optional<RunResult> trap_;
+};
+
+}  // namespace gotramp::emu

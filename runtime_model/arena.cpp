@@ -1,0 +1,78 @@
+#include "runtime_model/arena.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace gotramp::model {
+
+Arena::Arena(emu::Engine& e) : e_(e) {
+  e_.map(kHeapBase, kHeapSize, emu::kProtRW);
+  e_.map(kG0StackBase, kG0StackSize, emu::kProtRW);
+  e_.install_tls(tls_block(), kTlsSize);
+  reset();
+}
+
+void Arena::reset() {
+  while (!live_stacks_.empty()) stackfree(live_stacks_.back());
+  stack_next_ = kStackRegion;
+  objects_.clear();
+  // Keep the TLS block (the 386 descriptor table lives there); zero the rest.
+  e_.fill(kHeapBase + kTlsSize, kHeapSize - kTlsSize, 0);
+  heap_next_ = kHeapBase + kTlsSize;
+  e_.fill(kG0StackBase, kG0StackSize, kG0Poison);
+}
+
+Ref Arena::alloc(const StructLayout& type, std::string name) {
+  uint64_t addr = (heap_next_ + 15) & ~uint64_t{15};
+  if (addr + type.size > kHeapBase + kHeapSize)
+    throw emu::EmuError(fmt::format("arena: heap full allocating {}", name));
+  heap_next_ = addr + type.size;
+  objects_.push_back({std::move(name), &type, addr});
+  return Ref(e_, type, addr);
+}
+
+Ref Arena::object(std::string_view name) const {
+  for (const auto& o : objects_)
+    if (o.name == name) return Ref(e_, *o.type, o.addr);
+  throw std::out_of_range(fmt::format("arena: no object {}", name));
+}
+
+std::optional<std::string> Arena::field_at(uint64_t addr) const {
+  for (const auto& o : objects_) {
+    if (addr < o.addr || addr >= o.addr + o.type->size) continue;
+    if (auto at = o.type->at(addr - o.addr)) return fmt::format("{}.{}", o.name, at->path);
+    return o.name;
+  }
+  return std::nullopt;
+}
+
+StackSpan Arena::stackalloc(uint64_t n) {
+  const uint64_t page = emu::Engine::kPageSize;
+  uint64_t mapped = (n + page - 1) / page * page;
+  if (stack_next_ + mapped > kStackRegion + kStackRegionSize)
+    throw emu::EmuError(fmt::format("arena: no room for a {}-byte stack", n));
+  e_.map(stack_next_, mapped, emu::kProtRW);
+  // The stack sits at the top of its pages so that the unmapped page above hi
+  // catches reads past the top.
+  StackSpan s{stack_next_ + mapped - n, stack_next_ + mapped};
+  stack_next_ += mapped + page;
+  live_stacks_.push_back(s);
+  return s;
+}
+
+void Arena::stackfree(StackSpan s) {
+  const uint64_t page = emu::Engine::kPageSize;
+  uint64_t base = s.lo & ~(page - 1);
+  e_.unmap(base, s.hi - base);
+  std::erase_if(live_stacks_, [&](const StackSpan& x) { return x.lo == s.lo; });
+}
+
+std::optional<StackSpan> Arena::stack_containing(uint64_t addr) const {
+  if (g0_stack().contains(addr)) return g0_stack();
+  for (const auto& s : live_stacks_)
+    if (s.contains(addr)) return s;
+  return std::nullopt;
+}
+
+}  // namespace gotramp::model

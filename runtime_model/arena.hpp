@@ -1,0 +1,74 @@
+// Arena: the guest memory the model owns, below 4 GiB for every GOARCH: a small heap
+// for g, m, p and closure objects, a TLS block, the g0 (scheduler) stack, and a region
+// from which goroutine stacks are allocated and freed. A freed stack is unmapped, so
+// any later access to it faults instead of reading stale data.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emu/engine.hpp"
+#include "runtime_model/guest_ref.hpp"
+#include "runtime_model/layout.hpp"
+
+namespace gotramp::model {
+
+struct StackSpan {
+  uint64_t lo = 0, hi = 0;  // [lo, hi), as in Go's stack struct
+  uint64_t size() const { return hi - lo; }
+  bool contains(uint64_t a) const { return a >= lo && a < hi; }
+};
+
+struct HeapObject {
+  std::string name;  // "g", "g0", "m", "closure", ...
+  const StructLayout* type;
+  uint64_t addr;
+};
+
+class Arena {
+ public:
+  static constexpr uint64_t kHeapBase = 0x40000000;
+  static constexpr uint64_t kHeapSize = 0x10000;
+  static constexpr uint64_t kTlsSize = 0x100;
+  static constexpr uint64_t kG0StackBase = 0x40100000;
+  static constexpr uint64_t kG0StackSize = 0x10000;
+  static constexpr uint64_t kStackRegion = 0x40200000;
+  static constexpr uint64_t kStackRegionSize = 0x10000000;
+  // Bytes the g0 stack holds above g0.sched.sp: the scheduler's own frames, which a
+  // trampoline must never touch. Filled with kG0Poison.
+  static constexpr uint64_t kG0Reserved = 64;
+  static constexpr uint8_t kG0Poison = 0xd0;
+
+  explicit Arena(emu::Engine& e);
+
+  // Forgets every object and stack: zeroes the heap, re-poisons the g0 stack and
+  // unmaps goroutine stacks, ready for the next run on the same engine.
+  void reset();
+
+  uint64_t tls_block() const { return kHeapBase; }
+  StackSpan g0_stack() const { return {kG0StackBase, kG0StackBase + kG0StackSize}; }
+
+  // A zeroed heap object of the given type.
+  Ref alloc(const StructLayout& type, std::string name);
+  Ref object(std::string_view name) const;
+  // The object and field an address falls in ("g.sched.ctxt"), if any.
+  std::optional<std::string> field_at(uint64_t addr) const;
+  const std::vector<HeapObject>& objects() const { return objects_; }
+
+  // Go's stackalloc/stackfree: page-backed stacks with an unmapped page between them.
+  StackSpan stackalloc(uint64_t n);
+  void stackfree(StackSpan s);
+  // The live goroutine stack containing addr, or the g0 stack.
+  std::optional<StackSpan> stack_containing(uint64_t addr) const;
+
+ private:
+  emu::Engine& e_;
+  uint64_t heap_next_ = kHeapBase + kTlsSize;
+  uint64_t stack_next_ = kStackRegion;
+  std::vector<HeapObject> objects_;
+  std::vector<StackSpan> live_stacks_;
+};
+
+}  // namespace gotramp::model

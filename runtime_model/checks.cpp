@@ -1,0 +1,194 @@
+// What every growth is checked for (DESIGN §4): the calling sequence as newstack sees
+// it at its entry, and the resumption after gogo. Each failure is a Finding naming
+// the slot or field in Go's terms and both values.
+#include <fmt/format.h>
+
+#include "emu/byte_order.hpp"
+#include "runtime_model/machine.hpp"
+#include "runtime_model/machine_run.hpp"
+
+namespace gotramp::model {
+
+// The call into newstack: the last real instruction of the block before it.
+static std::optional<emu::Insn> call_insn(emu::Engine& e, uint64_t addr, uint32_t size) {
+  std::vector<uint8_t> code(size);
+  if (size == 0 || !e.try_read(addr, code)) return std::nullopt;
+  std::optional<emu::Insn> last;
+  for (uint32_t off = 0; off < size;) {
+    auto insn = e.disasm().one(std::span(code).subspan(off), addr + off);
+    if (!insn || insn->size == 0) break;
+    if (!insn->text.starts_with("nop")) last = insn;
+    off += insn->size;
+  }
+  return last;
+}
+
+Finding Machine::finding(std::string check, std::string slot, std::string expected, std::string seen, int growth,
+                         std::optional<uint64_t> pc) {
+  Run& r = *run_;
+  Finding f;
+  f.check = std::move(check);
+  f.goarch = spec_.goarch;
+  f.contract = r.contract.name;
+  f.scenario = r.scenario.name;
+  f.growth = growth;
+  f.slot = std::move(slot);
+  f.expected = std::move(expected);
+  f.seen = std::move(seen);
+  if (pc) {
+    f.pc = *pc;
+    std::vector<uint8_t> code(16);
+    if (engine_.try_read(*pc, code))
+      if (auto insn = engine_.disasm().one(code, *pc)) f.insn = insn->text;
+  } else if (auto insn = call_insn(engine_, r.prev.addr, r.prev.size)) {
+    f.pc = insn->address;
+    f.insn = insn->text;
+  }
+  if (f.pc) f.where = image_.describe(f.pc);
+  return f;
+}
+
+void Machine::check_newstack_entry(uint64_t sp, int growth) {
+  Run& r = *run_;
+  CheckLog& log = r.log;
+  auto expect = [&](const std::string& name, std::string slot, uint64_t want, uint64_t got) {
+    if (want == got)
+      log.pass(name);
+    else
+      log.fail(finding(name, std::move(slot), hex(want), hex(got), growth));
+  };
+
+  if (!r.entry) {
+    log.fail(finding("morestack-entered", "", "f calls main.morestack or main.morestack_noctxt",
+                     "newstack was reached without passing through either", growth));
+    return;
+  }
+  log.pass("morestack-entered");
+  const MorestackEntry& e = *r.entry;
+
+  // newstack runs on the scheduler stack, as m.g0.
+  StackSpan g0s = arena_.g0_stack();
+  if (g0s.contains(sp))
+    log.pass("sp-on-g0-stack");
+  else
+    log.fail(finding("sp-on-g0-stack", spec_.sp.name, fmt::format("in g0 stack [{:#x}, {:#x})", g0s.lo, g0s.hi),
+                     hex(sp), growth));
+  expect("g-is-g0", "g (current goroutine)", r.g0.addr(), engine_.current_g());
+
+  // The calling sequence: arg0 holds the context, the slot under it is the
+  // return PC (x86) or a zero saved LR (link-register machines).
+  const int arg0 = spec_.arg0_offset();
+  if (r.contract.ctxt_is_argument)
+    expect("ctxt-argument", spec_.slot(arg0) + " ctxt argument", r.ctxt_expected, engine_.read_ptr(sp + arg0));
+  const int slot0 = spec_.entry_slot_size();
+  const uint64_t below = engine_.read_uint(sp, slot0);
+  if (spec_.has_link()) {
+    expect("slot-below-arg0", spec_.slot(0) + " saved LR (zero)", 0, below);
+    uint64_t lr = engine_.reg(spec_.link);
+    if (sym_.morestack.contains(lr))
+      log.pass("return-pc");
+    else
+      log.fail(finding("return-pc", spec_.link.name + " (newstack's return address)", "inside main.morestack",
+                       code_name(lr), growth));
+  } else if (sym_.morestack.contains(below)) {
+    log.pass("slot-below-arg0");
+  } else {
+    log.fail(finding("slot-below-arg0", spec_.slot(0) + " return PC", "a return PC inside main.morestack",
+                     code_name(below), growth));
+  }
+  if (sp % spec_.stack_align == 0)
+    log.pass("sp-aligned");
+  else
+    log.fail(finding("sp-aligned", spec_.sp.name, fmt::format("a multiple of {}", spec_.stack_align), hex(sp), growth));
+
+  // g.sched describes the interrupted f, m.morebuf its caller.
+  Ref gp = r.gp;
+  expect("sched.g", "g.sched.g", gp.addr(), gp["sched.g"].get());
+  expect("sched.sp", "g.sched.sp", e.f_sp, gp["sched.sp"].get());
+  expect("sched.pc", "g.sched.pc", e.f_pc, gp["sched.pc"].get());
+  expect("sched.lr", "g.sched.lr", spec_.has_link() ? e.f_caller_pc : 0, gp["sched.lr"].get());
+  if (spec_.frame_pointer.valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"].get());
+  // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
+  if (r.contract.trampoline_stores_ctxt)
+    expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp["sched.ctxt"].get());
+  else
+    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", e.sched_ctxt, gp["sched.ctxt"].get());
+  expect("morebuf.g", "m.morebuf.g", gp.addr(), r.m["morebuf.g"].get());
+  expect("morebuf.sp", "m.morebuf.sp", e.f_caller_sp, r.m["morebuf.sp"].get());
+  expect("morebuf.pc", "m.morebuf.pc", e.f_caller_pc, r.m["morebuf.pc"].get());
+
+  // The scheduler's frame above g0.sched.sp belongs to the suspended g0.
+  uint64_t g0sp = r.g0["sched.sp"].get();
+  auto above = engine_.read(g0sp, Arena::kG0Reserved);
+  size_t off = 0;
+  while (off < above.size() && above[off] == Arena::kG0Poison) off++;
+  if (off == above.size()) {
+    log.pass("g0-frame-intact");
+  } else {
+    uint64_t word_off = off / spec_.ptr_size * spec_.ptr_size;
+    uint64_t seen = engine_.read_ptr(g0sp + word_off);
+    uint64_t poison = emu::load_uint(std::vector<uint8_t>(8, Arena::kG0Poison).data(), spec_.ptr_size, spec_.order);
+    log.fail(finding("g0-frame-intact",
+                     fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off), hex(poison),
+                     hex(seen), growth));
+  }
+}
+
+// check_resumed follows the blocks after gogo: the first must be f's resume point
+// g.sched.pc, with SP on the new stack and the context register restored; the next
+// must be f's entry, where the split check runs again.
+void Machine::check_resumed(uint64_t addr) {
+  Run& r = *run_;
+  CheckLog& log = r.log;
+  const int n = r.resume_growth;
+  if (r.resume == Run::Resume::AtSchedPc) {
+    if (addr != r.resume_pc) return;  // still inside gogo
+    uint64_t sp = engine_.sp();
+    if (sp == r.resume_sp && r.resume_stack.contains(sp))
+      log.pass("resume-sp");
+    else
+      log.fail(finding(
+          "resume-sp", spec_.sp.name + " after gogo",
+          fmt::format("{} on the new stack [{:#x}, {:#x})", hex(r.resume_sp), r.resume_stack.lo, r.resume_stack.hi),
+          hex(sp), n, addr));
+    uint64_t ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
+    if (ctxt == r.resume_ctxt)
+      log.pass("resume-ctxt");
+    else
+      log.fail(finding("resume-ctxt", spec_.ctxt.name + " after gogo", hex(r.resume_ctxt), hex(ctxt), n, addr));
+    r.resume = Run::Resume::AtEntry;
+    return;
+  }
+  if (addr == r.resume_entry)
+    log.pass("resume-entry");
+  else
+    log.fail(finding("resume-entry", "PC after g.sched.pc", code_name(r.resume_entry), code_name(addr), n, addr));
+  r.resume = Run::Resume::None;
+}
+
+// After copystack on frame-pointer rows: every saved BP from g.sched.bp up lies in
+// the new stack, and the chain ends at zero.
+void Machine::check_frame_pointers(const StackSpan& stack, int growth) {
+  Run& r = *run_;
+  uint64_t bp = r.gp["sched.bp"].get();
+  int frames = 0;
+  while (bp != 0) {
+    if (!stack.contains(bp)) {
+      r.log.fail(finding("fp-chain", fmt::format("saved BP in frame {} from g.sched.bp", frames),
+                         fmt::format("0 or an address in the new stack [{:#x}, {:#x})", stack.lo, stack.hi), hex(bp),
+                         growth, engine_.pc()));
+      return;
+    }
+    uint64_t next = engine_.read_ptr(bp);
+    if (next != 0 && next <= bp) {
+      r.log.fail(finding("fp-chain", fmt::format("saved BP at {:#x}", bp), "a frame further up the stack", hex(next),
+                         growth, engine_.pc()));
+      return;
+    }
+    bp = next;
+    frames++;
+  }
+  r.log.pass("fp-chain", fmt::format("{} frames", frames));
+}
+
+}  // namespace gotramp::model

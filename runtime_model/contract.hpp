@@ -1,0 +1,31 @@
+// Contract: what newstack expects of the trampoline that calls it. The model is
+// given a contract; it never assumes one. The seed (Go commit bf9c71cb) passes the
+// context register as newstack's argument; its parent stored it into g.sched.ctxt
+// from assembly and repaired the missing write barrier in newstack.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace gotramp::model {
+
+struct Contract {
+  std::string name;         // "seed" | "parent"
+  std::string description;  // one line for reports
+  // newstack(ctxt unsafe.Pointer): the context arrives as the first argument and
+  // newstack stores it into gp.sched.ctxt with a barriered write.
+  bool ctxt_is_argument = true;
+  // morestack itself stores the context register into g.sched.ctxt (no barrier).
+  bool trampoline_stores_ctxt = false;
+  // newstack runs writebarrierptr_nostore(&gp.sched.ctxt, gp.sched.ctxt).
+  bool repairs_barrier = false;
+  // The guest file holding this contract's morestack, in the GOARCH's guest folder.
+  std::string trampoline_file;
+};
+
+std::span<const Contract> contracts();
+const Contract* find_contract(std::string_view name);
+std::string contract_names();
+
+}  // namespace gotramp::model

@@ -1,0 +1,221 @@
+#include "runtime_model/machine.hpp"
+
+#include <fmt/format.h>
+
+#include "emu/byte_order.hpp"
+#include "runtime_model/layout.hpp"
+#include "runtime_model/machine_run.hpp"
+#include "runtime_model/stack_consts.hpp"
+
+namespace gotramp::model {
+
+GuestSymbols GuestSymbols::resolve(const emu::ElfImage& image) {
+  GuestSymbols s;
+  s.morestack = image.func("morestack");
+  s.morestack_noctxt = image.func("morestack_noctxt");
+  s.newstack = image.func("newstack");
+  s.writebarrierptr_prewrite = image.func("writebarrierptr_prewrite");
+  s.badmorestackg0 = image.func("badmorestackg0");
+  s.badmorestackgsignal = image.func("badmorestackgsignal");
+  s.gogo = image.func("gogo");
+  s.closure = image.func("closure");
+  s.sum = image.func("sum");
+  s.entry_closure = image.func("entry_closure");
+  s.entry_plain = image.func("entry_plain");
+  s.harness_exit = image.func("harness_exit");
+  s.depth = image.var("depth");
+  s.result = image.var("result");
+  return s;
+}
+
+const emu::Symbol& GuestSymbols::entry(const Scenario& s) const {
+  return s.entry == "entry_closure" ? entry_closure : entry_plain;
+}
+
+Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
+    : spec_(spec), image_(emu::ElfImage::load(elf_path)), engine_(spec), arena_(engine_) {
+  engine_.load(image_);
+  sym_ = GuestSymbols::resolve(image_);
+  // The host half of the runtime, hooked where the guest calls it.
+  engine_.on_code(sym_.morestack.addr, [this](uint64_t pc) { on_morestack(pc); });
+  engine_.on_code(sym_.morestack_noctxt.addr, [this](uint64_t pc) { on_morestack(pc); });
+  engine_.on_code(sym_.newstack.addr, [this](uint64_t) { newstack(); });
+  engine_.on_code(sym_.writebarrierptr_prewrite.addr, [this](uint64_t) { writebarrierptr_prewrite(); });
+  engine_.on_code(sym_.badmorestackg0.addr, [this](uint64_t) { on_badmorestack("morestack on g0"); });
+  engine_.on_code(sym_.badmorestackgsignal.addr, [this](uint64_t) { on_badmorestack("morestack on gsignal"); });
+  engine_.on_block([this](uint64_t addr, uint32_t size) { on_block(addr, size); });
+}
+
+Machine::~Machine() = default;
+
+std::string Machine::hex(uint64_t v) const { return fmt::format("{:#x}", v); }
+
+std::string Machine::code_name(uint64_t pc) const { return fmt::format("{:#x} ({})", pc, image_.describe(pc)); }
+
+// setup builds the world a goroutine runs in: m with its g0 (scheduler stack) and
+// gsignal, a p in _Prunning, and the goroutine gp on a fresh _StackMin stack.
+void Machine::setup(const Scenario& s) {
+  Run& r = *run_;
+  const Layouts& L = layouts_for(spec_);
+  arena_.reset();
+  r.m = arena_.alloc(L.m, "m");
+  r.p = arena_.alloc(L.p, "p");
+  r.g0 = arena_.alloc(L.g, "g0");
+  r.gsignal = arena_.alloc(L.g, "gsignal");
+  r.gp = arena_.alloc(L.g, "g");
+
+  StackSpan g0s = arena_.g0_stack();
+  r.g0["stack.lo"].set(g0s.lo);
+  r.g0["stack.hi"].set(g0s.hi);
+  r.g0["stackguard0"].set(g0s.lo + kStackGuard);
+  r.g0["stackguard1"].set(g0s.lo + kStackGuard);
+  r.g0["m"].set(r.m.addr());
+  // Where the scheduler was when it switched to gp: morestack resumes g0 here.
+  r.g0["sched.sp"].set(g0s.hi - Arena::kG0Reserved);
+  r.gsignal["m"].set(r.m.addr());
+
+  r.m["g0"].set(r.g0.addr());
+  r.m["gsignal"].set(r.gsignal.addr());
+  r.m["curg"].set(r.gp.addr());
+  r.m["p"].set(r.p.addr());
+  r.p["status"].set(kPrunning);
+
+  StackSpan stk = arena_.stackalloc(kStackMin);
+  r.gp["stack.lo"].set(stk.lo);
+  r.gp["stack.hi"].set(stk.hi);
+  r.gp["stackguard0"].set(stk.lo + kStackGuard);
+  r.gp["stackguard1"].set(uintptr_mask(spec_.ptr_size));
+  r.gp["stackAlloc"].set(kStackMin);
+  r.gp["m"].set(r.m.addr());
+  r.gp["atomicstatus"].set(kGrunning);
+  r.gp["goid"].set(1);
+  r.maxstacksize = default_max_stack(spec_.ptr_size);
+
+  uint64_t ctxt = kCtxtPoison & emu::width_mask(spec_.ptr_size);
+  r.ctxt_expected = 0;
+  if (s.closure) {
+    r.closure = arena_.alloc(L.funcval, "closure");
+    r.closure["fn"].set(sym_.closure.addr);
+    r.closure["x"].set(kCaptured);
+    ctxt = r.ctxt_expected = r.closure.addr();
+  }
+  engine_.write_ptr(sym_.depth.addr, s.depth);
+  engine_.write_ptr(sym_.result.addr, 0);
+
+  engine_.set_current_g(r.gp.addr());
+  engine_.set_reg(spec_.ctxt, ctxt);
+  if (spec_.frame_pointer.valid()) engine_.set_reg(spec_.frame_pointer, 0);  // end of the frame-pointer chain
+  // The entry stub runs at the top of the goroutine stack, as goexit's frame would.
+  engine_.set_sp(stk.hi - 32);
+  r.report.ctxt_set = r.ctxt_expected;
+}
+
+RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
+  run_ = std::make_unique<Run>(s, c, opt, engine_);
+  Run& r = *run_;
+  r.wb.set_phase(opt.gc);
+  r.report.goarch = spec_.goarch;
+  r.report.contract = c.name;
+  r.report.scenario = s.name;
+  r.report.ctxt_reg = spec_.ctxt.name;
+  r.report.arg_slot = spec_.slot(spec_.arg0_offset());
+  setup(s);
+  emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, opt.budget);
+  finish(stop);
+  RunReport out = std::move(r.report);
+  run_.reset();
+  return out;
+}
+
+// finish checks what the run produced once it ended.
+void Machine::finish(const emu::RunResult& stop) {
+  Run& r = *run_;
+  r.report.stop = stop;
+  const int last = r.growth;
+  if (stop.reason == emu::StopReason::Until) {
+    r.log.pass("run-completed");
+  } else {
+    r.log.fail(finding("run-completed", "", "the entry stub reaches main.harness_exit",
+                       fmt::format("{}: {}", emu::stop_reason_name(stop.reason), stop.detail), last, stop.pc));
+  }
+  if (r.resume != Run::Resume::None)
+    r.log.fail(finding("resume", "", fmt::format("gogo resumes f at g.sched.pc {}", hex(r.resume_pc)),
+                       "the run ended first", r.resume_growth));
+
+  uint64_t n = r.scenario.depth, mask = emu::width_mask(spec_.ptr_size);
+  uint64_t per_level = r.scenario.closure ? kCaptured : 0;
+  r.report.result_expected = (n * per_level + n * (n + 1) / 2) & mask;
+  r.report.result_got = engine_.read_ptr(sym_.result.addr);
+  if (stop.reason == emu::StopReason::Until && r.report.result_got == r.report.result_expected)
+    r.log.pass("result", fmt::format("{} levels sum to {}", n, hex(r.report.result_got)));
+  else
+    r.log.fail(finding("result", "main.result", hex(r.report.result_expected), hex(r.report.result_got), 0));
+
+  int grown = r.report.grown();
+  if (grown >= r.scenario.min_growths)
+    r.log.pass("growths", fmt::format("{} growths", grown));
+  else
+    r.log.fail(finding("growths", "", fmt::format(">= {} growths", r.scenario.min_growths),
+                       fmt::format("{} growths", grown), 0));
+
+  r.report.checks = r.log.checks();
+  r.report.findings = r.log.findings();
+  r.report.verdict = r.log.all_ok() ? "verified" : "FAILED";
+}
+
+// on_morestack records the CPU state as f enters the trampoline.
+void Machine::on_morestack(uint64_t pc) {
+  Run& r = *run_;
+  if (r.resume != Run::Resume::None)
+    r.log.fail(finding("resume", "", fmt::format("gogo resumes f at g.sched.pc {}", hex(r.resume_pc)),
+                       fmt::format("f re-entered the trampoline at {}", code_name(pc)), r.resume_growth, pc));
+  r.resume = Run::Resume::None;
+  MorestackEntry e;
+  e.pc = pc;
+  e.sp = engine_.sp();
+  const int slot = spec_.entry_slot_size();
+  if (spec_.has_link()) {
+    // f branched here with the link register pointing into f, and its prologue
+    // passed f's own return address in morestack_lr.
+    e.f_pc = engine_.reg(spec_.link);
+    e.f_sp = e.sp;
+    e.f_caller_pc = engine_.reg(spec_.morestack_lr);
+    e.f_caller_sp = e.sp;
+  } else {
+    // CALL pushed the return address into f; above it is f's own return address.
+    e.f_pc = engine_.read_uint(e.sp, slot);
+    e.f_sp = e.sp + slot;
+    e.f_caller_pc = engine_.read_uint(e.sp + slot, slot);
+    e.f_caller_sp = e.sp + 2 * slot;
+  }
+  if (spec_.frame_pointer.valid()) e.bp = engine_.reg(spec_.frame_pointer);
+  e.ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
+  e.g = engine_.current_g();
+  if (!r.entry) {  // morestack_noctxt then morestack: keep what f handed over
+    e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
+    r.entry = e;
+  } else {
+    r.entry->ctxt = e.ctxt;
+  }
+  // Each growth starts from a clean g0 stack below the scheduler's frame, so a slot
+  // the trampoline forgets to write holds poison, never a previous growth's value.
+  uint64_t g0sp = r.g0["sched.sp"].get();
+  engine_.fill(g0sp - 1024, 1024, Arena::kG0Poison);
+}
+
+void Machine::on_block(uint64_t addr, uint32_t size) {
+  Run& r = *run_;
+  r.prev = r.cur;
+  r.cur = {addr, size};
+  if (r.resume != Run::Resume::None) check_resumed(addr);
+}
+
+// badmorestackg0/badmorestackgsignal: Go 1.8 writes "fatal: morestack on g0" and
+// returns; the trampoline then crashes itself.
+void Machine::on_badmorestack(const char* what) {
+  Run& r = *run_;
+  r.report.printed.push_back(fmt::format("fatal: {}", what));
+  engine_.return_to_caller();
+}
+
+}  // namespace gotramp::model

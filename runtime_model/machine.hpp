@@ -1,0 +1,120 @@
+// Machine: one guest ELF loaded into one engine, with the host half of the Go runtime
+// hooked where the guest calls it. A Machine runs scenarios one after another on the
+// same engine (its translation cache stays warm); each run starts from fresh g, m and
+// stacks.
+//
+// The host half lives in stack.cpp (newstack, copystack, gogo, as in runtime/stack.go)
+// and checks.cpp (what every growth is checked for, DESIGN §4).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "emu/arch_spec.hpp"
+#include "emu/elf_image.hpp"
+#include "emu/engine.hpp"
+#include "runtime_model/arena.hpp"
+#include "runtime_model/contract.hpp"
+#include "runtime_model/guest_ref.hpp"
+#include "runtime_model/report.hpp"
+#include "runtime_model/scenario.hpp"
+#include "runtime_model/write_barrier.hpp"
+
+namespace gotramp::model {
+
+// The guest functions and variables the harness uses (guest_asm/README.md).
+struct GuestSymbols {
+  emu::Symbol morestack, morestack_noctxt;          // the trampoline under test
+  emu::Symbol newstack, writebarrierptr_prewrite;   // implemented by the host
+  emu::Symbol badmorestackg0, badmorestackgsignal;  // implemented by the host
+  emu::Symbol gogo;                                 // the guest's own
+  emu::Symbol closure, sum;                         // functions with a split prologue
+  emu::Symbol entry_closure, entry_plain, harness_exit;
+  emu::Symbol depth, result;  // variables
+  static GuestSymbols resolve(const emu::ElfImage& image);
+  const emu::Symbol& entry(const Scenario& s) const;
+};
+
+// A Go throw raised by the host runtime; it ends the run.
+struct GoThrow : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunOptions {
+  uint64_t budget = 20'000'000;  // guest instructions per run
+  GcPhase gc = GcPhase::Off;
+};
+
+// What the CPU looked like when f called the trampoline: the ground truth the
+// trampoline's stores into g.sched and m.morebuf are checked against.
+struct MorestackEntry {
+  uint64_t pc = 0;  // the trampoline entered (morestack or morestack_noctxt)
+  uint64_t sp = 0;
+  uint64_t f_pc = 0;         // return address into f                -> g.sched.pc
+  uint64_t f_sp = 0;         // f's SP at the call                   -> g.sched.sp
+  uint64_t f_caller_pc = 0;  // f's caller's PC                       -> m.morebuf.pc (and g.sched.lr)
+  uint64_t f_caller_sp = 0;  // f's caller's SP                       -> m.morebuf.sp
+  uint64_t bp = 0;           // frame pointer (amd64)                 -> g.sched.bp
+  uint64_t ctxt = 0;         // context register
+  uint64_t g = 0;
+  uint64_t sched_ctxt = 0;  // gp.sched.ctxt before the trampoline ran
+};
+
+class Machine {
+ public:
+  Machine(const emu::ArchSpec& spec, const std::string& elf_path);
+  ~Machine();
+
+  RunReport run(const Scenario& s, const Contract& c, const RunOptions& opt = {});
+
+  const emu::ArchSpec& spec() const { return spec_; }
+  emu::Engine& engine() { return engine_; }
+  const emu::ElfImage& image() const { return image_; }
+  const GuestSymbols& symbols() const { return sym_; }
+
+  // Value the harness stores in the closure (funcval.x).
+  static constexpr uint64_t kCaptured = 0x5eed0c7f;
+  // What the harness leaves in the context register when there is no closure, so
+  // that a morestack_noctxt which forgets to clear it is caught.
+  static constexpr uint64_t kCtxtPoison = 0xbadc7c7dbadc7c7dULL;
+
+ private:
+  struct Run;
+
+  // Hooks (machine.cpp).
+  void on_morestack(uint64_t pc);
+  void on_block(uint64_t addr, uint32_t size);
+  void on_badmorestack(const char* what);
+  void setup(const Scenario& s);
+  void finish(const emu::RunResult& stop);
+
+  // runtime/stack.go (stack.cpp).
+  void newstack();
+  void copystack(Ref gp, uint64_t newsize, Growth& growth);
+  void gogo(Ref buf);
+  void writebarrierptr_prewrite();
+  [[noreturn]] void throw_(const std::string& text);
+  void resume_preempted(Ref gp, int n, uint64_t ctxt);
+  void call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint64_t ret);
+
+  // DESIGN §4 (checks.cpp).
+  void check_newstack_entry(uint64_t sp, int growth);
+  void check_resumed(uint64_t addr);
+  void check_frame_pointers(const StackSpan& stack, int growth);
+  Finding finding(std::string check, std::string slot, std::string expected, std::string seen, int growth,
+                  std::optional<uint64_t> pc = std::nullopt);
+  std::string hex(uint64_t v) const;
+  std::string code_name(uint64_t pc) const;
+
+  const emu::ArchSpec& spec_;
+  emu::ElfImage image_;
+  emu::Engine engine_;
+  Arena arena_;
+  GuestSymbols sym_;
+  std::unique_ptr<Run> run_;
+};
+
+}  // namespace gotramp::model

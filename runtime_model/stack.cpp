@@ -1,0 +1,223 @@
+// The host half of Go 1.8's runtime/stack.go: newstack, copystack and the call of
+// the guest's gogo. Names and order follow stack.go so that a runtime engineer can
+// read one beside the other.
+#include <fmt/format.h>
+
+#include "emu/byte_order.hpp"
+#include "runtime_model/machine.hpp"
+#include "runtime_model/machine_run.hpp"
+#include "runtime_model/stack_consts.hpp"
+
+namespace gotramp::model {
+
+// throw: Go prints "fatal error: <text>" and exits. The exception unwinds the
+// hook, and the engine ends the run with the message.
+void Machine::throw_(const std::string& text) {
+  Run& r = *run_;
+  if (!r.report.throw_text) r.report.throw_text = text;
+  r.report.printed.push_back("fatal error: " + text);
+  throw GoThrow("fatal error: " + text);
+}
+
+// call_guest calls a guest ABI0 function from the host, as Go code running on the
+// current stack would: the arguments at the callee's first argument slot, the
+// return address where CALL or the link register puts it.
+void Machine::call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint64_t ret) {
+  // newstack's own frame: the callee starts well below newstack's entry SP.
+  constexpr uint64_t kNewstackFrame = 128;
+  uint64_t sp = (engine_.sp() - kNewstackFrame) & ~uint64_t{15};
+  uint64_t a = sp + spec_.arg0_offset();
+  for (uint64_t v : args) engine_.write_ptr(a, v), a += spec_.ptr_size;
+  if (spec_.has_link()) {
+    engine_.write_ptr(sp, 0);  // the caller's saved-LR slot
+    engine_.set_reg(spec_.link, ret);
+  } else {
+    engine_.write_uint(sp, spec_.call_pushes, ret);
+  }
+  engine_.set_sp(sp);
+  engine_.set_pc(fn);
+}
+
+// gogo(&gp.sched): resume gp through the guest's own gogo. Every growth is then
+// checked to restart f at its entry on the new stack with its context restored.
+void Machine::gogo(Ref buf) {
+  Run& r = *run_;
+  r.resume = Run::Resume::AtSchedPc;
+  r.resume_pc = buf["pc"].get();
+  r.resume_sp = buf["sp"].get();
+  r.resume_ctxt = buf["ctxt"].get();
+  r.resume_growth = r.growth;
+  const emu::Symbol* f = image_.containing(r.resume_pc);
+  r.resume_entry = f ? f->addr : 0;
+  r.resume_stack = {r.gp["stack.lo"].get(), r.gp["stack.hi"].get()};
+  call_guest(sym_.gogo.addr, {buf.addr()}, sym_.newstack.addr);
+}
+
+// writebarrierptr_prewrite(dst *uintptr, src uintptr): gogo's deletion barrier
+// before it clears gobuf.ctxt.
+void Machine::writebarrierptr_prewrite() {
+  Run& r = *run_;
+  uint64_t sp = engine_.sp() + spec_.arg0_offset();
+  uint64_t dst = engine_.read_ptr(sp), src = engine_.read_ptr(sp + spec_.ptr_size);
+  r.wb.prewrite(dst, src);
+  engine_.return_to_caller();
+}
+
+// newstack is called from runtime·morestack when more stack is needed. Under the
+// seed contract ctxt, the context register's value at morestack, arrives as the
+// first argument; newstack writes it to g.sched.ctxt with a write barrier.
+void Machine::newstack() {
+  Run& r = *run_;
+  const uint64_t sp = engine_.sp();
+  const int growth = ++r.growth;
+  check_newstack_entry(sp, growth);
+  r.entry.reset();
+
+  Ref m = r.m;  // getg().m: getg() is checked above to be m.g0
+  uint64_t ctxt = r.contract.ctxt_is_argument ? engine_.read_ptr(sp + spec_.arg0_offset()) : r.gp["sched.ctxt"].get();
+  if (!r.report.ctxt_read) r.report.ctxt_read = ctxt;
+
+  Ref morebuf_g = Ref(engine_, layouts_for(spec_).g, m["morebuf.g"].get());
+  if (morebuf_g.addr() != 0 && morebuf_g["stackguard0"].get() == stack_fork(spec_.ptr_size))
+    throw_("stack growth after fork");
+  if (morebuf_g.addr() != m["curg"].get()) {
+    r.report.printed.push_back(fmt::format("runtime: newstack called from g={:#x}\n\tm={:#x} m->curg={:#x} m->g0={:#x}",
+                                           morebuf_g.addr(), m.addr(), m["curg"].get(), m["g0"].get()));
+    throw_("runtime: wrong goroutine in newstack");
+  }
+
+  Ref gp = Ref(engine_, layouts_for(spec_).g, m["curg"].get());
+  if (r.contract.ctxt_is_argument) {
+    // Write ctxt to gp.sched here instead of in morestack so it has the
+    // necessary write barrier.
+    r.wb.write(gp["sched.ctxt"].addr(), ctxt);
+  }
+
+  if (gp["throwsplit"].get() != 0) {
+    gp["syscallsp"].set(m["morebuf.sp"].get());
+    gp["syscallpc"].set(m["morebuf.pc"].get());
+    throw_("runtime: stack split at bad time");
+  }
+
+  m["morebuf.pc"].set(0);
+  m["morebuf.lr"].set(0);
+  m["morebuf.sp"].set(0);
+  m["morebuf.g"].set(0);
+
+  // Read stackguard0 just once: a preemption request may change it underfoot.
+  const bool preempt = gp["stackguard0"].get() == stack_preempt(spec_.ptr_size);
+
+  // Be conservative about where we preempt: not while the M holds locks, is
+  // allocating, or its P is not running. The goroutine keeps running for now.
+  if (preempt && (m["locks"].get() != 0 || m["mallocing"].get() != 0 ||
+                  Ref(engine_, layouts_for(spec_).p, m["p"].get())["status"].get() != kPrunning)) {
+    gp["stackguard0"].set(gp["stack.lo"].get() + kStackGuard);
+    return resume_preempted(gp, growth, ctxt);
+  }
+
+  if (gp["stack.lo"].get() == 0) throw_("missing stack in newstack");
+  uint64_t fsp = gp["sched.sp"].get();
+  // The call to morestack cost a word on x86 (the return address it pushed).
+  fsp -= spec_.call_pushes;
+  if (fsp < gp["stack.lo"].get()) {
+    r.report.printed.push_back(fmt::format("runtime: split stack overflow: {:#x} < {:#x}", fsp, gp["stack.lo"].get()));
+    throw_("runtime: split stack overflow");
+  }
+
+  if (r.contract.repairs_barrier && gp["sched.ctxt"].get() != 0) {
+    // morestack wrote sched.ctxt on its way in here, without a write barrier.
+    // Run the write barrier now (writebarrierptr_nostore).
+    r.wb.prewrite(gp["sched.ctxt"].addr(), gp["sched.ctxt"].get());
+  }
+
+  if (preempt) {
+    if (gp.addr() == m["g0"].get()) throw_("runtime: preempt g0");
+    // Act like the goroutine called runtime.Gosched: it is rescheduled and, the
+    // request served, resumes at its entry with a normal stack guard.
+    gp["stackguard0"].set(gp["stack.lo"].get() + kStackGuard);
+    return resume_preempted(gp, growth, ctxt);
+  }
+
+  // Allocate a bigger segment and move the stack.
+  uint64_t oldsize = gp["stackAlloc"].get();
+  uint64_t newsize = oldsize * 2;
+  if (newsize > r.maxstacksize) {
+    r.report.printed.push_back(fmt::format("runtime: goroutine stack exceeds {}-byte limit", r.maxstacksize));
+    throw_("stack overflow");
+  }
+
+  Growth g;
+  g.n = growth;
+  g.ctxt_read = ctxt;
+  const emu::Symbol* f = image_.containing(gp["sched.pc"].get());
+  g.function = f ? image_.describe(f->addr) : "?";
+  gp["atomicstatus"].set(kGcopystack);
+  copystack(gp, newsize, g);
+  gp["atomicstatus"].set(kGrunning);
+  r.report.growths.push_back(g);
+  gogo(gp["sched"]);
+}
+
+// A preemption request was served without growing: count it and resume gp.
+void Machine::resume_preempted(Ref gp, int n, uint64_t ctxt) {
+  Run& r = *run_;
+  r.report.preemptions++;
+  Growth g;
+  g.n = n;
+  g.preempted = true;
+  g.ctxt_read = ctxt;
+  r.report.growths.push_back(g);
+  gogo(gp["sched"]);
+}
+
+// adjustpointer: a pointer into the old stack moves with it.
+static uint64_t adjusted(uint64_t p, const StackSpan& old, uint64_t delta) { return old.contains(p) ? p + delta : p; }
+
+// copystack copies gp's stack to a new one of newsize bytes and fixes up every
+// pointer into it that the model knows of.
+void Machine::copystack(Ref gp, uint64_t newsize, Growth& growth) {
+  if (gp["syscallsp"].get() != 0) throw_("stack growth not allowed in system call");
+  StackSpan old{gp["stack.lo"].get(), gp["stack.hi"].get()};
+  if (old.lo == 0) throw_("nil stackbase");
+  const uint64_t used = old.hi - gp["sched.sp"].get();
+
+  StackSpan fresh = arena_.stackalloc(newsize);
+  // The copy is aligned at the top: delta moves every address in the used part.
+  const uint64_t delta = fresh.hi - old.hi;
+  engine_.write(fresh.hi - used, engine_.read(old.hi - used, used));
+
+  // adjustctxt: the context may point into the stack (a stack-allocated
+  // closure), and so does the saved frame pointer.
+  gp["sched.ctxt"].set(adjusted(gp["sched.ctxt"].get(), old, delta));
+  if (spec_.frame_pointer.valid()) gp["sched.bp"].set(adjusted(gp["sched.bp"].get(), old, delta));
+
+  gp["stack.lo"].set(fresh.lo);
+  gp["stack.hi"].set(fresh.hi);
+  gp["stackguard0"].set(fresh.lo + kStackGuard);
+  gp["sched.sp"].set(fresh.hi - used);
+  gp["stackAlloc"].set(newsize);
+  gp["stktopsp"].set(gp["stktopsp"].get() + delta);
+
+  // adjustframe: on amd64 each frame saves its caller's BP just below its return
+  // address, so the chain from gp.sched.bp walks every frame.
+  if (spec_.frame_pointer.valid()) {
+    for (uint64_t bp = gp["sched.bp"].get(); fresh.contains(bp);) {
+      uint64_t saved = engine_.read_ptr(bp);
+      if (old.contains(saved)) {
+        saved += delta;
+        engine_.write_ptr(bp, saved);
+        growth.fp_fixes++;
+      }
+      if (saved <= bp) break;  // frames only go up; anything else ends the walk
+      bp = saved;
+    }
+    check_frame_pointers(fresh, growth.n);
+  }
+
+  arena_.stackfree(old);
+  growth.old_lo = old.lo, growth.old_hi = old.hi;
+  growth.new_lo = fresh.lo, growth.new_hi = fresh.hi;
+  growth.copied = used;
+}
+
+}  // namespace gotramp::model

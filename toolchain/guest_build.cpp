@@ -1,0 +1,127 @@
+#include "toolchain/guest_build.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "runtime_model/layout.hpp"
+#include "toolchain/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace gotramp::toolchain {
+namespace {
+
+// The harness files every guest has, besides its trampoline.
+constexpr const char* kHarnessFiles[] = {"runtime.s", "funcs.s"};
+constexpr const char* kLayoutHeader = "runtime_layout.h";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw GuestBuildError(fmt::format("cannot read {}", p.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& data) {
+  std::ofstream out(p, std::ios::binary);
+  out << data;
+  if (!out) throw GuestBuildError(fmt::format("cannot write {}", p.string()));
+}
+
+// FNV-1a: a stable content hash for cache keys.
+struct Hash {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  void add(std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+    h = (h ^ 0xff) * 0x100000001b3ULL;  // separator
+  }
+};
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+}  // namespace
+
+GuestBuildConfig GuestBuildConfig::defaults() {
+  GuestBuildConfig c;
+  c.guest_asm = env_or("GOTRAMP_GUEST_ASM", GOTRAMP_DEFAULT_GUEST_ASM);
+  c.cache = env_or("GOTRAMP_CACHE", GOTRAMP_DEFAULT_CACHE);
+  c.go = env_or("GOTRAMP_GO", "go");
+  return c;
+}
+
+fs::path guest_dir(const emu::ArchSpec& spec, const GuestBuildConfig& cfg) { return cfg.guest_asm / spec.guest_dir; }
+
+bool has_guest(const emu::ArchSpec& spec, const GuestBuildConfig& cfg) {
+  return fs::exists(guest_dir(spec, cfg) / kHarnessFiles[0]);
+}
+
+fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const GuestBuildConfig& cfg) {
+  const fs::path dir = guest_dir(spec, cfg);
+  if (!has_guest(spec, cfg))
+    throw GuestBuildError(
+        fmt::format("GOARCH {} has no guest code yet ({} is missing)", spec.goarch, (dir / kHarnessFiles[0]).string()));
+  if (!fs::exists(trampoline)) throw GuestBuildError(fmt::format("no such trampoline file: {}", trampoline.string()));
+
+  // What goes into the build, by staged name.
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back("go.mod", "module gotramp/guest\n\ngo 1.19\n");
+  files.emplace_back("main.go", read_file(cfg.guest_asm / "common" / "main.go"));
+  for (const char* f : kHarnessFiles) files.emplace_back(f, read_file(dir / f));
+  std::string tname = trampoline.filename().string();
+  for (const auto& [name, _] : files)
+    if (name == tname)
+      throw GuestBuildError(
+          fmt::format("trampoline file {} collides with the harness file of the same name", trampoline.string()));
+  files.emplace_back(tname, read_file(trampoline));
+  files.emplace_back(kLayoutHeader, model::asm_header(spec));
+
+  Hash h;
+  h.add("gotramp-guest-1");
+  h.add(spec.goarch);
+  h.add(spec.build_goarch);
+  for (const auto& [name, data] : files) h.add(name), h.add(data);
+  const fs::path out_dir = cfg.cache / spec.goarch;
+  const fs::path elf = out_dir / fmt::format("{}-{:016x}.elf", trampoline.stem().string(), h.h);
+  if (fs::exists(elf)) return elf;
+
+  fs::create_directories(out_dir);
+  fs::path stage = cfg.cache / "stage" / fmt::format("{}-{:016x}-{}", spec.goarch, h.h, getpid());
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  for (const auto& [name, data] : files) write_file(stage / name, data);
+
+  const fs::path tmp = fs::path(elf).concat(fmt::format(".tmp{}", getpid()));
+  const std::map<std::string, std::string> env = {
+      {"GOOS", "linux"},
+      {"GOARCH", spec.build_goarch},
+      {"CGO_ENABLED", "0"},
+      {"GOPROXY", "off"},
+      {"GOFLAGS", "-buildvcs=false"},
+      {"GO111MODULE", "on"},
+      {"GOENV", "off"},
+      {"GOWORK", "off"},
+      {"GOCACHE", fs::absolute(cfg.cache / "go-build").string()},
+      {"GOPATH", fs::absolute(cfg.cache / "gopath").string()},
+      {"GOMODCACHE", fs::absolute(cfg.cache / "gopath" / "pkg" / "mod").string()},
+  };
+  ProcessResult r = run_process({cfg.go, "build", "-trimpath", "-o", fs::absolute(tmp).string(), "."}, env, stage);
+  fs::remove_all(stage);
+  if (r.exit_code != 0) {
+    fs::remove(tmp);
+    throw GuestBuildError(fmt::format("go build failed for GOARCH={} with trampoline {}:\n{}", spec.goarch,
+                                      trampoline.string(), r.output));
+  }
+  fs::rename(tmp, elf);
+  return elf;
+}
+
+}  // namespace gotramp::toolchain
