@@ -207,6 +207,7 @@ ArchSpec row_s390x() {
   a.uc_mode = UC_MODE_BIG_ENDIAN;
   // Unicorn starts in 24-bit addressing; Go code needs 64-bit (EA|BA).
   a.reg_setup.push_back({UC_S390X_REG_PSWM, 0x180000000ULL, "PSW EA|BA: 64-bit addressing"});
+  a.code_needs_write = true;
   a.elf_machine = EM_S390;
   a.cs_arch_id = CS_ARCH_SYSZ;
   a.cs_mode = CS_MODE_BIG_ENDIAN;

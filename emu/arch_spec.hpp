@@ -54,6 +54,9 @@ struct ArchSpec {
   int uc_cpu = -1;                    // CPU model, -1 for Unicorn's default
   bool tlb_virtual = false;           // needs UC_TLB_VIRTUAL (MIPS64, PPC64)
   std::vector<RegSetBits> reg_setup;  // mode bits set after opening (PSW, MSR)
+  // Unicorn 2.1.4 on s390x raises a program exception on every instruction fetch
+  // from a page without UC_PROT_WRITE (measured); such rows map code writable.
+  bool code_needs_write = false;
   int insn_width = 0;                 // fixed instruction size, 0 when variable
   uint16_t elf_machine = 0;           // e_machine of the guest ELF
   int elf_word = 8;                   // ELF class of the guest ELF in bytes (ELFCLASS32: 4)

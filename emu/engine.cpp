@@ -162,6 +162,7 @@ void Engine::load(const ElfImage& image) {
     if (seg.flags & PF_R) prot |= kProtRead;
     if (seg.flags & PF_W) prot |= kProtWrite;
     if (seg.flags & PF_X) prot |= kProtExec;
+    if ((seg.flags & PF_X) && spec_.code_needs_write) prot |= kProtWrite;
     uint64_t lo = page_down(seg.vaddr), hi = page_up(seg.vaddr + seg.memsz);
     // Pages already mapped by a previous segment keep their mapping.
     for (const auto& [mlo, mhi] : mapped) {

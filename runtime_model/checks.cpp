@@ -40,9 +40,6 @@ Finding Machine::finding(std::string check, std::string slot, std::string expect
     std::vector<uint8_t> code(16);
     if (engine_.try_read(*pc, code))
       if (auto insn = engine_.disasm().one(code, *pc)) f.insn = insn->text;
-  } else if (auto insn = call_insn(engine_, r.prev.addr, r.prev.size)) {
-    f.pc = insn->address;
-    f.insn = insn->text;
   }
   if (f.pc) f.where = image_.describe(f.pc);
   return f;
@@ -51,16 +48,22 @@ Finding Machine::finding(std::string check, std::string slot, std::string expect
 void Machine::check_newstack_entry(uint64_t sp, int growth) {
   Run& r = *run_;
   CheckLog& log = r.log;
+  // Failures here point at the instruction that called newstack.
+  std::optional<uint64_t> at;
+  if (auto insn = call_insn(engine_, r.prev.addr, r.prev.size)) at = insn->address;
+  auto fail = [&](std::string name, std::string slot, std::string want, std::string got) {
+    log.fail(finding(std::move(name), std::move(slot), std::move(want), std::move(got), growth, at));
+  };
   auto expect = [&](const std::string& name, std::string slot, uint64_t want, uint64_t got) {
     if (want == got)
       log.pass(name);
     else
-      log.fail(finding(name, std::move(slot), hex(want), hex(got), growth));
+      fail(name, std::move(slot), hex(want), hex(got));
   };
 
   if (!r.entry) {
-    log.fail(finding("morestack-entered", "", "f calls main.morestack or main.morestack_noctxt",
-                     "newstack was reached without passing through either", growth));
+    fail("morestack-entered", "", "f calls main.morestack or main.morestack_noctxt",
+         "newstack was reached without passing through either");
     return;
   }
   log.pass("morestack-entered");
@@ -71,8 +74,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   if (g0s.contains(sp))
     log.pass("sp-on-g0-stack");
   else
-    log.fail(finding("sp-on-g0-stack", spec_.sp.name, fmt::format("in g0 stack [{:#x}, {:#x})", g0s.lo, g0s.hi),
-                     hex(sp), growth));
+    fail("sp-on-g0-stack", spec_.sp.name, fmt::format("in g0 stack [{:#x}, {:#x})", g0s.lo, g0s.hi), hex(sp));
   expect("g-is-g0", "g (current goroutine)", r.g0.addr(), engine_.current_g());
 
   // The calling sequence: arg0 holds the context, the slot under it is the
@@ -88,18 +90,18 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
     if (sym_.morestack.contains(lr))
       log.pass("return-pc");
     else
-      log.fail(finding("return-pc", spec_.link.name + " (newstack's return address)", "inside main.morestack",
-                       code_name(lr), growth));
+      fail("return-pc", spec_.link.name + " (newstack's return address)", "inside main.morestack",
+                       code_name(lr));
   } else if (sym_.morestack.contains(below)) {
     log.pass("slot-below-arg0");
   } else {
-    log.fail(finding("slot-below-arg0", spec_.slot(0) + " return PC", "a return PC inside main.morestack",
-                     code_name(below), growth));
+    fail("slot-below-arg0", spec_.slot(0) + " return PC", "a return PC inside main.morestack",
+                     code_name(below));
   }
   if (sp % spec_.stack_align == 0)
     log.pass("sp-aligned");
   else
-    log.fail(finding("sp-aligned", spec_.sp.name, fmt::format("a multiple of {}", spec_.stack_align), hex(sp), growth));
+    fail("sp-aligned", spec_.sp.name, fmt::format("a multiple of {}", spec_.stack_align), hex(sp));
 
   // g.sched describes the interrupted f, m.morebuf its caller.
   Ref gp = r.gp;
@@ -128,9 +130,9 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
     uint64_t word_off = off / spec_.ptr_size * spec_.ptr_size;
     uint64_t seen = engine_.read_ptr(g0sp + word_off);
     uint64_t poison = emu::load_uint(std::vector<uint8_t>(8, Arena::kG0Poison).data(), spec_.ptr_size, spec_.order);
-    log.fail(finding("g0-frame-intact",
+    fail("g0-frame-intact",
                      fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off), hex(poison),
-                     hex(seen), growth));
+                     hex(seen));
   }
 }
 

@@ -87,6 +87,7 @@ void Machine::setup(const Scenario& s) {
   r.gp["stackguard1"].set(uintptr_mask(spec_.ptr_size));
   r.gp["stackAlloc"].set(kStackMin);
   r.gp["m"].set(r.m.addr());
+  r.gp["sched.g"].set(r.gp.addr());  // newproc sets it once; only x86 morestack rewrites it
   r.gp["atomicstatus"].set(kGrunning);
   r.gp["goid"].set(1);
   r.maxstacksize = default_max_stack(spec_.ptr_size);
