@@ -22,10 +22,21 @@ int usage_error(const std::string& msg) {
   return kExitUsage;
 }
 
-int cmd_verify(const std::vector<std::string>& goarch, const std::vector<std::string>& contract,
-               const std::vector<std::string>& scenario, bool json) {
+struct VerifyArgs {
+  std::vector<std::string> goarch = {"all"}, contract = {"all"}, scenario = {"all"};
+  std::string asm_file;
+  bool json = false, unverified = false;
+};
+
+int cmd_verify(const VerifyArgs& a) {
+  const auto &goarch = a.goarch, &contract = a.contract, &scenario = a.scenario;
   std::string err;
   cli::VerifyRequest req;
+  req.unverified = a.unverified;
+  if (!a.asm_file.empty()) {
+    if (!std::filesystem::exists(a.asm_file)) return usage_error("no such file: " + a.asm_file);
+    req.trampoline = std::filesystem::absolute(a.asm_file);
+  }
   auto archs = cli::parse_archs(goarch, err);
   if (!archs) return usage_error(err);
   auto contracts = cli::parse_contracts(contract, err);
@@ -37,7 +48,7 @@ int cmd_verify(const std::vector<std::string>& goarch, const std::vector<std::st
   auto rows = cli::run_verify(req, toolchain::GuestBuildConfig::defaults());
   bool failed = false;
   for (const auto& r : rows) failed = failed || r.failed();
-  if (json) {
+  if (a.json) {
     std::cout << cli::to_json(rows).dump(2) << "\n";
   } else {
     std::cout << cli::format_table(rows) << cli::format_findings(rows);
@@ -71,13 +82,18 @@ int main(int argc, char** argv) {
   CLI::App app{"gotramp: verify the Go runtime's stack-growth trampolines under emulation"};
   app.require_subcommand(1);
 
-  std::vector<std::string> goarch = {"all"}, contract = {"all"}, scenario = {"all"};
-  bool json = false;
+  VerifyArgs va;
   auto* verify = app.add_subcommand("verify", "run every GOARCH x contract x scenario and check each growth");
-  verify->add_option("--goarch", goarch, "GOARCH list (" + emu::arch_names() + ") or all")->delimiter(',');
-  verify->add_option("--contract", contract, "contract list (" + model::contract_names() + ") or all")->delimiter(',');
-  verify->add_option("--scenario", scenario, "scenario list (" + model::scenario_names() + ") or all")->delimiter(',');
-  verify->add_flag("--json", json, "print JSON instead of a table");
+  verify->add_option("--goarch", va.goarch, "GOARCH list (" + emu::arch_names() + ") or all")->delimiter(',');
+  verify->add_option("--contract", va.contract, "contract list (" + model::contract_names() + ") or all")
+      ->delimiter(',');
+  verify->add_option("--scenario", va.scenario, "scenario list (" + model::scenario_names() + ") or all")
+      ->delimiter(',');
+  verify->add_option("--asm", va.asm_file,
+                     "your own trampoline (Plan 9 assembly defining morestack and morestack_noctxt), built "
+                     "with the GOARCH's harness and checked against the contract");
+  verify->add_flag("--json", va.json, "print JSON instead of a table");
+  verify->add_flag("--unverified", va.unverified, "also run GOARCH rows not verified yet");
 
   app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
 
@@ -92,7 +108,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   try {
-    if (verify->parsed()) return cmd_verify(goarch, contract, scenario, json);
+    if (verify->parsed()) return cmd_verify(va);
     return cmd_build_guests();
   } catch (const std::exception& e) {
     std::cerr << "gotramp: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 // gotramp verify: runs GOARCH x contract x scenario and reports each run.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ struct VerifyRequest {
   std::vector<const emu::ArchSpec*> archs;
   std::vector<const model::Contract*> contracts;
   std::vector<const model::Scenario*> scenarios;
+  // A porter's own trampoline file instead of the contract's built-in one.
+  std::optional<std::filesystem::path> trampoline;
+  // Also run rows not verified yet (for whoever is porting them).
+  bool unverified = false;
 };
 
 // One row of the report: a run, or why there is none.

@@ -57,9 +57,9 @@ struct ArchSpec {
   // Unicorn 2.1.4 on s390x raises a program exception on every instruction fetch
   // from a page without UC_PROT_WRITE (measured); such rows map code writable.
   bool code_needs_write = false;
-  int insn_width = 0;                 // fixed instruction size, 0 when variable
-  uint16_t elf_machine = 0;           // e_machine of the guest ELF
-  int elf_word = 8;                   // ELF class of the guest ELF in bytes (ELFCLASS32: 4)
+  int insn_width = 0;        // fixed instruction size, 0 when variable
+  uint16_t elf_machine = 0;  // e_machine of the guest ELF
+  int elf_word = 8;          // ELF class of the guest ELF in bytes (ELFCLASS32: 4)
 
   // Disassembly.
   cs_arch cs_arch_id{};

@@ -90,13 +90,11 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
     if (sym_.morestack.contains(lr))
       log.pass("return-pc");
     else
-      fail("return-pc", spec_.link.name + " (newstack's return address)", "inside main.morestack",
-                       code_name(lr));
+      fail("return-pc", spec_.link.name + " (newstack's return address)", "inside main.morestack", code_name(lr));
   } else if (sym_.morestack.contains(below)) {
     log.pass("slot-below-arg0");
   } else {
-    fail("slot-below-arg0", spec_.slot(0) + " return PC", "a return PC inside main.morestack",
-                     code_name(below));
+    fail("slot-below-arg0", spec_.slot(0) + " return PC", "a return PC inside main.morestack", code_name(below));
   }
   if (sp % spec_.stack_align == 0)
     log.pass("sp-aligned");
@@ -130,9 +128,8 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
     uint64_t word_off = off / spec_.ptr_size * spec_.ptr_size;
     uint64_t seen = engine_.read_ptr(g0sp + word_off);
     uint64_t poison = emu::load_uint(std::vector<uint8_t>(8, Arena::kG0Poison).data(), spec_.ptr_size, spec_.order);
-    fail("g0-frame-intact",
-                     fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off), hex(poison),
-                     hex(seen));
+    fail("g0-frame-intact", fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off),
+         hex(poison), hex(seen));
   }
 }
 

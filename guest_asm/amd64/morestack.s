@@ -1,15 +1,12 @@
-// The seed's morestack for amd64 (Go commit bf9c71cb): the context register DX is
-// passed to newstack as its argument instead of being stored into g.sched.ctxt.
+// The seed's morestack for amd64 (Go commit bf9c71cb). f's prologue found the
+// stack too small and called here: 0(SP) is the return address into f, 8(SP) f's
+// own return address. The context register DX goes to newstack as its argument,
+// pushed on the g0 stack, instead of being stored into g.sched.ctxt.
 #include "textflag.h"
 #include "runtime_layout.h"
 
-// Called during function prolog when more stack is needed.
-// The traceback routines see morestack on a g0 as being
-// the top of a stack (for example, morestack calling newstack
-// calling the scheduler calling newm calling gc), so we must
-// record an argument size. For that purpose, it has no arguments.
 TEXT ·morestack(SB),NOSPLIT,$0-0
-	// Cannot grow scheduler stack (m->g0).
+	// The scheduler stack (m.g0) must never grow.
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), BX
 	MOVQ	g_m(BX), BX
@@ -19,43 +16,43 @@ TEXT ·morestack(SB),NOSPLIT,$0-0
 	CALL	·badmorestackg0(SB)
 	INT	$3
 
-	// Cannot grow signal stack (m->gsignal).
+	// Nor may the signal stack (m.gsignal).
 	MOVQ	m_gsignal(BX), SI
 	CMPQ	0(CX)(TLS*1), SI
 	JNE	3(PC)
 	CALL	·badmorestackgsignal(SB)
 	INT	$3
 
-	// Called from f.
-	// Set m->morebuf to f's caller.
-	MOVQ	8(SP), AX	// f's caller's PC
+	// m.morebuf: f's caller (its PC and SP as they were before it called f).
+	MOVQ	8(SP), AX
 	MOVQ	AX, (m_morebuf+gobuf_pc)(BX)
-	LEAQ	16(SP), AX	// f's caller's SP
+	LEAQ	16(SP), AX
 	MOVQ	AX, (m_morebuf+gobuf_sp)(BX)
 	MOVQ	TLS, CX
 	MOVQ	0(CX)(TLS*1), SI
 	MOVQ	SI, (m_morebuf+gobuf_g)(BX)
 
-	// Set g->sched to context in f.
-	MOVQ	0(SP), AX // f's PC
+	// g.sched: where f stopped (the PC after its CALL, its SP without that CALL's
+	// return address, and its frame pointer).
+	MOVQ	0(SP), AX
 	MOVQ	AX, (g_sched+gobuf_pc)(SI)
 	MOVQ	SI, (g_sched+gobuf_g)(SI)
-	LEAQ	8(SP), AX // f's SP
+	LEAQ	8(SP), AX
 	MOVQ	AX, (g_sched+gobuf_sp)(SI)
 	MOVQ	BP, (g_sched+gobuf_bp)(SI)
-	// newstack will fill gobuf.ctxt.
+	// g.sched.ctxt is not written here: newstack stores it, with a write barrier.
 
-	// Call newstack on m->g0's stack.
+	// Switch to g0 and its stack, and call newstack(ctxt) there.
 	MOVQ	m_g0(BX), BX
 	MOVQ	BX, 0(CX)(TLS*1)
 	MOVQ	(g_sched+gobuf_sp)(BX), SP
-	PUSHQ	DX	// ctxt argument
+	PUSHQ	DX	// the argument: the context register
 	CALL	·newstack(SB)
-	MOVQ	$0, 0x1003	// crash if newstack returns
-	POPQ	DX	// keep balance check happy
+	MOVQ	$0, 0x1003	// newstack never returns: fault if it does
+	POPQ	DX	// balances the PUSHQ for the assembler
 	RET
 
-// morestack but not preserving ctxt.
+// morestack_noctxt: for functions that are not closures; the context is nil.
 TEXT ·morestack_noctxt(SB),NOSPLIT,$0
 	MOVL	$0, DX
 	JMP	·morestack(SB)
