@@ -113,7 +113,8 @@ class Engine {
   void on_write(uint64_t begin, uint64_t end, WriteHook fn);
 
   // Runs from begin until PC reaches until, a fault, a trap, a host stop, or more
-  // than `budget` instructions.
+  // than `budget` instructions. The budget is charged a whole block (at most a few
+  // hundred instructions) as the block starts.
   RunResult run(uint64_t begin, uint64_t until, uint64_t budget);
   // From inside a hook: end the run with StopReason::HostStop and this message.
   void stop(std::string why);

@@ -50,6 +50,10 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 }  // namespace
 
+#ifndef GOTRAMP_DEFAULT_GUEST_ASM
+#error "GOTRAMP_DEFAULT_GUEST_ASM must name the guest_asm folder"
+#endif
+
 GuestBuildConfig GuestBuildConfig::defaults() {
   GuestBuildConfig c;
   c.guest_asm = env_or("GOTRAMP_GUEST_ASM", GOTRAMP_DEFAULT_GUEST_ASM);

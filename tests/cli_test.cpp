@@ -1,0 +1,98 @@
+// The gotramp command as a user runs it: exit codes, messages, and the JSON report.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "emu/arch_spec.hpp"
+#include "toolchain/process.hpp"
+
+namespace gotramp {
+namespace {
+
+toolchain::ProcessResult gotramp(std::vector<std::string> args) {
+  args.insert(args.begin(), GOTRAMP_BIN);
+  return toolchain::run_process(args, {}, std::filesystem::current_path());
+}
+
+TEST(Cli, UnknownGoarchExits2AndListsTheValidOnes) {
+  auto r = gotramp({"verify", "--goarch", "bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown GOARCH 'bogus'"), std::string::npos) << r.output;
+  for (const auto& a : emu::arch_table()) EXPECT_NE(r.output.find(a.goarch), std::string::npos) << a.goarch;
+}
+
+TEST(Cli, UnknownOptionExits2WithTheValidOptions) {
+  auto r = gotramp({"verify", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("--frobnicate"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--goarch"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnknownScenarioAndContractExit2) {
+  EXPECT_EQ(gotramp({"verify", "--scenario", "nope"}).exit_code, 2);
+  EXPECT_EQ(gotramp({"verify", "--contract", "nope"}).exit_code, 2);
+  EXPECT_EQ(gotramp({"frobnicate"}).exit_code, 2);
+}
+
+TEST(Cli, SkeletonAcceptance) {
+  auto r = gotramp({"verify", "--goarch", "amd64,arm64,s390x", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_TRUE(j["passed"].get<bool>());
+  const std::map<std::string, std::pair<std::string, std::string>> want = {
+      {"amd64", {"8(SP)", "DX"}}, {"arm64", {"8(RSP)", "R26"}}, {"s390x", {"8(R15)", "R12"}}};
+  int runs = 0;
+  for (const auto& run : j["runs"]) {
+    auto [slot, reg] = want.at(run["goarch"]);
+    EXPECT_EQ(run["arg_slot"], slot);
+    EXPECT_EQ(run["ctxt_reg"], reg);
+    EXPECT_GE(run["growths"].get<int>(), 5);
+    EXPECT_EQ(run["verdict"], "verified");
+    for (const char* k : {"contract", "scenario", "ctxt_set", "ctxt_read", "checks"}) EXPECT_TRUE(run.contains(k)) << k;
+    EXPECT_EQ(run["ctxt_set"], run["ctxt_read"]);
+    for (const auto& c : run["checks"]) EXPECT_TRUE(c["ok"].get<bool>()) << c["name"] << ": " << c["detail"];
+    runs++;
+  }
+  EXPECT_EQ(runs, 6);  // three GOARCHes x two scenarios
+}
+
+TEST(Cli, RowsNotVerifiedAreReportedAsSuch) {
+  auto r = gotramp({"verify", "--json"});
+  auto j = nlohmann::json::parse(r.output);
+  for (const auto& run : j["runs"]) {
+    const emu::ArchSpec* a = emu::find_arch(run["goarch"].get<std::string>());
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(run["verdict"], a->verified ? "verified" : "not yet verified") << a->goarch;
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(Cli, TableHasOneRowPerGoarchAndScenario) {
+  auto r = gotramp({"verify", "--goarch", "amd64"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("GOARCH"), std::string::npos);
+  EXPECT_NE(r.output.find("amd64   seed      closure   DX        8(SP)"), std::string::npos) << r.output;
+}
+
+TEST(Cli, AssemblerErrorsAreReportedWithTheToolchainsMessage) {
+  auto p = std::filesystem::temp_directory_path() / "gotramp-bad-trampoline.s";
+  std::ofstream(p) << "#include \"textflag.h\"\nTEXT ·morestack(SB),NOSPLIT,$0-0\n\tFROBQ\tAX, BX\n";
+  auto r = gotramp({"verify", "--goarch", "amd64", "--asm", p.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("go build failed for GOARCH=amd64"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("FROBQ"), std::string::npos) << r.output;
+}
+
+TEST(Cli, BrokenTrampolineFailsVerify) {
+  auto r = gotramp({"verify", "--goarch", "arm64", "--scenario", "closure", "--asm",
+                    std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/variants/ctxt-slot-off.s"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("FAILED"), std::string::npos);
+  EXPECT_NE(r.output.find("8(RSP) ctxt argument: expected 0x"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MissingAsmFileExits2) { EXPECT_EQ(gotramp({"verify", "--asm", "/nonexistent.s"}).exit_code, 2); }
+
+}  // namespace
+}  // namespace gotramp

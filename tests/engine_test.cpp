@@ -1,0 +1,132 @@
+// Engine basics: runs end for a clear reason (never a hang or a host crash), memory
+// crosses in the guest's byte order, hooks fire where they are set.
+#include <gtest/gtest.h>
+
+#include "emu/engine.hpp"
+
+namespace gotramp::emu {
+namespace {
+
+constexpr uint64_t kCode = 0x100000;
+constexpr uint64_t kData = 0x200000;
+
+struct X86 : ::testing::Test {
+  Engine e{*find_arch("amd64")};
+  void SetUp() override {
+    e.map(kCode, 0x1000, kProtAll);
+    e.map(kData, 0x1000, kProtRW);
+    e.set_sp(kData + 0x800);
+  }
+  void code(std::vector<uint8_t> bytes) { e.write(kCode, bytes); }
+};
+
+TEST_F(X86, ReachesUntilAndCountsInstructions) {
+  code({0x90, 0x90, 0x90, 0x90});  // nop x4
+  RunResult r = e.run(kCode, kCode + 3, 100);
+  EXPECT_EQ(r.reason, StopReason::Until);
+  EXPECT_EQ(r.pc, kCode + 3);
+  EXPECT_GE(r.insns, 3u);
+}
+
+TEST_F(X86, InfiniteLoopExhaustsTheBudget) {
+  code({0xeb, 0xfe});  // jmp .
+  RunResult r = e.run(kCode, kCode + 0x100, 10000);
+  EXPECT_EQ(r.reason, StopReason::Budget);
+  EXPECT_GT(r.insns, 10000u);
+  EXPECT_NE(r.detail.find("runs away or loops"), std::string::npos) << r.detail;
+}
+
+TEST_F(X86, WildWriteIsAFaultNamingTheAddress) {
+  code({0x48, 0xc7, 0x04, 0x25, 0x03, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00});  // movq $0, 0x1003
+  RunResult r = e.run(kCode, kCode + 0x100, 10000);
+  EXPECT_EQ(r.reason, StopReason::Fault);
+  EXPECT_EQ(r.fault_addr, 0x1003u);
+  EXPECT_EQ(r.pc, kCode);
+  EXPECT_NE(r.detail.find("write to unmapped address 0x1003"), std::string::npos) << r.detail;
+}
+
+TEST_F(X86, WriteToProtectedMemoryIsAFault) {
+  e.protect(kData, 0x1000, kProtRead);
+  code({0x48, 0x89, 0x24, 0x24});  // movq %rsp, (%rsp)
+  RunResult r = e.run(kCode, kCode + 0x100, 10000);
+  EXPECT_EQ(r.reason, StopReason::Fault);
+  EXPECT_NE(r.detail.find("write to protected"), std::string::npos) << r.detail;
+}
+
+TEST_F(X86, TrapStopsTheRun) {
+  code({0xcc});  // int3
+  RunResult r = e.run(kCode, kCode + 0x100, 10000);
+  EXPECT_EQ(r.reason, StopReason::Interrupt);
+  EXPECT_EQ(r.intno, 3u);
+}
+
+TEST_F(X86, CodeHookFiresBeforeItsInstruction) {
+  code({0x90, 0x90, 0x90});
+  int hits = 0;
+  e.on_code(kCode + 1, [&](uint64_t addr) {
+    EXPECT_EQ(addr, kCode + 1);
+    hits++;
+  });
+  EXPECT_EQ(e.run(kCode, kCode + 2, 100).reason, StopReason::Until);
+  EXPECT_EQ(hits, 1);
+}
+
+TEST_F(X86, HookThatThrowsStopsTheRunWithItsMessage) {
+  code({0x90, 0x90, 0x90});
+  e.on_code(kCode + 1, [](uint64_t) { throw std::runtime_error("fatal error: runtime: test throw"); });
+  RunResult r = e.run(kCode, kCode + 2, 100);
+  EXPECT_EQ(r.reason, StopReason::HostStop);
+  EXPECT_EQ(r.detail, "fatal error: runtime: test throw");
+}
+
+TEST_F(X86, ReturnToCallerPopsTheReturnAddress) {
+  // call +1 (to kCode+6); at kCode+5 a nop the return lands on; kCode+6 is "the callee".
+  code({0xe8, 0x01, 0x00, 0x00, 0x00, 0x90, 0xcc});
+  e.on_code(kCode + 6, [&](uint64_t) { e.return_to_caller(); });
+  RunResult r = e.run(kCode, kCode + 5, 100);
+  EXPECT_EQ(r.reason, StopReason::Until);
+  EXPECT_EQ(e.sp(), kData + 0x800);
+}
+
+TEST_F(X86, CurrentGLivesAtFsMinus8) {
+  e.install_tls(kData, 0x100);
+  e.set_current_g(0x1234);
+  EXPECT_EQ(e.current_g(), 0x1234u);
+  EXPECT_EQ(e.read_uint(kData + 0x80 - 8, 8), 0x1234u);
+  EXPECT_EQ(e.reg(UC_X86_REG_FS_BASE), kData + 0x80);
+}
+
+TEST(Engine, BigEndianGuestMemory) {
+  Engine e{*find_arch("s390x")};
+  e.map(kData, 0x1000, kProtRW);
+  e.write_uint(kData, 8, 0x0102030405060708ULL);
+  auto bytes = e.read(kData, 8);
+  EXPECT_EQ(bytes, (std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(e.read_ptr(kData), 0x0102030405060708ULL);
+  EXPECT_EQ(e.read_uint(kData, 4), 0x01020304u);
+}
+
+TEST(Engine, LittleEndianGuestMemory) {
+  Engine e{*find_arch("arm64")};
+  e.map(kData, 0x1000, kProtRW);
+  e.write_uint(kData, 8, 0x0102030405060708ULL);
+  EXPECT_EQ(e.read(kData, 8), (std::vector<uint8_t>{8, 7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(e.read_uint(kData, 4), 0x05060708u);
+}
+
+TEST(Engine, GInARegister) {
+  Engine e{*find_arch("arm64")};
+  e.set_current_g(0xabcd);
+  EXPECT_EQ(e.reg(UC_ARM64_REG_X28), 0xabcdu);
+  EXPECT_EQ(e.current_g(), 0xabcdu);
+}
+
+TEST(Engine, UnicornErrorsBecomeExceptions) {
+  Engine e{*find_arch("amd64")};
+  EXPECT_THROW(e.read(0xdead0000, 8), EmuError);
+  e.map(kData, 0x1000, kProtRW);
+  EXPECT_THROW(e.map(kData, 0x1000, kProtRW), EmuError);  // overlaps
+}
+
+}  // namespace
+}  // namespace gotramp::emu
