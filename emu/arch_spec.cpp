@@ -122,6 +122,9 @@ ArchSpec row_arm() {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 4;
   a.stack_align = 4;
+  // Unicorn's default ARM CPU (Cortex-A15, ARMv7-A; uc_ctl_get_cpu_model == 17) runs
+  // what Go 1.19 assembles here, with GOARM=5 (this toolchain's cross default) and 7
+  // alike (BLX register calls, MOVW.W/MOVW.P write-back): no uc_cpu needed.
   return a;
 }
 
@@ -237,7 +240,7 @@ std::vector<ArchSpec> build_table() {
       row_s390x(),
   };
   for (auto& a : t)
-    if (a.goarch == "amd64" || a.goarch == "arm64" || a.goarch == "s390x") a.verified = true;
+    if (a.goarch == "amd64" || a.goarch == "arm" || a.goarch == "arm64" || a.goarch == "s390x") a.verified = true;
   return t;
 }
 
