@@ -185,6 +185,10 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   a.uc_arch_id = UC_ARCH_PPC;
   a.uc_mode = UC_MODE_PPC64 | UC_MODE_BIG_ENDIAN;  // Unicorn opens PPC big-endian only
   a.tlb_virtual = true;
+  // Measured on Unicorn 2.1.4: the engine opens with MSR = 0x8000000000000000, i.e.
+  // SF (64-bit mode) already set, so only LE needs adding. With MSR[LE] OR'ed in
+  // (MSR reads 0x8000000000000001) instructions are fetched little-endian, ld
+  // returns little-endian data, and loads at 1<<32 work (SF still in force).
   if (order == ByteOrder::Little) a.reg_setup.push_back({UC_PPC_REG_MSR, 1, "MSR[LE]: fetch and data little-endian"});
   a.insn_width = 4;
   a.elf_machine = EM_PPC64;
@@ -240,7 +244,9 @@ std::vector<ArchSpec> build_table() {
       row_s390x(),
   };
   for (auto& a : t)
-    if (a.goarch == "amd64" || a.goarch == "arm" || a.goarch == "arm64" || a.goarch == "s390x") a.verified = true;
+    if (a.goarch == "amd64" || a.goarch == "arm" || a.goarch == "arm64" || a.goarch == "s390x" ||
+        a.goarch == "ppc64" || a.goarch == "ppc64le")
+      a.verified = true;
   return t;
 }
 
