@@ -81,8 +81,11 @@ ArchSpec row_386() {
   a.sp = named(a.regs, "SP");
   a.pc = {UC_X86_REG_EIP, "PC"};
   a.ctxt = named(a.regs, "DX");
+  // Measured: Go 1.19 links MOVL TLS, CX; MOVL 0(CX)(TLS*1), g to MOVL GS:0, CX;
+  // MOVL -4(CX), g. Unicorn 2.1.4 in 32-bit mode ignores a GS_BASE write (it reads
+  // back 0 and GS:0 faults at address 0), so Engine::install_tls builds a GDT.
   a.g_home = GHome::GsSelfPointer;
-  a.g_tls_offset = -4;  // linux/386: MOVL GS:0, CX; MOVL -4(CX), g
+  a.g_tls_offset = -4;
   a.call_pushes = 4;
   a.stack_align = 4;
   return a;
@@ -95,7 +98,8 @@ ArchSpec row_amd64() {
 }
 
 // amd64p32 (NaCl) is assembled as amd64: 8-byte CALL/PUSHQ slots, 4-byte pointers,
-// every guest address below 4 GiB.
+// every guest address below 4 GiB. g is the low half of the FS:-8 word: the guest's
+// MOVL TLS, CX; MOVL 0(CX)(TLS*1), CX links to MOVL FS:-8, CX (measured).
 ArchSpec row_amd64p32() {
   ArchSpec a = x86_64_row("amd64p32", 4);
   a.sigset_bytes = 0;  // nacl: sigset is struct{}
@@ -237,7 +241,9 @@ std::vector<ArchSpec> build_table() {
       row_s390x(),
   };
   for (auto& a : t)
-    if (a.goarch == "amd64" || a.goarch == "arm64" || a.goarch == "s390x") a.verified = true;
+    if (a.goarch == "386" || a.goarch == "amd64" || a.goarch == "amd64p32" || a.goarch == "arm64" ||
+        a.goarch == "s390x")
+      a.verified = true;
   return t;
 }
 
