@@ -41,7 +41,7 @@ struct ArchSpec {
   std::string goarch;        // GOARCH name as the user types it
   std::string build_goarch;  // GOARCH the guest is assembled as (amd64p32 -> amd64)
   std::string guest_dir;     // folder under guest_asm/ (mips64 and mips64le share one)
-  bool verified = false;     // end-to-end verified by this project
+  bool verified = false;     // verified end to end here; set in the row once it passes
 
   // sys.Arch facts.
   int ptr_size = 8;  // sys.PtrSize

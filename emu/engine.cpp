@@ -199,7 +199,9 @@ void Engine::install_tls(uint64_t addr, uint64_t size) {
       for (size_t i = 0; i < std::size(gdt); i++) write_uint(addr + 8 * i, 8, gdt[i]);
       uc_x86_mmr gdtr{0, addr, static_cast<uint32_t>(sizeof gdt - 1), 0};
       check(uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr), "load GDTR");
-      set_reg(UC_X86_REG_SS, 0x10);  // without a valid SS, PUSH faults
+      // Without this SS load, once GDTR and GS are set, stack accesses use a 16-bit
+      // SP (measured: PUSH with ESP 0x40201000 writes to 0xffc and faults).
+      set_reg(UC_X86_REG_SS, 0x10);
       set_reg(UC_X86_REG_DS, 0x10);
       set_reg(UC_X86_REG_ES, 0x10);
       set_reg(UC_X86_REG_GS, 0x18);

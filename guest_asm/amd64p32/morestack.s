@@ -1,0 +1,60 @@
+// The seed's morestack for amd64p32 (Go commit bf9c71cb), assembled as amd64 with
+// 4-byte pointers. f's prologue found the stack too small and called here: 0(SP) is
+// the 8-byte return address into f, 8(SP) f's own return address. Pointers move
+// with MOVL, but CALL and PUSHQ move 8 bytes, so the context register DX, pushed
+// on the g0 stack as newstack's argument, lands at 8(SP) at newstack's entry, a
+// 4-byte pointer in an 8-byte slot. g.sched.ctxt is left alone.
+#include "textflag.h"
+#include "runtime_layout.h"
+
+TEXT ·morestack(SB),NOSPLIT,$0-0
+	MOVL	TLS, CX
+	MOVL	0(CX)(TLS*1), BX
+	MOVL	g_m(BX), BX
+
+	// The scheduler stack (m.g0) must never grow.
+	MOVL	m_g0(BX), SI
+	CMPL	0(CX)(TLS*1), SI
+	JNE	3(PC)
+	CALL	·badmorestackg0(SB)
+	MOVL	0, AX	// crash: a load from address 0
+
+	// Nor may the signal stack (m.gsignal).
+	MOVL	m_gsignal(BX), SI
+	CMPL	0(CX)(TLS*1), SI
+	JNE	3(PC)
+	CALL	·badmorestackgsignal(SB)
+	MOVL	0, AX	// crash: a load from address 0
+
+	// m.morebuf: f's caller (its PC and SP as they were before it called f).
+	MOVL	8(SP), AX
+	MOVL	AX, (m_morebuf+gobuf_pc)(BX)
+	LEAL	16(SP), AX
+	MOVL	AX, (m_morebuf+gobuf_sp)(BX)
+	MOVL	TLS, CX
+	MOVL	0(CX)(TLS*1), SI
+	MOVL	SI, (m_morebuf+gobuf_g)(BX)
+
+	// g.sched: where f stopped (the PC after its CALL and its SP without that
+	// CALL's return address). No frame pointer on amd64p32.
+	MOVL	0(SP), AX
+	MOVL	AX, (g_sched+gobuf_pc)(SI)
+	MOVL	SI, (g_sched+gobuf_g)(SI)
+	LEAL	8(SP), AX
+	MOVL	AX, (g_sched+gobuf_sp)(SI)
+	// g.sched.ctxt is not written here: newstack stores it, with a write barrier.
+
+	// Switch to g0 and its stack, and call newstack(ctxt) there.
+	MOVL	m_g0(BX), BX
+	MOVL	BX, 0(CX)(TLS*1)
+	MOVL	(g_sched+gobuf_sp)(BX), SP
+	PUSHQ	DX	// the argument: the context register, in an 8-byte slot
+	CALL	·newstack(SB)
+	MOVL	$0, 0x1003	// newstack never returns: fault if it does
+	POPQ	DX	// balances the PUSHQ for the assembler
+	RET
+
+// morestack_noctxt: for functions that are not closures; the context is nil.
+TEXT ·morestack_noctxt(SB),NOSPLIT,$0
+	MOVL	$0, DX
+	JMP	·morestack(SB)
