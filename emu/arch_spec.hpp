@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ struct ArchSpec {
   // Unicorn 2.1.4 on s390x raises a program exception on every instruction fetch
   // from a page without UC_PROT_WRITE (measured); such rows map code writable.
   bool code_needs_write = false;
+  // Unicorn 2.1.4's MIPS translator keeps a TCG temp from one block to the next; an
+  // instruction fetch that faults abandons a translation and leaves it dangling, and
+  // the next uc_emu_start segfaults (unicorn issues #2134, #2339). Rows that set this
+  // trapping instruction word never let a fetch fault: the engine lays a page of it
+  // under the faulting PC, ends the run there, and puts the page back afterwards.
+  std::optional<uint32_t> fetch_fault_landing;
   int insn_width = 0;        // fixed instruction size, 0 when variable
   uint16_t elf_machine = 0;  // e_machine of the guest ELF
   int elf_word = 8;          // ELF class of the guest ELF in bytes (ELFCLASS32: 4)

@@ -276,6 +276,11 @@ uint32_t Engine::block_insns(uint64_t addr, uint32_t size) {
 
 void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
   auto* e = static_cast<Engine*>(self);
+  if (!e->landings_.empty() && e->is_landing(addr)) {
+    // A faulting fetch landed here: stop before anything on the page runs.
+    uc_emu_stop(e->uc_);
+    return;
+  }
   e->run_insns_ += e->block_insns(addr, size);
   if (e->run_insns_ > e->budget_) {
     e->budget_hit_ = true;
@@ -316,7 +321,70 @@ bool Engine::invalid_mem_cb(uc_engine*, uc_mem_type type, uint64_t addr, int siz
     r.detail = fmt::format("{} address {:#x} ({} bytes)", access_name(type), addr, size);
     e->trap_ = r;
   }
+  if (e->spec_.fetch_fault_landing && (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT))
+    return e->land_fetch(type, addr);
   return false;
+}
+
+// land_fetch runs inside Unicorn's translator, which must not be abandoned on rows
+// with fetch_fault_landing: instead of failing the fetch, it makes the page
+// executable and fills it with the row's trapping instruction. The block hook then
+// stops the run at the page's first block (the trap would stop it otherwise).
+bool Engine::land_fetch(uc_mem_type type, uint64_t addr) {
+  Landing l;
+  l.page = page_down(addr);
+  if (type == UC_MEM_FETCH_UNMAPPED) {
+    l.mapped_here = uc_mem_map(uc_, l.page, kPageSize, UC_PROT_READ | UC_PROT_EXEC) == UC_ERR_OK;
+    if (!l.mapped_here) {
+      unusable_ = fmt::format("no landing page could be mapped at {:#x}", l.page);
+      return false;
+    }
+  } else {
+    // The whole region changes protection: splitting a region here, in the middle
+    // of a translation, crashes Unicorn (measured).
+    uc_mem_region* regions = nullptr;
+    uint32_t count = 0;
+    if (uc_mem_regions(uc_, &regions, &count) == UC_ERR_OK) {
+      for (uint32_t i = 0; i < count; i++)
+        if (regions[i].begin <= addr && addr <= regions[i].end) {
+          l.region = regions[i].begin;
+          l.region_size = regions[i].end - regions[i].begin + 1;
+          l.prot = regions[i].perms;
+        }
+      uc_free(regions);
+    }
+    l.saved.resize(kPageSize);
+    if (l.region_size == 0 || uc_mem_read(uc_, l.page, l.saved.data(), kPageSize) != UC_ERR_OK ||
+        uc_mem_protect(uc_, l.region, l.region_size, l.prot | UC_PROT_EXEC) != UC_ERR_OK) {
+      unusable_ = fmt::format("the page at {:#x} could not be made executable", l.page);
+      return false;
+    }
+  }
+  const int width = spec_.insn_width;
+  std::vector<uint8_t> page(kPageSize);
+  for (uint64_t off = 0; off + width <= kPageSize; off += width)
+    store_uint(page.data() + off, width, spec_.order, *spec_.fetch_fault_landing);
+  uc_mem_write(uc_, l.page, page.data(), page.size());
+  landings_.push_back(std::move(l));
+  return true;
+}
+
+bool Engine::is_landing(uint64_t addr) const {
+  return std::any_of(landings_.begin(), landings_.end(), [&](const Landing& l) { return l.page == page_down(addr); });
+}
+
+void Engine::undo_landings() {
+  for (const auto& l : landings_) {
+    if (l.mapped_here) {
+      uc_mem_unmap(uc_, l.page, kPageSize);
+    } else {
+      uc_mem_write(uc_, l.page, l.saved.data(), l.saved.size());
+      uc_mem_protect(uc_, l.region, l.region_size, l.prot);
+    }
+    // Drop the trap block translated there, so that the next fetch faults again.
+    uc_ctl_remove_cache(uc_, l.page, l.page + kPageSize);
+  }
+  landings_.clear();
 }
 
 void Engine::intr_cb(uc_engine*, uint32_t intno, void* self) {
@@ -343,12 +411,14 @@ bool Engine::invalid_insn_cb(uc_engine*, void* self) {
 }
 
 RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
+  if (unusable_) throw EmuError(fmt::format("{}: this engine cannot run again after {}", spec_.goarch, *unusable_));
   budget_ = budget;
   run_insns_ = 0;
   budget_hit_ = false;
   host_stop_.reset();
   trap_.reset();
   uc_err err = uc_emu_start(uc_, begin, until, 0, 0);
+  undo_landings();
   total_insns_ += run_insns_;
 
   RunResult r;

@@ -135,6 +135,9 @@ class Engine {
   static void intr_cb(uc_engine*, uint32_t intno, void* self);
   static bool invalid_insn_cb(uc_engine*, void* self);
   uint32_t block_insns(uint64_t addr, uint32_t size);
+  bool land_fetch(uc_mem_type type, uint64_t addr);
+  bool is_landing(uint64_t addr) const;
+  void undo_landings();
   void fail_from_hook(const char* what);
   uint64_t g_slot() const;
 
@@ -153,6 +156,20 @@ class Engine {
   bool budget_hit_ = false;
   std::optional<std::string> host_stop_;
   std::optional<RunResult> trap_;
+
+  // Pages laid under faulting fetches (ArchSpec::fetch_fault_landing), undone after
+  // the run: a page mapped for the landing, or a page of a mapped region whose bytes
+  // are saved and whose region was made executable as a whole.
+  struct Landing {
+    uint64_t page = 0;
+    bool mapped_here = false;
+    uint64_t region = 0, region_size = 0;
+    uint32_t prot = 0;
+    std::vector<uint8_t> saved;
+  };
+  std::vector<Landing> landings_;
+  // A fetch fault could not be landed: Unicorn would crash on the next run.
+  std::optional<std::string> unusable_;
 };
 
 }  // namespace gotramp::emu
