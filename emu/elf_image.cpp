@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -30,15 +32,27 @@ struct ElfCloser {
 
 }  // namespace
 
-ElfImage ElfImage::load(const std::string& path) {
+ElfImage::MappedFile::~MappedFile() {
+  if (data) munmap(const_cast<uint8_t*>(data), size);
+}
+
+ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix) {
   if (elf_version(EV_CURRENT) == EV_NONE) fail(path, "libelf is too old");
   Fd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-  std::unique_ptr<Elf, ElfCloser> elf(elf_begin(fd.fd, ELF_C_READ, nullptr));
-  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) fail(path, "not an ELF file");
+  struct stat st;
+  if (fstat(fd.fd, &st) != 0 || st.st_size == 0) fail(path, "empty or unreadable file");
 
   ElfImage img;
   img.path_ = path;
+  img.file_ = std::make_shared<MappedFile>();
+  void* m = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
+  if (m == MAP_FAILED) fail(path, fmt::format("cannot map: {}", std::strerror(errno)));
+  img.file_->data = static_cast<const uint8_t*>(m);
+  img.file_->size = static_cast<size_t>(st.st_size);
+  std::unique_ptr<Elf, ElfCloser> elf(
+      elf_memory(reinterpret_cast<char*>(const_cast<uint8_t*>(img.file_->data)), img.file_->size));
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) fail(path, "not an ELF file");
   GElf_Ehdr eh;
   if (!gelf_getehdr(elf.get(), &eh)) fail(path, fmt::format("bad ELF header: {}", elf_errmsg(-1)));
   if (eh.e_type != ET_EXEC) fail(path, "not an executable ELF (a guest is built with go build)");
@@ -46,9 +60,7 @@ ElfImage ElfImage::load(const std::string& path) {
   img.word_bytes_ = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
   img.order_ = eh.e_ident[EI_DATA] == ELFDATA2MSB ? ByteOrder::Big : ByteOrder::Little;
 
-  size_t file_size = 0;
-  const char* raw = elf_rawfile(elf.get(), &file_size);
-  if (!raw) fail(path, "cannot read the file contents");
+  const size_t file_size = img.file_->size;
 
   size_t nphdr = 0;
   if (elf_getphdrnum(elf.get(), &nphdr) != 0) fail(path, fmt::format("bad program headers: {}", elf_errmsg(-1)));
@@ -60,12 +72,7 @@ ElfImage ElfImage::load(const std::string& path) {
       fail(path, fmt::format("PT_LOAD segment {} lies outside the file", i));
     if (ph.p_memsz > (uint64_t{1} << 32) || ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
       fail(path, fmt::format("PT_LOAD segment {} has an implausible size {:#x}", i, ph.p_memsz));
-    Segment s;
-    s.vaddr = ph.p_vaddr;
-    s.memsz = ph.p_memsz;
-    s.flags = ph.p_flags;
-    s.bytes.assign(raw + ph.p_offset, raw + ph.p_offset + ph.p_filesz);
-    img.segments_.push_back(std::move(s));
+    img.segments_.push_back({ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, ph.p_flags});
   }
   if (img.segments_.empty()) fail(path, "no PT_LOAD segments");
 
@@ -82,12 +89,15 @@ ElfImage ElfImage::load(const std::string& path) {
       const char* name = elf_strptr(elf.get(), sh.sh_link, sym.st_name);
       int type = GELF_ST_TYPE(sym.st_info);
       if (!name || !*name || (type != STT_FUNC && type != STT_OBJECT)) continue;
+      if (!std::string_view(name).starts_with(symbol_prefix)) continue;
       Symbol s{name, sym.st_value, sym.st_size};
       if (type == STT_FUNC) img.funcs_.push_back(s);
       img.by_name_.emplace(s.name, s);
     }
   }
-  if (img.by_name_.empty()) fail(path, "no symbol table (was it stripped?)");
+  if (img.by_name_.empty())
+    fail(path, symbol_prefix.empty() ? "no symbol table (was it stripped?)"
+                                     : fmt::format("no symbols named {}* (was it stripped?)", symbol_prefix));
   std::sort(img.funcs_.begin(), img.funcs_.end(), [](const Symbol& a, const Symbol& b) { return a.addr < b.addr; });
   return img;
 }

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,8 +22,9 @@ struct ElfError : std::runtime_error {
 struct Segment {
   uint64_t vaddr = 0;
   uint64_t memsz = 0;
-  uint32_t flags = 0;          // PF_R | PF_W | PF_X
-  std::vector<uint8_t> bytes;  // the file-backed part; the rest is zero
+  uint64_t offset = 0;  // of the file-backed part in the file
+  uint64_t filesz = 0;  // the rest, up to memsz, is zero
+  uint32_t flags = 0;   // PF_R | PF_W | PF_X
 };
 
 struct Symbol {
@@ -33,14 +36,19 @@ struct Symbol {
 
 class ElfImage {
  public:
-  // Reads path; throws ElfError naming the file and what is wrong with it.
-  static ElfImage load(const std::string& path);
+  // Reads path; throws ElfError naming the file and what is wrong with it. Only
+  // symbols whose names start with symbol_prefix are indexed (all when empty):
+  // a Go binary carries thousands of runtime symbols a guest never runs.
+  static ElfImage load(const std::string& path, std::string_view symbol_prefix = {});
 
   const std::string& path() const { return path_; }
   uint16_t machine() const { return machine_; }
   int word_bytes() const { return word_bytes_; }
   ByteOrder order() const { return order_; }
   const std::vector<Segment>& segments() const { return segments_; }
+  // The bytes of the file (mapped read-only), and a segment's file-backed part.
+  std::span<const uint8_t> file() const { return {file_->data, file_->size}; }
+  std::span<const uint8_t> bytes(const Segment& s) const { return file().subspan(s.offset, s.filesz); }
 
   std::optional<Symbol> symbol(std::string_view name) const;
   // A function of package main by its Go name ("morestack"). On register-ABI ports
@@ -55,6 +63,12 @@ class ElfImage {
   std::string describe(uint64_t addr) const;
 
  private:
+  struct MappedFile {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    ~MappedFile();
+  };
+  std::shared_ptr<MappedFile> file_;
   std::string path_;
   uint16_t machine_ = 0;
   int word_bytes_ = 8;

@@ -3,7 +3,14 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <concepts>
+#include <cerrno>
+#include <cstring>
 
 #include "emu/byte_order.hpp"
 #include "emu/elf_image.hpp"
@@ -13,6 +20,14 @@ namespace {
 
 void check(uc_err err, const char* what) {
   if (err != UC_ERR_OK) throw EmuError(fmt::format("unicorn: {}: {}", what, uc_strerror(err)));
+}
+
+// The message is only formatted when the call failed: these run on every guest
+// memory access the host makes.
+template <typename Describe>
+  requires std::invocable<Describe>
+void check(uc_err err, Describe&& what) {
+  if (err != UC_ERR_OK) throw EmuError(fmt::format("unicorn: {}: {}", what(), uc_strerror(err)));
 }
 
 uint64_t page_down(uint64_t a) { return a & ~(Engine::kPageSize - 1); }
@@ -74,10 +89,21 @@ struct Engine::Hook {
 Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
   check(uc_open(spec.uc_arch_id, static_cast<uc_mode>(spec.uc_mode), &uc_), "open");
   try {
-    if (spec.uc_cpu >= 0) check(uc_ctl_set_cpu_model(uc_, spec.uc_cpu), "set CPU model");
-    if (spec.tlb_virtual) check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
-    for (const auto& s : spec.reg_setup) set_reg(s.uc, reg(s.uc) | s.bits);
     uc_hook h;
+    // Guest code here is a few KiB: a 1 MiB translation buffer instead of the 1 GiB
+    // default makes a fresh engine cheaper to start (measured: 0.59 vs 0.80 ms).
+    check(uc_ctl_set_tcg_buffer_size(uc_, kTranslationBuffer), "set translation buffer size");
+    if (spec.uc_cpu >= 0) check(uc_ctl_set_cpu_model(uc_, spec.uc_cpu), "set CPU model");
+    if (spec.tlb_virtual) {
+      check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
+      // Unicorn's own fill gives an entry only the access that missed (read, write
+      // or fetch), so a page that is read and written misses on every switch, and
+      // each miss re-decodes the block. An identity entry with every permission
+      // fills a page once; the mapped regions' permissions are still enforced.
+      check(uc_hook_add(uc_, &h, UC_HOOK_TLB_FILL, reinterpret_cast<void*>(&Engine::tlb_fill_cb), this, 1, 0),
+            "add TLB fill hook");
+    }
+    for (const auto& s : spec.reg_setup) set_reg(s.uc, reg(s.uc) | s.bits);
     check(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Engine::block_cb), this, 1, 0),
           "add block hook");
     check(uc_hook_add(uc_, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&Engine::invalid_mem_cb), this, 1, 0),
@@ -91,7 +117,10 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
   }
 }
 
-Engine::~Engine() { uc_close(uc_); }
+Engine::~Engine() {
+  uc_close(uc_);
+  for (auto [p, n] : host_maps_) munmap(p, n);
+}
 
 uint64_t Engine::reg(int uc) const {
   uint64_t v = 0;
@@ -101,54 +130,107 @@ uint64_t Engine::reg(int uc) const {
 
 void Engine::set_reg(int uc, uint64_t v) { check(uc_reg_write(uc_, uc, &v), "write register"); }
 
+// Guest memory is backed by host memory the engine owns (uc_mem_map_ptr), so the
+// host reads and writes it directly instead of through Unicorn's memory API.
 void Engine::map(uint64_t addr, uint64_t size, uint32_t prot) {
   uint64_t lo = page_down(addr), hi = page_up(addr + size);
-  check(uc_mem_map(uc_, lo, hi - lo, prot), fmt::format("map [{:#x}, {:#x})", lo, hi).c_str());
+  void* m = mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) throw EmuError(fmt::format("map [{:#x}, {:#x}): {}", lo, hi, std::strerror(errno)));
+  uc_err err = uc_mem_map_ptr(uc_, lo, hi - lo, prot, m);
+  if (err != UC_ERR_OK) munmap(m, hi - lo);
+  check(err, [&] { return fmt::format("map [{:#x}, {:#x})", lo, hi); });
+  host_maps_.emplace_back(m, hi - lo);
+  add_region(lo, hi, static_cast<uint8_t*>(m), prot);
+}
+
+void Engine::add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot) {
+  HostRegion r{lo, hi, host, (prot & kProtExec) != 0};
+  regions_.insert(std::upper_bound(regions_.begin(), regions_.end(), r,
+                                   [](const HostRegion& a, const HostRegion& b) { return a.lo < b.lo; }),
+                  r);
 }
 
 void Engine::protect(uint64_t addr, uint64_t size, uint32_t prot) {
   uint64_t lo = page_down(addr), hi = page_up(addr + size);
-  check(uc_mem_protect(uc_, lo, hi - lo, prot), fmt::format("protect [{:#x}, {:#x})", lo, hi).c_str());
+  check(uc_mem_protect(uc_, lo, hi - lo, prot), [&] { return fmt::format("protect [{:#x}, {:#x})", lo, hi); });
+  for (auto& r : regions_)
+    if (r.lo < hi && lo < r.hi) r.exec = r.exec || (prot & kProtExec);
 }
 
 void Engine::unmap(uint64_t addr, uint64_t size) {
   uint64_t lo = page_down(addr), hi = page_up(addr + size);
-  check(uc_mem_unmap(uc_, lo, hi - lo), fmt::format("unmap [{:#x}, {:#x})", lo, hi).c_str());
+  check(uc_mem_unmap(uc_, lo, hi - lo), [&] { return fmt::format("unmap [{:#x}, {:#x})", lo, hi); });
+  std::erase_if(regions_, [&](const HostRegion& r) { return r.lo >= lo && r.hi <= hi; });
+  last_region_ = 0;
+}
+
+// The host bytes behind [addr, addr+n) when they lie in one region (and, for a
+// write, one holding no code: writes there must go through Unicorn).
+uint8_t* Engine::host_at(uint64_t addr, size_t n, bool for_write) const {
+  auto in = [&](const HostRegion& r) { return addr >= r.lo && addr + n <= r.hi && addr + n >= addr; };
+  const HostRegion* hit = nullptr;
+  if (last_region_ < regions_.size() && in(regions_[last_region_])) {
+    hit = &regions_[last_region_];
+  } else {
+    auto it = std::upper_bound(regions_.begin(), regions_.end(), addr,
+                               [](uint64_t a, const HostRegion& r) { return a < r.lo; });
+    if (it == regions_.begin()) return nullptr;
+    --it;
+    if (!in(*it)) return nullptr;
+    hit = &*it;
+    last_region_ = static_cast<size_t>(it - regions_.begin());
+  }
+  if (for_write && hit->exec) return nullptr;
+  return hit->host + (addr - hit->lo);
 }
 
 bool Engine::is_mapped(uint64_t addr) const {
   uint8_t b;
-  return uc_mem_read(uc_, addr, &b, 1) == UC_ERR_OK;
+  return host_at(addr, 1, false) || uc_mem_read(uc_, addr, &b, 1) == UC_ERR_OK;
 }
 
 void Engine::write(uint64_t addr, std::span<const uint8_t> bytes) {
+  if (uint8_t* p = host_at(addr, bytes.size(), true)) {
+    std::memcpy(p, bytes.data(), bytes.size());
+    return;
+  }
   check(uc_mem_write(uc_, addr, bytes.data(), bytes.size()),
-        fmt::format("write {} bytes at {:#x}", bytes.size(), addr).c_str());
+        [&] { return fmt::format("write {} bytes at {:#x}", bytes.size(), addr); });
 }
 
 std::vector<uint8_t> Engine::read(uint64_t addr, size_t n) const {
   std::vector<uint8_t> out(n);
-  check(uc_mem_read(uc_, addr, out.data(), n), fmt::format("read {} bytes at {:#x}", n, addr).c_str());
+  if (!try_read(addr, out)) throw EmuError(fmt::format("unicorn: read {} bytes at {:#x}: unmapped", n, addr));
   return out;
 }
 
 bool Engine::try_read(uint64_t addr, std::span<uint8_t> out) const {
+  if (const uint8_t* p = host_at(addr, out.size(), false)) {
+    std::memcpy(out.data(), p, out.size());
+    return true;
+  }
   return uc_mem_read(uc_, addr, out.data(), out.size()) == UC_ERR_OK;
 }
 
 uint64_t Engine::read_uint(uint64_t addr, int width) const {
+  if (const uint8_t* p = host_at(addr, width, false)) return load_uint(p, width, spec_.order);
   uint8_t buf[8];
-  check(uc_mem_read(uc_, addr, buf, width), fmt::format("read {} bytes at {:#x}", width, addr).c_str());
+  check(uc_mem_read(uc_, addr, buf, width), [&] { return fmt::format("read {} bytes at {:#x}", width, addr); });
   return load_uint(buf, width, spec_.order);
 }
 
 void Engine::write_uint(uint64_t addr, int width, uint64_t v) {
+  if (uint8_t* p = host_at(addr, width, true)) return store_uint(p, width, spec_.order, v);
   uint8_t buf[8];
   store_uint(buf, width, spec_.order, v);
-  check(uc_mem_write(uc_, addr, buf, width), fmt::format("write {} bytes at {:#x}", width, addr).c_str());
+  check(uc_mem_write(uc_, addr, buf, width), [&] { return fmt::format("write {} bytes at {:#x}", width, addr); });
 }
 
 void Engine::fill(uint64_t addr, uint64_t size, uint8_t byte) {
+  if (uint8_t* p = host_at(addr, size, true)) {
+    std::memset(p, byte, size);
+    return;
+  }
   std::vector<uint8_t> buf(size, byte);
   write(addr, buf);
 }
@@ -156,24 +238,41 @@ void Engine::fill(uint64_t addr, uint64_t size, uint8_t byte) {
 void Engine::load(const ElfImage& image) {
   if (image.machine() != spec_.elf_machine || image.word_bytes() != spec_.elf_word)
     throw EmuError(fmt::format("{}: ELF machine {} is not a {} guest", image.path(), image.machine(), spec_.goarch));
-  std::vector<std::pair<uint64_t, uint64_t>> mapped;
+  // The guest gets its own copy-on-write mapping of the file: pages are read only
+  // when touched, and what the guest writes stays in this engine.
+  int fd = open(image.path().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw EmuError(fmt::format("{}: cannot open: {}", image.path(), std::strerror(errno)));
+  const size_t len = page_up(image.file().size());
+  void* m = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED) throw EmuError(fmt::format("{}: cannot map: {}", image.path(), std::strerror(errno)));
+  host_maps_.emplace_back(m, len);
+  auto* base = static_cast<uint8_t*>(m);
+
+  uint64_t mapped_to = 0;  // segments come in address order
   for (const auto& seg : image.segments()) {
     uint32_t prot = kProtNone;
     if (seg.flags & PF_R) prot |= kProtRead;
     if (seg.flags & PF_W) prot |= kProtWrite;
     if (seg.flags & PF_X) prot |= kProtExec;
     if ((seg.flags & PF_X) && spec_.code_needs_write) prot |= kProtWrite;
-    uint64_t lo = page_down(seg.vaddr), hi = page_up(seg.vaddr + seg.memsz);
-    // Pages already mapped by a previous segment keep their mapping.
-    for (const auto& [mlo, mhi] : mapped) {
-      if (mlo <= lo && lo < mhi) lo = mhi;
-      if (mlo < hi && hi <= mhi) hi = mlo;
+    const uint64_t lo = page_down(seg.vaddr), file_hi = page_up(seg.vaddr + seg.filesz);
+    const uint64_t mem_hi = page_up(seg.vaddr + seg.memsz);
+    const uint64_t skew = seg.vaddr - lo;
+    if (lo < mapped_to || seg.offset < skew || (seg.offset - skew) % kPageSize != 0 ||
+        seg.offset - skew + (file_hi - lo) > len)
+      throw EmuError(fmt::format("{}: PT_LOAD segment at {:#x} is not page-aligned with its file offset",
+                                 image.path(), seg.vaddr));
+    if (file_hi > lo) {
+      uint8_t* host = base + (seg.offset - skew);
+      // The tail of the last file page belongs to whatever follows in the file.
+      std::memset(host + skew + seg.filesz, 0, file_hi - lo - skew - seg.filesz);
+      check(uc_mem_map_ptr(uc_, lo, file_hi - lo, prot, host),
+            [&] { return fmt::format("map segment [{:#x}, {:#x})", lo, file_hi); });
+      add_region(lo, file_hi, host, prot);
     }
-    if (lo < hi) {
-      map(lo, hi - lo, prot | kProtRead);
-      mapped.emplace_back(lo, hi);
-    }
-    if (!seg.bytes.empty()) write(seg.vaddr, seg.bytes);
+    if (mem_hi > file_hi) map(file_hi, mem_hi - file_hi, prot);  // bss
+    mapped_to = mem_hi;
   }
 }
 
@@ -265,13 +364,13 @@ void Engine::return_to_caller() {
 
 uint32_t Engine::block_insns(uint64_t addr, uint32_t size) {
   if (spec_.insn_width != 0) return size / spec_.insn_width;
-  auto it = block_insn_cache_.find(addr);
-  if (it != block_insn_cache_.end()) return it->second;
+  // Variable-width code: decode a block once; a direct-mapped cache remembers it.
+  BlockCount& slot = block_counts_[(addr ^ (addr >> 12)) % block_counts_.size()];
+  if (slot.addr == addr && slot.size == size) return slot.insns;
   std::vector<uint8_t> code(size);
   uint32_t n = try_read(addr, code) ? static_cast<uint32_t>(disasm_.count(code, addr)) : 1;
-  n = std::max<uint32_t>(n, 1);
-  block_insn_cache_.emplace(addr, n);
-  return n;
+  slot = {addr, size, std::max<uint32_t>(n, 1)};
+  return slot.insns;
 }
 
 void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
@@ -292,6 +391,12 @@ void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
   } catch (const std::exception& ex) {
     e->fail_from_hook(ex.what());
   }
+}
+
+bool Engine::tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type, uc_tlb_entry* entry, void*) {
+  entry->paddr = addr;
+  entry->perms = UC_PROT_ALL;
+  return true;
 }
 
 void Engine::code_cb(uc_engine*, uint64_t addr, uint32_t, void* hook) {

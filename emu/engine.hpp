@@ -3,6 +3,7 @@
 // budget on every run, so that no guest can hang or crash the host.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,7 @@ struct RunResult {
 class Engine {
  public:
   static constexpr uint64_t kPageSize = 0x1000;
+  static constexpr uint32_t kTranslationBuffer = 1 << 20;
 
   explicit Engine(const ArchSpec& spec);
   ~Engine();
@@ -133,6 +135,7 @@ class Engine {
   static void write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value, void* hook);
   static bool invalid_mem_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t, void* self);
   static void intr_cb(uc_engine*, uint32_t intno, void* self);
+  static bool tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type, uc_tlb_entry* entry, void*);
   static bool invalid_insn_cb(uc_engine*, void* self);
   uint32_t block_insns(uint64_t addr, uint32_t size);
   bool land_fetch(uc_mem_type type, uint64_t addr);
@@ -145,8 +148,23 @@ class Engine {
   uc_engine* uc_ = nullptr;
   Disasm disasm_;
   std::vector<std::unique_ptr<Hook>> hooks_;
+  std::vector<std::pair<void*, size_t>> host_maps_;  // memory behind uc_mem_map_ptr
   std::vector<BlockHook> block_hooks_;
-  std::unordered_map<uint64_t, uint32_t> block_insn_cache_;
+  struct BlockCount {
+    uint64_t addr = ~uint64_t{0};
+    uint32_t size = 0, insns = 0;
+  };
+  std::array<BlockCount, 1024> block_counts_{};
+  // Guest memory backed by host memory, sorted by address.
+  struct HostRegion {
+    uint64_t lo, hi;
+    uint8_t* host;
+    bool exec;
+  };
+  std::vector<HostRegion> regions_;
+  mutable size_t last_region_ = 0;
+  void add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot);
+  uint8_t* host_at(uint64_t addr, size_t n, bool for_write) const;
   uint64_t tls_base_ = 0;
 
   // State of the current run.

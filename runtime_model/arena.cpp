@@ -14,8 +14,8 @@ Arena::Arena(emu::Engine& e) : e_(e) {
 }
 
 void Arena::reset() {
-  while (!live_stacks_.empty()) stackfree(live_stacks_.back());
-  stack_next_ = kStackRegion;
+  for (auto& slot : slots_)
+    if (slot.live) stackfree(slot.span);
   objects_.clear();
   // Keep the TLS block (the 386 descriptor table lives there); zero the rest.
   e_.fill(kHeapBase + kTlsSize, kHeapSize - kTlsSize, 0);
@@ -48,6 +48,12 @@ std::optional<std::string> Arena::field_at(uint64_t addr) const {
 }
 
 StackSpan Arena::stackalloc(uint64_t n) {
+  if (n == 0 || (n & (n - 1)) != 0) throw emu::EmuError(fmt::format("arena: stack size {} is not a power of 2", n));
+  for (auto& slot : slots_)
+    if (!slot.live && slot.span.size() == n) {
+      slot.live = true;
+      return slot.span;
+    }
   const uint64_t page = emu::Engine::kPageSize;
   uint64_t mapped = (n + page - 1) / page * page;
   if (stack_next_ + mapped > kStackRegion + kStackRegionSize)
@@ -57,21 +63,24 @@ StackSpan Arena::stackalloc(uint64_t n) {
   // catches reads past the top.
   StackSpan s{stack_next_ + mapped - n, stack_next_ + mapped};
   stack_next_ += mapped + page;
-  live_stacks_.push_back(s);
+  slots_.push_back({s, true});
   return s;
 }
 
 void Arena::stackfree(StackSpan s) {
-  const uint64_t page = emu::Engine::kPageSize;
-  uint64_t base = s.lo & ~(page - 1);
-  e_.unmap(base, s.hi - base);
-  std::erase_if(live_stacks_, [&](const StackSpan& x) { return x.lo == s.lo; });
+  for (auto& slot : slots_)
+    if (slot.live && slot.span.lo == s.lo) {
+      slot.live = false;
+      e_.fill(s.lo, s.size(), kFreedStackPoison);
+      return;
+    }
+  throw emu::EmuError(fmt::format("arena: stackfree of a stack not allocated: [{:#x}, {:#x})", s.lo, s.hi));
 }
 
 std::optional<StackSpan> Arena::stack_containing(uint64_t addr) const {
   if (g0_stack().contains(addr)) return g0_stack();
-  for (const auto& s : live_stacks_)
-    if (s.contains(addr)) return s;
+  for (const auto& slot : slots_)
+    if (slot.live && slot.span.contains(addr)) return slot.span;
   return std::nullopt;
 }
 

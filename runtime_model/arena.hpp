@@ -1,7 +1,9 @@
 // Arena: the guest memory the model owns, below 4 GiB for every GOARCH: a small heap
 // for g, m, p and closure objects, a TLS block, the g0 (scheduler) stack, and a region
-// from which goroutine stacks are allocated and freed. A freed stack is unmapped, so
-// any later access to it faults instead of reading stale data.
+// from which goroutine stacks are allocated and freed. Stacks live in slots of their
+// power-of-two size with an unmapped page between slots, mapped once and reused by
+// later runs; a freed stack is filled with 0xfc, as Go's stackPoisonCopy does, so a
+// stale pointer into it reads garbage that faults when used as an address.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +34,9 @@ class Arena {
   static constexpr uint64_t kHeapBase = 0x40000000;
   static constexpr uint64_t kHeapSize = 0x10000;
   static constexpr uint64_t kTlsSize = 0x100;
-  static constexpr uint64_t kG0StackBase = 0x40100000;
+  static constexpr uint64_t kG0StackBase = 0x40140000;
   static constexpr uint64_t kG0StackSize = 0x10000;
-  static constexpr uint64_t kStackRegion = 0x40200000;
+  static constexpr uint64_t kStackRegion = 0x402a0000;
   static constexpr uint64_t kStackRegionSize = 0x10000000;
   // Bytes the g0 stack holds above g0.sched.sp: the scheduler's own frames, which a
   // trampoline must never touch. Filled with kG0Poison.
@@ -57,7 +59,9 @@ class Arena {
   std::optional<std::string> field_at(uint64_t addr) const;
   const std::vector<HeapObject>& objects() const { return objects_; }
 
-  // Go's stackalloc/stackfree: page-backed stacks with an unmapped page between them.
+  static constexpr uint8_t kFreedStackPoison = 0xfc;
+
+  // Go's stackalloc/stackfree for power-of-two sizes.
   StackSpan stackalloc(uint64_t n);
   void stackfree(StackSpan s);
   // The live goroutine stack containing addr, or the g0 stack.
@@ -66,9 +70,13 @@ class Arena {
  private:
   emu::Engine& e_;
   uint64_t heap_next_ = kHeapBase + kTlsSize;
-  uint64_t stack_next_ = kStackRegion;
+  struct Slot {
+    StackSpan span;
+    bool live = false;
+  };
+  uint64_t stack_next_ = kStackRegion;  // where the next slot is mapped
   std::vector<HeapObject> objects_;
-  std::vector<StackSpan> live_stacks_;
+  std::vector<Slot> slots_;
 };
 
 }  // namespace gotramp::model

@@ -33,7 +33,7 @@ const emu::Symbol& GuestSymbols::entry(const Scenario& s) const {
 }
 
 Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
-    : spec_(spec), image_(emu::ElfImage::load(elf_path)), engine_(spec), arena_(engine_) {
+    : spec_(spec), image_(emu::ElfImage::load(elf_path, "main.")), engine_(spec), arena_(engine_) {
   engine_.load(image_);
   sym_ = GuestSymbols::resolve(image_);
   // The host half of the runtime, hooked where the guest calls it.

@@ -130,3 +130,41 @@ TEST(Engine, UnicornErrorsBecomeExceptions) {
 
 }  // namespace
 }  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+// Rows on Unicorn's virtual TLB fill entries with every permission for speed; the
+// mapped regions' own permissions must still hold.
+struct VirtualTlb : ::testing::TestWithParam<std::pair<const char*, uint32_t>> {};
+
+TEST_P(VirtualTlb, ProtectionStillHolds) {
+  auto [goarch, store_sp_to_sp] = GetParam();  // an instruction storing SP at 0(SP)
+  const ArchSpec& spec = *find_arch(goarch);
+  ASSERT_TRUE(spec.tlb_virtual);
+  Engine e{spec};
+  e.map(kCode, 0x1000, kProtRead | kProtExec);
+  e.map(kData, 0x1000, kProtRead);
+  e.write_uint(kCode, 4, store_sp_to_sp);
+  e.set_sp(kData + 0x800);
+  RunResult w = e.run(kCode, kCode + 0x100, 10000);
+  EXPECT_EQ(w.reason, StopReason::Fault) << w.detail;
+  EXPECT_NE(w.detail.find("write to protected"), std::string::npos) << w.detail;
+
+  // A fresh engine (a faulting fetch spoils some rows' engines until landed).
+  Engine f{spec};
+  f.map(kData, 0x1000, kProtRW);
+  RunResult x = f.run(kData, kData + 0x100, 10000);
+  EXPECT_EQ(x.reason, StopReason::Fault) << x.detail;
+  EXPECT_NE(x.detail.find("instruction fetch from non-executable"), std::string::npos) << x.detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, VirtualTlb,
+                         ::testing::Values(std::make_pair("mips64", 0xffbd0000u),  // sd $sp, 0($sp)
+                                           std::make_pair("mips64le", 0xffbd0000u),
+                                           std::make_pair("ppc64", 0xf8210000u),  // std r1, 0(r1)
+                                           std::make_pair("ppc64le", 0xf8210000u)),
+                         [](const auto& info) { return std::string(info.param.first); });
+
+}  // namespace
+}  // namespace gotramp::emu
