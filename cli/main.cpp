@@ -26,6 +26,7 @@ struct VerifyArgs {
   std::vector<std::string> goarch = {"all"}, contract = {"all"}, scenario = {"all"};
   std::string asm_file;
   bool json = false, unverified = false;
+  int jobs = 0;
 };
 
 int cmd_verify(const VerifyArgs& a) {
@@ -33,6 +34,7 @@ int cmd_verify(const VerifyArgs& a) {
   std::string err;
   cli::VerifyRequest req;
   req.unverified = a.unverified;
+  req.jobs = a.jobs;
   if (!a.asm_file.empty()) {
     if (!std::filesystem::exists(a.asm_file)) return usage_error("no such file: " + a.asm_file);
     req.trampoline = std::filesystem::absolute(a.asm_file);
@@ -94,6 +96,8 @@ int main(int argc, char** argv) {
                      "with the GOARCH's harness and checked against the contract");
   verify->add_flag("--json", va.json, "print JSON instead of a table");
   verify->add_flag("--unverified", va.unverified, "also run GOARCH rows not verified yet");
+  verify->add_option("-j,--jobs", va.jobs, "machines to run at once (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
 
   app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
 

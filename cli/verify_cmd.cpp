@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <thread>
+
 #include "runtime_model/machine.hpp"
 
 namespace gotramp::cli {
@@ -47,44 +50,70 @@ std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::ve
                                      model::scenario_names(), error);
 }
 
+// One machine per GOARCH x contract runs every requested scenario; machines are
+// independent (one Unicorn engine each), so they run on all cores at once.
 std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::GuestBuildConfig& cfg) {
-  std::vector<VerifyRow> rows;
-  for (const emu::ArchSpec* spec : req.archs) {
-    for (const model::Contract* c : req.contracts) {
-      auto row_for = [&](const model::Scenario* s) {
-        VerifyRow row;
-        row.spec = spec, row.contract = c, row.scenario = s;
-        return row;
-      };
-      if (!spec->verified && !req.unverified) {
-        for (const model::Scenario* s : req.scenarios) {
-          VerifyRow row = row_for(s);
-          row.verdict = "not yet verified";
-          row.note = "this GOARCH's row is not verified end to end yet";
-          rows.push_back(std::move(row));
-        }
-        continue;
+  struct Job {
+    const emu::ArchSpec* spec;
+    const model::Contract* contract;
+    std::vector<VerifyRow> rows;
+  };
+  std::vector<Job> jobs;
+  for (const emu::ArchSpec* spec : req.archs)
+    for (const model::Contract* c : req.contracts) jobs.push_back({spec, c, {}});
+
+  auto run_job = [&](Job& job) {
+    const emu::ArchSpec* spec = job.spec;
+    const model::Contract* c = job.contract;
+    auto row_for = [&](const model::Scenario* s) {
+      VerifyRow row;
+      row.spec = spec, row.contract = c, row.scenario = s;
+      return row;
+    };
+    if (!spec->verified && !req.unverified) {
+      for (const model::Scenario* s : req.scenarios) {
+        VerifyRow row = row_for(s);
+        row.verdict = "not yet verified";
+        row.note = "this GOARCH's row is not verified end to end yet";
+        job.rows.push_back(std::move(row));
       }
-      try {
-        auto file = req.trampoline ? *req.trampoline : toolchain::guest_dir(*spec, cfg) / c->trampoline_file;
-        auto elf = toolchain::guest_elf(*spec, file, cfg);
-        model::Machine machine(*spec, elf.string());
-        for (const model::Scenario* s : req.scenarios) {
-          VerifyRow row = row_for(s);
-          row.report = machine.run(*s, *c);
-          row.verdict = row.report->verdict;
-          rows.push_back(std::move(row));
-        }
-      } catch (const std::exception& e) {
-        for (const model::Scenario* s : req.scenarios) {
-          VerifyRow row = row_for(s);
-          row.verdict = "FAILED";
-          row.note = e.what();
-          rows.push_back(std::move(row));
-        }
+      return;
+    }
+    try {
+      auto file = req.trampoline ? *req.trampoline : toolchain::guest_dir(*spec, cfg) / c->trampoline_file;
+      auto elf = toolchain::guest_elf(*spec, file, cfg);
+      model::Machine machine(*spec, elf.string());
+      for (const model::Scenario* s : req.scenarios) {
+        VerifyRow row = row_for(s);
+        row.report = machine.run(*s, *c);
+        row.verdict = row.report->verdict;
+        job.rows.push_back(std::move(row));
+      }
+    } catch (const std::exception& e) {
+      job.rows.clear();
+      for (const model::Scenario* s : req.scenarios) {
+        VerifyRow row = row_for(s);
+        row.verdict = "FAILED";
+        row.note = e.what();
+        job.rows.push_back(std::move(row));
       }
     }
-  }
+  };
+
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < jobs.size();) run_job(jobs[i]);
+  };
+  size_t threads = req.jobs > 0 ? static_cast<size_t>(req.jobs) : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, jobs.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; t++) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  std::vector<VerifyRow> rows;
+  for (auto& job : jobs)
+    for (auto& row : job.rows) rows.push_back(std::move(row));
   return rows;
 }
 

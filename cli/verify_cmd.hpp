@@ -22,6 +22,7 @@ struct VerifyRequest {
   std::optional<std::filesystem::path> trampoline;
   // Also run rows not verified yet (for whoever is porting them).
   bool unverified = false;
+  int jobs = 0;  // machines run at once; 0 for one per core
 };
 
 // One row of the report: a run, or why there is none.

@@ -2,9 +2,13 @@
 # (scripts/setup puts Unicorn and Capstone there). Only the venv is searched, never
 # the system: Debian's libunicorn 2.0.1 cannot run MIPS64 or PPC64.
 #
-#   gotramp_find_wheel_library(<Name> <package> <header> <library-file>)
+#   gotramp_find_wheel_library(<Name> <package> <header> <library-file> [STATIC])
 # defines the imported target <Name>::<Name>.
 function(gotramp_find_wheel_library name package header libfile)
+  set(kind SHARED)
+  if(ARGN STREQUAL "STATIC")
+    set(kind STATIC)
+  endif()
   if(TARGET ${name}::${name})
     return()
   endif()
@@ -23,7 +27,7 @@ function(gotramp_find_wheel_library name package header libfile)
       "${name} was not found in ${venv} (looked for ${package}/include/${header} and "
       "${package}/lib/${libfile}). Run scripts/setup, or pass -DGOTRAMP_VENV=<dir>.")
   endif()
-  add_library(${name}::${name} SHARED IMPORTED GLOBAL)
+  add_library(${name}::${name} ${kind} IMPORTED GLOBAL)
   set_target_properties(${name}::${name} PROPERTIES
     IMPORTED_LOCATION "${${name}_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${${name}_INCLUDE_DIR}")

@@ -37,7 +37,8 @@ ElfImage::MappedFile::~MappedFile() {
 }
 
 ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix) {
-  if (elf_version(EV_CURRENT) == EV_NONE) fail(path, "libelf is too old");
+  static const bool libelf_ok = elf_version(EV_CURRENT) != EV_NONE;  // once, thread-safely
+  if (!libelf_ok) fail(path, "libelf is too old");
   Fd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
   struct stat st;

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <concepts>
 #include <cerrno>
+#include <concepts>
 #include <cstring>
 
 #include "emu/byte_order.hpp"
@@ -25,7 +25,7 @@ void check(uc_err err, const char* what) {
 // The message is only formatted when the call failed: these run on every guest
 // memory access the host makes.
 template <typename Describe>
-  requires std::invocable<Describe>
+requires std::invocable<Describe>
 void check(uc_err err, Describe&& what) {
   if (err != UC_ERR_OK) throw EmuError(fmt::format("unicorn: {}: {}", what(), uc_strerror(err)));
 }
@@ -134,7 +134,10 @@ void Engine::set_reg(int uc, uint64_t v) { check(uc_reg_write(uc_, uc, &v), "wri
 // host reads and writes it directly instead of through Unicorn's memory API.
 void Engine::map(uint64_t addr, uint64_t size, uint32_t prot) {
   uint64_t lo = page_down(addr), hi = page_up(addr + size);
-  void* m = mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // Small mappings (the model's heap, stacks) are populated up front: one call
+  // instead of a page fault per page on first touch.
+  const int populate = hi - lo <= kPopulateLimit ? MAP_POPULATE : 0;
+  void* m = mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
   if (m == MAP_FAILED) throw EmuError(fmt::format("map [{:#x}, {:#x}): {}", lo, hi, std::strerror(errno)));
   uc_err err = uc_mem_map_ptr(uc_, lo, hi - lo, prot, m);
   if (err != UC_ERR_OK) munmap(m, hi - lo);
@@ -261,8 +264,8 @@ void Engine::load(const ElfImage& image) {
     const uint64_t skew = seg.vaddr - lo;
     if (lo < mapped_to || seg.offset < skew || (seg.offset - skew) % kPageSize != 0 ||
         seg.offset - skew + (file_hi - lo) > len)
-      throw EmuError(fmt::format("{}: PT_LOAD segment at {:#x} is not page-aligned with its file offset",
-                                 image.path(), seg.vaddr));
+      throw EmuError(fmt::format("{}: PT_LOAD segment at {:#x} is not page-aligned with its file offset", image.path(),
+                                 seg.vaddr));
     if (file_hi > lo) {
       uint8_t* host = base + (seg.offset - skew);
       // The tail of the last file page belongs to whatever follows in the file.

@@ -58,6 +58,7 @@ class Engine {
  public:
   static constexpr uint64_t kPageSize = 0x1000;
   static constexpr uint32_t kTranslationBuffer = 1 << 20;
+  static constexpr uint64_t kPopulateLimit = 1 << 20;
 
   explicit Engine(const ArchSpec& spec);
   ~Engine();

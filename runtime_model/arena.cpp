@@ -17,8 +17,9 @@ void Arena::reset() {
   for (auto& slot : slots_)
     if (slot.live) stackfree(slot.span);
   objects_.clear();
-  // Keep the TLS block (the 386 descriptor table lives there); zero the rest.
-  e_.fill(kHeapBase + kTlsSize, kHeapSize - kTlsSize, 0);
+  // Keep the TLS block (the 386 descriptor table lives there); zero what the last
+  // run allocated.
+  e_.fill(kHeapBase + kTlsSize, heap_next_ - (kHeapBase + kTlsSize), 0);
   heap_next_ = kHeapBase + kTlsSize;
   e_.fill(kG0StackBase, kG0StackSize, kG0Poison);
 }

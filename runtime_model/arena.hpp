@@ -32,10 +32,10 @@ struct HeapObject {
 class Arena {
  public:
   static constexpr uint64_t kHeapBase = 0x40000000;
-  static constexpr uint64_t kHeapSize = 0x10000;
+  static constexpr uint64_t kHeapSize = 0x4000;
   static constexpr uint64_t kTlsSize = 0x100;
   static constexpr uint64_t kG0StackBase = 0x40140000;
-  static constexpr uint64_t kG0StackSize = 0x10000;
+  static constexpr uint64_t kG0StackSize = 0x4000;
   static constexpr uint64_t kStackRegion = 0x402a0000;
   static constexpr uint64_t kStackRegionSize = 0x10000000;
   // Bytes the g0 stack holds above g0.sched.sp: the scheduler's own frames, which a

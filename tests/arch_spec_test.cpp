@@ -20,8 +20,8 @@ TEST(ArchSpec, HasEverySeedGoarchOnce) {
 
 TEST(ArchSpec, ContextRegisterAndArgumentSlotMatchTheSeed) {
   const std::map<std::string, std::pair<std::string, std::string>> want = {
-      {"386", {"DX", "4(SP)"}},      {"amd64", {"DX", "8(SP)"}},     {"amd64p32", {"DX", "8(SP)"}},
-      {"arm", {"R7", "4(R13)"}},     {"arm64", {"R26", "8(RSP)"}},   {"mips64", {"R22", "8(R29)"}},
+      {"386", {"DX", "4(SP)"}},        {"amd64", {"DX", "8(SP)"}},   {"amd64p32", {"DX", "8(SP)"}},
+      {"arm", {"R7", "4(R13)"}},       {"arm64", {"R26", "8(RSP)"}}, {"mips64", {"R22", "8(R29)"}},
       {"mips64le", {"R22", "8(R29)"}}, {"ppc64", {"R11", "32(R1)"}}, {"ppc64le", {"R11", "32(R1)"}},
       {"s390x", {"R12", "8(R15)"}},
   };

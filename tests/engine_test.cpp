@@ -2,6 +2,7 @@
 // crosses in the guest's byte order, hooks fire where they are set.
 #include <gtest/gtest.h>
 
+#include "emu/byte_order.hpp"
 #include "emu/engine.hpp"
 
 namespace gotramp::emu {
@@ -165,6 +166,30 @@ INSTANTIATE_TEST_SUITE_P(Rows, VirtualTlb,
                                            std::make_pair("ppc64", 0xf8210000u),  // std r1, 0(r1)
                                            std::make_pair("ppc64le", 0xf8210000u)),
                          [](const auto& info) { return std::string(info.param.first); });
+
+}  // namespace
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+TEST(ByteOrder, LoadsAndStoresEveryWidthBothWays) {
+  const uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(load_uint(bytes, 8, ByteOrder::Big), 0x0102030405060708ULL);
+  EXPECT_EQ(load_uint(bytes, 8, ByteOrder::Little), 0x0807060504030201ULL);
+  EXPECT_EQ(load_uint(bytes, 4, ByteOrder::Big), 0x01020304u);
+  EXPECT_EQ(load_uint(bytes, 4, ByteOrder::Little), 0x04030201u);
+  EXPECT_EQ(load_uint(bytes, 2, ByteOrder::Big), 0x0102u);
+  EXPECT_EQ(load_uint(bytes, 2, ByteOrder::Little), 0x0201u);
+  EXPECT_EQ(load_uint(bytes, 3, ByteOrder::Big), 0x010203u);
+  EXPECT_EQ(load_uint(bytes, 3, ByteOrder::Little), 0x030201u);
+  for (int w : {1, 2, 3, 4, 8})
+    for (ByteOrder o : {ByteOrder::Big, ByteOrder::Little}) {
+      uint8_t out[8] = {};
+      store_uint(out, w, o, load_uint(bytes, w, o));
+      EXPECT_EQ(std::memcmp(out, bytes, w), 0) << w;
+    }
+}
 
 }  // namespace
 }  // namespace gotramp::emu
