@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/g0_frame.hpp"
 #include "runtime_model/machine.hpp"
 #include "runtime_model/machine_run.hpp"
 
@@ -61,6 +62,34 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
       fail(name, std::move(slot), hex(want), hex(got));
   };
 
+  // The frame the trampoline built on g0, as the emulator holds it now.
+  G0Frame frame;
+  frame.growth = growth;
+  frame.sp = frame.base = sp;
+  frame.g0_sched_sp = r.g0["sched.sp"].get();
+  const uint64_t top = frame.g0_sched_sp + Arena::kG0Reserved;
+  if (arena_.g0_stack().contains(sp) && sp < top) {
+    frame.bytes.resize(top - sp);
+    engine_.try_read(sp, frame.bytes);
+  }
+  if (spec_.has_link()) frame.link = engine_.reg(spec_.link);
+  frame.ctxt_reg = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
+  frame.g = engine_.current_g();
+  SequenceExpect want;
+  want.ctxt = r.ctxt_expected;
+  want.trampoline = sym_.morestack;
+  want.trampoline.name = image_.describe(sym_.morestack.addr);
+  want.g0_stack = arena_.g0_stack();
+  want.g0 = r.g0.addr();
+  want.describe_code = [this](uint64_t pc) { return code_name(pc); };
+  for (auto& c : check_calling_sequence(spec_, r.contract, frame, want)) {
+    if (c.ok)
+      log.pass(c.check);
+    else
+      fail(c.check, c.slot, c.expected, c.seen);
+  }
+  r.report.frames.push_back(std::move(frame));
+
   if (!r.entry) {
     fail("morestack-entered", "", "f calls main.morestack or main.morestack_noctxt",
          "newstack was reached without passing through either");
@@ -68,38 +97,6 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   }
   log.pass("morestack-entered");
   const MorestackEntry& e = *r.entry;
-
-  // newstack runs on the scheduler stack, as m.g0.
-  StackSpan g0s = arena_.g0_stack();
-  if (g0s.contains(sp))
-    log.pass("sp-on-g0-stack");
-  else
-    fail("sp-on-g0-stack", spec_.sp.name, fmt::format("in g0 stack [{:#x}, {:#x})", g0s.lo, g0s.hi), hex(sp));
-  expect("g-is-g0", "g (current goroutine)", r.g0.addr(), engine_.current_g());
-
-  // The calling sequence: arg0 holds the context, the slot under it is the
-  // return PC (x86) or a zero saved LR (link-register machines).
-  const int arg0 = spec_.arg0_offset();
-  if (r.contract.ctxt_is_argument)
-    expect("ctxt-argument", spec_.slot(arg0) + " ctxt argument", r.ctxt_expected, engine_.read_ptr(sp + arg0));
-  const int slot0 = spec_.entry_slot_size();
-  const uint64_t below = engine_.read_uint(sp, slot0);
-  if (spec_.has_link()) {
-    expect("slot-below-arg0", spec_.slot(0) + " saved LR (zero)", 0, below);
-    uint64_t lr = engine_.reg(spec_.link);
-    if (sym_.morestack.contains(lr))
-      log.pass("return-pc");
-    else
-      fail("return-pc", spec_.link.name + " (newstack's return address)", "inside main.morestack", code_name(lr));
-  } else if (sym_.morestack.contains(below)) {
-    log.pass("slot-below-arg0");
-  } else {
-    fail("slot-below-arg0", spec_.slot(0) + " return PC", "a return PC inside main.morestack", code_name(below));
-  }
-  if (sp % spec_.stack_align == 0)
-    log.pass("sp-aligned");
-  else
-    fail("sp-aligned", spec_.sp.name, fmt::format("a multiple of {}", spec_.stack_align), hex(sp));
 
   // g.sched describes the interrupted f, m.morebuf its caller.
   Ref gp = r.gp;
@@ -116,21 +113,6 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   expect("morebuf.g", "m.morebuf.g", gp.addr(), r.m["morebuf.g"].get());
   expect("morebuf.sp", "m.morebuf.sp", e.f_caller_sp, r.m["morebuf.sp"].get());
   expect("morebuf.pc", "m.morebuf.pc", e.f_caller_pc, r.m["morebuf.pc"].get());
-
-  // The scheduler's frame above g0.sched.sp belongs to the suspended g0.
-  uint64_t g0sp = r.g0["sched.sp"].get();
-  auto above = engine_.read(g0sp, Arena::kG0Reserved);
-  size_t off = 0;
-  while (off < above.size() && above[off] == Arena::kG0Poison) off++;
-  if (off == above.size()) {
-    log.pass("g0-frame-intact");
-  } else {
-    uint64_t word_off = off / spec_.ptr_size * spec_.ptr_size;
-    uint64_t seen = engine_.read_ptr(g0sp + word_off);
-    uint64_t poison = emu::load_uint(std::vector<uint8_t>(8, Arena::kG0Poison).data(), spec_.ptr_size, spec_.order);
-    fail("g0-frame-intact", fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off),
-         hex(poison), hex(seen));
-  }
 }
 
 // check_resumed follows the blocks after gogo: the first must be f's resume point

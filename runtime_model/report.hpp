@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emu/engine.hpp"
+#include "runtime_model/g0_frame.hpp"
 
 namespace gotramp::model {
 
@@ -56,6 +57,7 @@ struct RunReport {
   uint64_t result_expected = 0, result_got = 0;
   std::optional<std::string> throw_text;  // a Go throw the model raised
   std::vector<std::string> printed;       // what the runtime wrote to stderr
+  std::vector<G0Frame> frames;            // the g0 frame at each newstack entry
   emu::RunResult stop;
   std::string verdict;  // "verified", "FAILED", "diagnosed", "not yet verified"
   bool passed() const { return verdict == "verified" || verdict == "diagnosed"; }

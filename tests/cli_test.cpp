@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "emu/arch_spec.hpp"
 #include "toolchain/process.hpp"
@@ -55,6 +57,30 @@ TEST(Cli, SkeletonAcceptance) {
     runs++;
   }
   EXPECT_EQ(runs, 6);  // three GOARCHes x two scenarios
+}
+
+TEST(Cli, SeedMatrixAcceptance) {
+  auto r = gotramp({"verify", "--goarch", "all", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  const std::map<std::string, std::pair<std::string, std::string>> want = {
+      {"386", {"DX", "4(SP)"}},        {"amd64", {"DX", "8(SP)"}},   {"amd64p32", {"DX", "8(SP)"}},
+      {"arm", {"R7", "4(R13)"}},       {"arm64", {"R26", "8(RSP)"}}, {"mips64", {"R22", "8(R29)"}},
+      {"mips64le", {"R22", "8(R29)"}}, {"ppc64", {"R11", "32(R1)"}}, {"ppc64le", {"R11", "32(R1)"}},
+      {"s390x", {"R12", "8(R15)"}},
+  };
+  std::set<std::string> seen;
+  for (const auto& run : j["runs"]) {
+    std::string goarch = run["goarch"];
+    seen.insert(goarch);
+    auto [reg, slot] = want.at(goarch);
+    EXPECT_EQ(run["ctxt_reg"], reg) << goarch;
+    EXPECT_EQ(run["arg_slot"], slot) << goarch;
+    EXPECT_EQ(run["verdict"], "verified") << goarch << " " << run["scenario"];
+    EXPECT_GE(run["growths"].get<int>(), 5) << goarch;
+    EXPECT_EQ(run["result"]["got"], run["result"]["expected"]) << goarch;
+  }
+  EXPECT_EQ(seen.size(), want.size());
 }
 
 TEST(Cli, RowsNotVerifiedAreReportedAsSuch) {
