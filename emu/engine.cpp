@@ -187,6 +187,11 @@ uint8_t* Engine::host_at(uint64_t addr, size_t n, bool for_write) const {
   return hit->host + (addr - hit->lo);
 }
 
+std::span<uint8_t> Engine::host_span(uint64_t addr, size_t n) {
+  uint8_t* p = host_at(addr, n, true);
+  return p ? std::span<uint8_t>(p, n) : std::span<uint8_t>();
+}
+
 bool Engine::is_mapped(uint64_t addr) const {
   uint8_t b;
   return host_at(addr, 1, false) || uc_mem_read(uc_, addr, &b, 1) == UC_ERR_OK;
@@ -389,6 +394,9 @@ void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
     uc_emu_stop(e->uc_);
     return;
   }
+  e->prev_block_ = e->cur_block_;
+  e->cur_block_ = {addr, size};
+  if (!e->watch_blocks_) return;
   try {
     for (auto& fn : e->block_hooks_) fn(addr, size);
   } catch (const std::exception& ex) {

@@ -110,8 +110,21 @@ class Engine {
   void on_code(uint64_t addr, CodeHook fn);
   // Runs before every instruction in [begin, end] (inclusive); slow, for tracing.
   void on_code_range(uint64_t begin, uint64_t end, CodeHook fn);
-  // Runs at the start of every executed block.
+  // Runs at the start of every executed block while watch_blocks(true): checks
+  // that need to follow a few blocks turn it on and off, so runs pay nothing for
+  // it otherwise.
   void on_block(BlockHook fn);
+  void watch_blocks(bool on) { watch_blocks_ = on; }
+  // The block executed before the current one (the current one is where a code
+  // hook is running): [addr, addr+size).
+  struct Block {
+    uint64_t addr = 0;
+    uint32_t size = 0;
+  };
+  Block previous_block() const { return prev_block_; }
+  // Direct access to mapped guest memory backed by the host: [addr, addr+n) must
+  // lie in one mapping holding no code. Empty if it does not.
+  std::span<uint8_t> host_span(uint64_t addr, size_t n);
   // Runs before every guest store into [begin, end] (inclusive).
   void on_write(uint64_t begin, uint64_t end, WriteHook fn);
 
@@ -151,6 +164,8 @@ class Engine {
   std::vector<std::unique_ptr<Hook>> hooks_;
   std::vector<std::pair<void*, size_t>> host_maps_;  // memory behind uc_mem_map_ptr
   std::vector<BlockHook> block_hooks_;
+  bool watch_blocks_ = false;
+  Block prev_block_, cur_block_;
   struct BlockCount {
     uint64_t addr = ~uint64_t{0};
     uint32_t size = 0, insns = 0;

@@ -49,10 +49,16 @@ Finding Machine::finding(std::string check, std::string slot, std::string expect
 void Machine::check_newstack_entry(uint64_t sp, int growth) {
   Run& r = *run_;
   CheckLog& log = r.log;
-  // Failures here point at the instruction that called newstack.
-  std::optional<uint64_t> at;
-  if (auto insn = call_insn(engine_, r.prev.addr, r.prev.size)) at = insn->address;
+  // Failures here point at the instruction that called newstack (decoded only
+  // when something fails: disassembly costs more than every check together).
+  const auto call_block = engine_.previous_block();
+  std::optional<std::optional<uint64_t>> call_site;
   auto fail = [&](std::string name, std::string slot, std::string want, std::string got) {
+    if (!call_site) {
+      auto insn = call_insn(engine_, call_block.addr, call_block.size);
+      call_site = insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
+    }
+    const std::optional<uint64_t>& at = *call_site;
     log.fail(finding(std::move(name), std::move(slot), std::move(want), std::move(got), growth, at));
   };
   auto expect = [&](const std::string& name, std::string slot, uint64_t want, uint64_t got) {
@@ -78,7 +84,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   SequenceExpect want;
   want.ctxt = r.ctxt_expected;
   want.trampoline = sym_.morestack;
-  want.trampoline.name = image_.describe(sym_.morestack.addr);
+  want.trampoline.name = "main.morestack";
   want.g0_stack = arena_.g0_stack();
   want.g0 = r.g0.addr();
   want.describe_code = [this](uint64_t pc) { return code_name(pc); };
@@ -145,22 +151,25 @@ void Machine::check_resumed(uint64_t addr) {
   else
     log.fail(finding("resume-entry", "PC after g.sched.pc", code_name(r.resume_entry), code_name(addr), n, addr));
   r.resume = Run::Resume::None;
+  engine_.watch_blocks(false);
 }
 
 // After copystack on frame-pointer rows: every saved BP from g.sched.bp up lies in
 // the new stack, and the chain ends at zero.
 void Machine::check_frame_pointers(const StackSpan& stack, int growth) {
   Run& r = *run_;
+  std::span<uint8_t> mem = engine_.host_span(stack.lo, stack.size());
+  const int w = spec_.ptr_size;
   uint64_t bp = r.gp["sched.bp"].get();
   int frames = 0;
   while (bp != 0) {
-    if (!stack.contains(bp)) {
+    if (!stack.contains(bp) || bp + w > stack.hi || mem.empty()) {
       r.log.fail(finding("fp-chain", fmt::format("saved BP in frame {} from g.sched.bp", frames),
                          fmt::format("0 or an address in the new stack [{:#x}, {:#x})", stack.lo, stack.hi), hex(bp),
                          growth, engine_.pc()));
       return;
     }
-    uint64_t next = engine_.read_ptr(bp);
+    uint64_t next = emu::load_uint(mem.data() + (bp - stack.lo), w, spec_.order);
     if (next != 0 && next <= bp) {
       r.log.fail(finding("fp-chain", fmt::format("saved BP at {:#x}", bp), "a frame further up the stack", hex(next),
                          growth, engine_.pc()));

@@ -46,6 +46,7 @@ struct GoThrow : std::runtime_error {
 struct RunOptions {
   uint64_t budget = 20'000'000;  // guest instructions per run
   GcPhase gc = GcPhase::Off;
+  uint64_t initial_stack = 0;    // the goroutine's first stack, a power of 2 (0: _StackMin)
 };
 
 // What the CPU looked like when f called the trampoline: the ground truth the
@@ -88,7 +89,7 @@ class Machine {
   void on_morestack(uint64_t pc);
   void on_block(uint64_t addr, uint32_t size);
   void on_badmorestack(const char* what);
-  void setup(const Scenario& s);
+  void setup(const Scenario& s, const RunOptions& opt);
   void finish(const emu::RunResult& stop);
 
   // runtime/stack.go (stack.cpp).

@@ -27,12 +27,6 @@ struct Machine::Run {
   // The trampoline entry since the last growth.
   std::optional<MorestackEntry> entry;
 
-  // The last two blocks executed: the one before newstack's holds the call.
-  struct Block {
-    uint64_t addr = 0;
-    uint32_t size = 0;
-  } cur, prev;
-
   // After gogo the next blocks must be f's resume point (g.sched.pc) and then f's entry.
   enum class Resume { None, AtSchedPc, AtEntry } resume = Resume::None;
   uint64_t resume_pc = 0, resume_sp = 0, resume_ctxt = 0, resume_entry = 0;

@@ -3,6 +3,8 @@
 // read one beside the other.
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "emu/byte_order.hpp"
 #include "runtime_model/machine.hpp"
 #include "runtime_model/machine_run.hpp"
@@ -50,6 +52,7 @@ void Machine::gogo(Ref buf) {
   const emu::Symbol* f = image_.containing(r.resume_pc);
   r.resume_entry = f ? f->addr : 0;
   r.resume_stack = {r.gp["stack.lo"].get(), r.gp["stack.hi"].get()};
+  engine_.watch_blocks(true);  // until the resume is checked
   call_guest(sym_.gogo.addr, {buf.addr()}, sym_.newstack.addr);
 }
 
@@ -184,7 +187,9 @@ void Machine::copystack(Ref gp, uint64_t newsize, Growth& growth) {
   StackSpan fresh = arena_.stackalloc(newsize);
   // The copy is aligned at the top: delta moves every address in the used part.
   const uint64_t delta = fresh.hi - old.hi;
-  engine_.write(fresh.hi - used, engine_.read(old.hi - used, used));
+  std::span<uint8_t> from = engine_.host_span(old.lo, old.size()), to = engine_.host_span(fresh.lo, fresh.size());
+  if (from.empty() || to.empty()) throw GoThrow("copystack: goroutine stacks are not host memory");
+  std::memmove(to.data() + to.size() - used, from.data() + from.size() - used, used);
 
   // adjustctxt: the context may point into the stack (a stack-allocated
   // closure), and so does the saved frame pointer.
@@ -201,11 +206,13 @@ void Machine::copystack(Ref gp, uint64_t newsize, Growth& growth) {
   // adjustframe: on amd64 each frame saves its caller's BP just below its return
   // address, so the chain from gp.sched.bp walks every frame.
   if (spec_.frame_pointer.valid()) {
-    for (uint64_t bp = gp["sched.bp"].get(); fresh.contains(bp);) {
-      uint64_t saved = engine_.read_ptr(bp);
+    const int w = spec_.ptr_size;
+    for (uint64_t bp = gp["sched.bp"].get(); fresh.contains(bp) && bp + w <= fresh.hi;) {
+      uint8_t* slot = to.data() + (bp - fresh.lo);
+      uint64_t saved = emu::load_uint(slot, w, spec_.order);
       if (old.contains(saved)) {
         saved += delta;
-        engine_.write_ptr(bp, saved);
+        emu::store_uint(slot, w, spec_.order, saved);
         growth.fp_fixes++;
       }
       if (saved <= bp) break;  // frames only go up; anything else ends the walk

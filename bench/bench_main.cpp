@@ -1,0 +1,259 @@
+// gotramp benchmarks (Google Benchmark). Every figure the README quotes comes from
+// one run of this program, and the summary at the end prints them as ratios to
+// the anchors of DESIGN §6, measured in the same run where the anchor can be.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <unicorn/unicorn.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "emu/arch_spec.hpp"
+#include "runtime_model/machine.hpp"
+#include "toolchain/guest_build.hpp"
+#include "toolchain/process.hpp"
+
+namespace {
+
+using namespace gotramp;
+
+toolchain::GuestBuildConfig cfg() { return toolchain::GuestBuildConfig::defaults(); }
+
+std::string seed_elf(const emu::ArchSpec& spec) {
+  return toolchain::guest_elf(spec, toolchain::guest_dir(spec, cfg()) / "morestack.s", cfg()).string();
+}
+
+const model::Contract& seed() { return *model::find_contract("seed"); }
+
+// The seed matrix in this process, one thread: every verified GOARCH, a fresh
+// machine each, both scenarios (what `gotramp verify -j 1` does after start-up).
+void BM_SeedMatrixInProcess(benchmark::State& state) {
+  std::vector<std::pair<const emu::ArchSpec*, std::string>> rows;
+  for (const auto& a : emu::arch_table())
+    if (a.verified) rows.emplace_back(&a, seed_elf(a));
+  for (auto _ : state) {
+    for (const auto& [spec, elf] : rows) {
+      model::Machine m(*spec, elf);
+      for (const auto& s : model::scenarios()) {
+        auto r = m.run(s, seed());
+        if (!r.passed()) state.SkipWithError(("not verified: " + spec->goarch).c_str());
+      }
+    }
+  }
+  state.counters["goarches"] = static_cast<double>(rows.size());
+}
+BENCHMARK(BM_SeedMatrixInProcess)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The seed matrix as a user runs it: `gotramp verify`, a cold process, on the
+// given GOARCHes.
+void BM_ColdProcess(benchmark::State& state, std::string goarchs) {
+  for (auto _ : state) {
+    auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--contract", "seed", "--goarch", goarchs}, {}, ".");
+    if (r.exit_code != 0) state.SkipWithError("gotramp verify failed");
+  }
+}
+
+// One warm 2000-deep closure run on a machine that has run it before.
+void BM_WarmClosure(benchmark::State& state, const emu::ArchSpec* spec, uint64_t initial_stack) {
+  model::Machine m(*spec, seed_elf(*spec));
+  model::RunOptions opt;
+  opt.initial_stack = initial_stack;
+  const auto& s = *model::find_scenario("closure");
+  int growths = m.run(s, seed(), opt).grown();
+  for (auto _ : state) benchmark::DoNotOptimize(m.run(s, seed(), opt));
+  state.counters["growths"] = growths;
+}
+
+// What a growth costs: the 2000-deep closure from a 2 KiB stack against the same
+// recursion on a stack that never grows, interleaved run by run so that drift on
+// a noisy machine cancels out.
+void BM_GrowthCost(benchmark::State& state, const emu::ArchSpec* spec) {
+  model::Machine m(*spec, seed_elf(*spec));
+  const auto& s = *model::find_scenario("closure");
+  model::RunOptions grows, flat;
+  flat.initial_stack = 1 << 20;
+  const int growths = m.run(s, seed(), grows).grown();
+  m.run(s, seed(), flat);
+  using clk = std::chrono::steady_clock;
+  double with = 0, without = 0;
+  for (auto _ : state) {
+    auto t0 = clk::now();
+    benchmark::DoNotOptimize(m.run(s, seed(), grows));
+    auto t1 = clk::now();
+    benchmark::DoNotOptimize(m.run(s, seed(), flat));
+    auto t2 = clk::now();
+    with += std::chrono::duration<double, std::micro>(t1 - t0).count();
+    without += std::chrono::duration<double, std::micro>(t2 - t1).count();
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["growths"] = growths;
+  state.counters["us_per_growth"] = (with - without) / n / growths;
+}
+
+// Unicorn's floor, in this process: a fresh engine (open, map, run a few
+// instructions, close), and a warm re-run of a short block.
+const uint8_t kLoop[] = {0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+void BM_UnicornFreshEngine(benchmark::State& state) {
+  for (auto _ : state) {
+    uc_engine* uc;
+    uc_open(UC_ARCH_X86, UC_MODE_64, &uc);
+    uc_mem_map(uc, 0x100000, 0x1000, UC_PROT_ALL);
+    uc_mem_write(uc, 0x100000, kLoop, sizeof kLoop);
+    uc_emu_start(uc, 0x100000, 0x100000 + 3, 0, 0);
+    uc_close(uc);
+  }
+}
+BENCHMARK(BM_UnicornFreshEngine)->Unit(benchmark::kMicrosecond);
+
+void BM_UnicornWarmBlock(benchmark::State& state) {
+  uc_engine* uc;
+  uc_open(UC_ARCH_X86, UC_MODE_64, &uc);
+  uc_mem_map(uc, 0x100000, 0x1000, UC_PROT_ALL);
+  uc_mem_write(uc, 0x100000, kLoop, sizeof kLoop);
+  uc_emu_start(uc, 0x100000, 0x100000 + sizeof kLoop, 0, 0);
+  for (auto _ : state) uc_emu_start(uc, 0x100000, 0x100000 + sizeof kLoop, 0, 0);
+  uc_close(uc);
+}
+BENCHMARK(BM_UnicornWarmBlock)->Unit(benchmark::kMicrosecond);
+
+// The qemu-user route: the same closure, 2000 deep from a fresh goroutine, as a Go
+// program built for the GOARCH, under qemu-<arch>. scripts/bench builds them into
+// $GOTRAMP_QEMU_ROUTE; a GOARCH without a binary or qemu is not registered.
+const std::map<std::string, std::string> kQemu = {
+    {"386", "qemu-i386"},      {"amd64", "qemu-x86_64"},    {"arm", "qemu-arm"},
+    {"arm64", "qemu-aarch64"}, {"mips64", "qemu-mips64"},   {"mips64le", "qemu-mips64el"},
+    {"ppc64", "qemu-ppc64"},   {"ppc64le", "qemu-ppc64le"}, {"s390x", "qemu-s390x"}};
+
+void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string program) {
+  for (auto _ : state) {
+    auto r = toolchain::run_process({qemu, program}, {}, ".");
+    if (r.exit_code != 0) {
+      state.SkipWithError(fmt::format("{} exits {}: the route fails on this GOARCH", qemu, r.exit_code).c_str());
+      break;
+    }
+  }
+}
+
+// Prints the DESIGN §6 ratios from this run's results.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs)
+      if (!r.error_occurred && r.run_type == Run::RT_Iteration)
+        ms_[r.benchmark_name()] = r.GetAdjustedRealTime() * to_ms(r.time_unit),
+        counters_[r.benchmark_name()] = r.counters;
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    auto& o = GetOutputStream();
+    o << "\nDESIGN §6 targets, from this run\n";
+    double cold = get("BM_SeedMatrixColdProcess/iterations:20/real_time");
+    double cold_same = get("BM_QemuComparableColdProcess/iterations:20/real_time");
+    double inproc = get("BM_SeedMatrixInProcess/real_time");
+    o << fmt::format("  seed matrix, one cold process:      {:7.1f} ms   (target <= 50 ms: {})\n", cold,
+                     cold <= 50 ? "met" : "NOT met");
+    o << fmt::format("  seed matrix in process, one thread: {:7.1f} ms\n", inproc);
+    double qemu = 0;
+    int qemu_n = 0;
+    for (const auto& [name, v] : ms_)
+      if (name.starts_with("BM_QemuUserRoute/")) qemu += v, qemu_n++;
+    if (qemu_n > 0 && cold_same > 0)
+      o << fmt::format(
+          "  qemu-user route, {} GOARCHes:        {:7.1f} ms   vs gotramp on the same {} GOARCHes, cold: {:.1f} ms = "
+          "{:.0f}x (target >= 20x: {})\n",
+          qemu_n, qemu, qemu_n, cold_same, qemu / cold_same, qemu / cold_same >= 20 ? "met" : "NOT met");
+    for (const auto& f : qemu_failures_) o << "  qemu-user route fails: " << f << "\n";
+    double floor_block = get("BM_UnicornWarmBlock") * 1000;
+    o << fmt::format("  Unicorn floor: fresh engine {:.3f} ms, warm short block {:.1f} us\n",
+                     get("BM_UnicornFreshEngine"), floor_block);
+    o << "  warm 2000-deep closure run (target <= 1.5x the prototype's 0.7 ms = 1.05 ms), cost per growth:\n";
+    for (const auto& a : emu::arch_table()) {
+      double warm = get("BM_WarmClosure/" + a.goarch), flat = get("BM_WarmClosureNoGrowth/" + a.goarch);
+      if (warm <= 0) continue;
+      (void)flat;
+      double growths = counters_["BM_WarmClosure/" + a.goarch]["growths"];
+      double per_growth_us = counters_["BM_GrowthCost/" + a.goarch]["us_per_growth"];
+      o << fmt::format(
+          "    {:<9} {:.3f} ms ({:.2f}x prototype, {})   {:.0f} growths, {:5.1f} us per growth = {:4.1f}x a "
+          "warm Unicorn block\n",
+          a.goarch, warm, warm / 0.7, warm <= 1.05 ? "met" : "NOT met", growths, per_growth_us,
+          per_growth_us / floor_block);
+    }
+  }
+
+ private:
+  static double to_ms(benchmark::TimeUnit u) {
+    switch (u) {
+      case benchmark::kNanosecond:
+        return 1e-6;
+      case benchmark::kMicrosecond:
+        return 1e-3;
+      case benchmark::kMillisecond:
+        return 1;
+      case benchmark::kSecond:
+        return 1e3;
+    }
+    return 1;
+  }
+  double get(const std::string& name) const {
+    auto it = ms_.find(name);
+    return it == ms_.end() ? 0 : it->second;
+  }
+  std::map<std::string, double> ms_;
+  std::map<std::string, benchmark::UserCounters> counters_;
+
+ public:
+  std::vector<std::string> qemu_failures_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (const auto& a : emu::arch_table()) {
+    if (!a.verified) continue;
+    benchmark::RegisterBenchmark(("BM_WarmClosure/" + a.goarch).c_str(), BM_WarmClosure, &a, 0)
+        ->Unit(benchmark::kMillisecond);
+    // The same recursion on a stack that never grows: the difference is the growths.
+    benchmark::RegisterBenchmark(("BM_WarmClosureNoGrowth/" + a.goarch).c_str(), BM_WarmClosure, &a, 1 << 20)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_GrowthCost/" + a.goarch).c_str(), BM_GrowthCost, &a)
+        ->Unit(benchmark::kMillisecond);
+  }
+  std::string all, comparable;
+  for (const auto& a : emu::arch_table())
+    if (a.verified) all += (all.empty() ? "" : ",") + a.goarch;
+  benchmark::RegisterBenchmark("BM_SeedMatrixColdProcess", BM_ColdProcess, all)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Iterations(20);
+  RatioReporter reporter;
+  if (const char* dir = std::getenv("GOTRAMP_QEMU_ROUTE")) {
+    for (const auto& [goarch, qemu] : kQemu) {
+      auto program = std::filesystem::path(dir) / goarch;
+      if (!std::filesystem::exists(program)) continue;
+      // Only a route that works is work to compare with.
+      auto probe = toolchain::run_process({qemu, program.string()}, {}, ".");
+      if (probe.exit_code != 0) {
+        reporter.qemu_failures_.push_back(fmt::format("{} {} exits {}", qemu, goarch, probe.exit_code));
+        continue;
+      }
+      comparable += (comparable.empty() ? "" : ",") + goarch;
+      benchmark::RegisterBenchmark(("BM_QemuUserRoute/" + goarch).c_str(), BM_QemuUserRoute, qemu, program.string())
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(3);
+    }
+    if (!comparable.empty())
+      benchmark::RegisterBenchmark("BM_QemuComparableColdProcess", BM_ColdProcess, comparable)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(20);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+}

@@ -1,0 +1,3 @@
+module gotramp/qemuroute
+
+go 1.19
