@@ -23,7 +23,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct VerifyArgs {
-  std::vector<std::string> goarch = {"all"}, contract = {"all"}, scenario = {"all"};
+  std::vector<std::string> goarch = {"all"}, contract = {"both"}, scenario = {"all"};
   std::string asm_file;
   bool json = false, unverified = false;
   int jobs = 0;
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   VerifyArgs va;
   auto* verify = app.add_subcommand("verify", "run every GOARCH x contract x scenario and check each growth");
   verify->add_option("--goarch", va.goarch, "GOARCH list (" + emu::arch_names() + ") or all")->delimiter(',');
-  verify->add_option("--contract", va.contract, "contract list (" + model::contract_names() + ") or all")
+  verify->add_option("--contract", va.contract, "contract list (" + model::contract_names() + ") or all; default both")
       ->delimiter(',');
   verify->add_option("--scenario", va.scenario, "scenario list (" + model::scenario_names() + ") or all")
       ->delimiter(',');

@@ -25,9 +25,23 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
                         {"seen", f.seen},
                         {"message", f.message()}});
   }
+  json writes = json::array();
+  for (const auto& w : r.unbarriered)
+    writes.push_back({{"field", w.field},
+                      {"pc", hex(w.pc)},
+                      {"where", w.where},
+                      {"instruction", w.insn},
+                      {"old", hex(w.old)},
+                      {"value", hex(w.value)},
+                      {"growth", w.growth},
+                      {"repaired", w.repaired},
+                      {"lost", w.lost}});
+  json shaded = json::array();
+  for (uint64_t o : r.shaded) shaded.push_back(hex(o));
   json growths = json::array();
   for (const auto& g : r.growths) {
-    json j = {{"n", g.n}, {"ctxt_read", hex(g.ctxt_read)}, {"preempted", g.preempted}};
+    json j = {
+        {"n", g.n}, {"ctxt_read", hex(g.ctxt_read)}, {"sched_ctxt", hex(g.sched_ctxt)}, {"preempted", g.preempted}};
     if (!g.preempted) {
       j["function"] = g.function;
       j["old_stack"] = {hex(g.old_lo), hex(g.old_hi)};
@@ -55,6 +69,12 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
         {"pc", hex(r.stop.pc)},
         {"detail", r.stop.detail},
         {"instructions", r.stop.insns}}},
+      {"gc_phase", r.gc_phase},
+      {"unbarriered_pointer_writes", r.unbarriered_sites()},
+      {"unbarriered_pointer_write_events", r.unbarriered.size()},
+      {"repaired", r.all_repaired()},
+      {"unbarriered_writes", writes},
+      {"shaded", shaded},
       {"throw", r.throw_text ? json(*r.throw_text) : json(nullptr)},
       {"printed", r.printed},
       {"growth_details", growths},

@@ -40,8 +40,17 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<s
 
 std::optional<std::vector<const model::Contract*>> parse_contracts(const std::vector<std::string>& names,
                                                                    std::string& error) {
-  return parse_list<model::Contract>(names, model::contracts(), model::find_contract, "contract",
-                                     model::contract_names(), error);
+  std::vector<std::string> expanded;
+  std::vector<const model::Contract*> grouped;
+  for (const auto& n : names) {
+    auto group = model::contract_group(n);
+    if (group.empty()) expanded.push_back(n);
+    grouped.insert(grouped.end(), group.begin(), group.end());
+  }
+  auto out = parse_list<model::Contract>(expanded, model::contracts(), model::find_contract, "contract",
+                                         model::contract_names(), error);
+  if (out) out->insert(out->begin(), grouped.begin(), grouped.end());
+  return out;
 }
 
 std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::vector<std::string>& names,

@@ -198,6 +198,7 @@ bool Engine::is_mapped(uint64_t addr) const {
 }
 
 void Engine::write(uint64_t addr, std::span<const uint8_t> bytes) {
+  if (bytes.empty()) return;
   if (uint8_t* p = host_at(addr, bytes.size(), true)) {
     std::memcpy(p, bytes.data(), bytes.size());
     return;
@@ -213,6 +214,7 @@ std::vector<uint8_t> Engine::read(uint64_t addr, size_t n) const {
 }
 
 bool Engine::try_read(uint64_t addr, std::span<uint8_t> out) const {
+  if (out.empty()) return true;
   if (const uint8_t* p = host_at(addr, out.size(), false)) {
     std::memcpy(out.data(), p, out.size());
     return true;
@@ -235,6 +237,7 @@ void Engine::write_uint(uint64_t addr, int width, uint64_t v) {
 }
 
 void Engine::fill(uint64_t addr, uint64_t size, uint8_t byte) {
+  if (size == 0) return;
   if (uint8_t* p = host_at(addr, size, true)) {
     std::memset(p, byte, size);
     return;
@@ -371,7 +374,8 @@ void Engine::return_to_caller() {
 }
 
 uint32_t Engine::block_insns(uint64_t addr, uint32_t size) {
-  if (spec_.insn_width != 0) return size / spec_.insn_width;
+  if (spec_.insn_width != 0) return std::max<uint32_t>(size / spec_.insn_width, 1);
+  if (size == 0) return 1;  // Unicorn reports some blocks (s390x) without a size
   // Variable-width code: decode a block once; a direct-mapped cache remembers it.
   BlockCount& slot = block_counts_[(addr ^ (addr >> 12)) % block_counts_.size()];
   if (slot.addr == addr && slot.size == size) return slot.insns;
@@ -509,6 +513,9 @@ void Engine::intr_cb(uc_engine*, uint32_t intno, void* self) {
     RunResult r;
     r.reason = StopReason::Interrupt;
     r.intno = intno;
+    // Where the trap happened, read now: after a CPU exception some CPUs have
+    // already moved the PC (to an exception vector, or past the instruction).
+    r.pc = e->reg(e->spec_.pc);
     r.detail = fmt::format("trap (CPU exception {})", intno);
     e->trap_ = r;
   }
@@ -530,6 +537,7 @@ RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
   if (unusable_) throw EmuError(fmt::format("{}: this engine cannot run again after {}", spec_.goarch, *unusable_));
   budget_ = budget;
   run_insns_ = 0;
+  prev_block_ = cur_block_ = {};
   budget_hit_ = false;
   host_stop_.reset();
   trap_.reset();
@@ -552,7 +560,9 @@ RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
   } else {
     r.reason = StopReason::Until;
   }
-  r.pc = pc();
+  if (!(trap_ && trap_->reason == StopReason::Interrupt && r.reason == StopReason::Interrupt)) r.pc = pc();
+  r.block_addr = cur_block_.addr;
+  r.block_size = cur_block_.size;
   r.insns = run_insns_;
   if (r.reason == StopReason::Until && r.pc != until) {
     r.reason = StopReason::HostStop;

@@ -47,7 +47,12 @@ const char* stop_reason_name(StopReason r);
 
 struct RunResult {
   StopReason reason = StopReason::Until;
-  uint64_t pc = 0;          // guest PC when the run ended
+  uint64_t pc = 0;  // guest PC when the run ended
+  // The block executing when it ended, [block_addr, block_addr+block_size): after
+  // a trap some CPUs report a PC already moved on (MIPS: 0; PPC: the next
+  // instruction), but a trapping instruction ends its block.
+  uint64_t block_addr = 0;
+  uint32_t block_size = 0;
   uint64_t insns = 0;       // guest instructions executed (counted per block)
   uint64_t fault_addr = 0;  // for Fault
   uint32_t intno = 0;       // for Interrupt

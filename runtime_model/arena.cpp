@@ -39,11 +39,12 @@ Ref Arena::object(std::string_view name) const {
   throw std::out_of_range(fmt::format("arena: no object {}", name));
 }
 
-std::optional<std::string> Arena::field_at(uint64_t addr) const {
+std::optional<Arena::FieldRef> Arena::field_at(uint64_t addr) const {
   for (const auto& o : objects_) {
     if (addr < o.addr || addr >= o.addr + o.type->size) continue;
-    if (auto at = o.type->at(addr - o.addr)) return fmt::format("{}.{}", o.name, at->path);
-    return o.name;
+    if (auto at = o.type->at(addr - o.addr))
+      return FieldRef{fmt::format("{}.{}", o.name, at->path), at->field, o.addr + at->field_offset};
+    return FieldRef{o.name, nullptr, o.addr};
   }
   return std::nullopt;
 }

@@ -55,8 +55,13 @@ class Arena {
   // A zeroed heap object of the given type.
   Ref alloc(const StructLayout& type, std::string name);
   Ref object(std::string_view name) const;
-  // The object and field an address falls in ("g.sched.ctxt"), if any.
-  std::optional<std::string> field_at(uint64_t addr) const;
+  // The object and field an address falls in, if any.
+  struct FieldRef {
+    std::string path;    // "g.sched.ctxt"
+    const Field* field;  // the innermost field (nullptr for padding)
+    uint64_t addr;       // where that field starts
+  };
+  std::optional<FieldRef> field_at(uint64_t addr) const;
   const std::vector<HeapObject>& objects() const { return objects_; }
 
   static constexpr uint8_t kFreedStackPoison = 0xfc;

@@ -1,13 +1,16 @@
 #include "runtime_model/contract.hpp"
 
-#include <vector>
-
 namespace gotramp::model {
 
 std::span<const Contract> contracts() {
   static const std::vector<Contract> all = {
       {"seed", "newstack(ctxt): morestack passes the context register as the argument", true, false, false,
-       "morestack.s"},
+       "morestack.s", ""},
+      {"parent", "newstack(): morestack stores the context into g.sched.ctxt without a barrier; newstack repairs it",
+       false, true, true, "morestack_parent.s", ""},
+      {"parent-norepair",
+       "the parent with newstack's writebarrierptr_nostore removed: the unbarriered store must be caught", false, true,
+       false, "morestack_parent.s", "lost-write-barrier"},
   };
   return all;
 }
@@ -21,7 +24,12 @@ const Contract* find_contract(std::string_view name) {
 std::string contract_names() {
   std::string out;
   for (const auto& c : contracts()) out += (out.empty() ? "" : ", ") + c.name;
-  return out;
+  return out + ", both";
+}
+
+std::vector<const Contract*> contract_group(std::string_view name) {
+  if (name == "both") return {find_contract("seed"), find_contract("parent")};
+  return {};
 }
 
 }  // namespace gotramp::model

@@ -7,14 +7,16 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gotramp::model {
 
 struct Contract {
-  std::string name;         // "seed" | "parent"
+  std::string name;         // "seed" | "parent" | "parent-norepair"
   std::string description;  // one line for reports
-  // newstack(ctxt unsafe.Pointer): the context arrives as the first argument and
-  // newstack stores it into gp.sched.ctxt with a barriered write.
+  // newstack(ctxt unsafe.Pointer): the context arrives as the first argument, in a
+  // frame the trampoline builds, and newstack stores it into gp.sched.ctxt with a
+  // barriered write.
   bool ctxt_is_argument = true;
   // morestack itself stores the context register into g.sched.ctxt (no barrier).
   bool trampoline_stores_ctxt = false;
@@ -22,10 +24,15 @@ struct Contract {
   bool repairs_barrier = false;
   // The guest file holding this contract's morestack, in the GOARCH's guest folder.
   std::string trampoline_file;
+  // An expected-failure contract names the check it must fail; it passes, as
+  // "diagnosed", when that check fails.
+  std::string expect_failure;
 };
 
 std::span<const Contract> contracts();
 const Contract* find_contract(std::string_view name);
 std::string contract_names();
+// "both" is seed and parent, the pair the seed commit is about.
+std::vector<const Contract*> contract_group(std::string_view name);
 
 }  // namespace gotramp::model

@@ -41,7 +41,9 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   const int slot0 = spec.entry_slot_size();
   auto below = f.word(0, slot0, spec.order);
   if (spec.has_link()) {
-    add("slot-below-arg0", below == 0u, spec.slot(0) + " saved LR (zero)", hex(0), word(0, slot0));
+    // Only a contract that passes an argument builds a frame on g0.
+    if (contract.ctxt_is_argument)
+      add("slot-below-arg0", below == 0u, spec.slot(0) + " saved LR (zero)", hex(0), word(0, slot0));
     add("return-pc", want.trampoline.contains(f.link), spec.link.name + " (newstack's return address)",
         "inside " + want.trampoline.name, want.describe_code ? want.describe_code(f.link) : hex(f.link));
   } else {

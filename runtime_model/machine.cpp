@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "emu/byte_order.hpp"
 #include "runtime_model/layout.hpp"
 #include "runtime_model/machine_run.hpp"
@@ -18,6 +20,7 @@ GuestSymbols GuestSymbols::resolve(const emu::ElfImage& image) {
   s.badmorestackg0 = image.func("badmorestackg0");
   s.badmorestackgsignal = image.func("badmorestackgsignal");
   s.gogo = image.func("gogo");
+  s.abort = image.func("abort");
   s.closure = image.func("closure");
   s.sum = image.func("sum");
   s.entry_closure = image.func("entry_closure");
@@ -44,6 +47,9 @@ Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
   engine_.on_code(sym_.badmorestackg0.addr, [this](uint64_t) { on_badmorestack("morestack on g0"); });
   engine_.on_code(sym_.badmorestackgsignal.addr, [this](uint64_t) { on_badmorestack("morestack on gsignal"); });
   engine_.on_block([this](uint64_t addr, uint32_t size) { on_block(addr, size); });
+  // Guest stores into the model's heap objects, audited while the GC is marking.
+  engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
+                   [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
 }
 
 Machine::~Machine() = default;
@@ -91,7 +97,7 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
   r.gp["sched.g"].set(r.gp.addr());  // newproc sets it once; only x86 morestack rewrites it
   r.gp["atomicstatus"].set(kGrunning);
   r.gp["goid"].set(1);
-  r.maxstacksize = default_max_stack(spec_.ptr_size);
+  r.maxstacksize = s.max_stack ? s.max_stack : default_max_stack(spec_.ptr_size);
 
   uint64_t ctxt = kCtxtPoison & emu::width_mask(spec_.ptr_size);
   r.ctxt_expected = 0;
@@ -104,26 +110,49 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
   engine_.write_ptr(sym_.depth.addr, s.depth);
   engine_.write_ptr(sym_.result.addr, 0);
 
-  engine_.set_current_g(r.gp.addr());
   engine_.set_reg(spec_.ctxt, ctxt);
   if (spec_.frame_pointer.valid()) engine_.set_reg(spec_.frame_pointer, 0);  // end of the frame-pointer chain
   // The entry stub runs at the top of the goroutine stack, as goexit's frame would.
+  engine_.set_current_g(r.gp.addr());
   engine_.set_sp(stk.hi - 32);
   r.report.ctxt_set = r.ctxt_expected;
+
+  switch (s.fault) {
+    case Fault::None:
+    case Fault::Overflow:
+    case Fault::NewstackReturns:
+      break;
+    case Fault::OnG0:
+      // Scheduler code deep in g0's stack: its next prologue calls morestack.
+      engine_.set_current_g(r.g0.addr());
+      engine_.set_sp(g0s.lo + kStackGuard / 2);
+      break;
+    case Fault::ThrowSplit:
+      r.gp["throwsplit"].set(1);
+      break;
+    case Fault::WrongGoroutine:
+      r.m["curg"].set(arena_.alloc(L.g, "g2").addr());
+      break;
+    case Fault::Preempt:
+      r.gp["stackguard0"].set(stack_preempt(spec_.ptr_size));
+      r.gp["preempt"].set(1);
+      break;
+  }
 }
 
 RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
   run_ = std::make_unique<Run>(s, c, opt, engine_);
   Run& r = *run_;
-  r.wb.set_phase(opt.gc);
+  r.wb.set_phase(s.gc);
   r.report.goarch = spec_.goarch;
   r.report.contract = c.name;
   r.report.scenario = s.name;
   r.report.ctxt_reg = spec_.ctxt.name;
-  r.report.arg_slot = spec_.slot(spec_.arg0_offset());
+  // Where newstack takes the context from: its argument, or (parent) g.sched.ctxt.
+  r.report.arg_slot = c.ctxt_is_argument ? spec_.slot(spec_.arg0_offset()) : "g.sched.ctxt";
   setup(s, opt);
   engine_.watch_blocks(false);
-  emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, opt.budget);
+  emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, s.budget ? s.budget : opt.budget);
   finish(stop);
   RunReport out = std::move(r.report);
   run_.reset();
@@ -135,37 +164,165 @@ void Machine::finish(const emu::RunResult& stop) {
   Run& r = *run_;
   r.report.stop = stop;
   const int last = r.growth;
-  if (stop.reason == emu::StopReason::Until) {
-    r.log.pass("run-completed");
-  } else {
-    r.log.fail(finding("run-completed", "", "the entry stub reaches main.harness_exit",
-                       fmt::format("{}: {}", emu::stop_reason_name(stop.reason), stop.detail), last, stop.pc));
-  }
+  for (const auto& w : r.wb.safe_point()) lost_write_barrier(w);  // the goroutine ran to completion
   if (r.resume != Run::Resume::None)
     r.log.fail(finding("resume", "", fmt::format("gogo resumes f at g.sched.pc {}", hex(r.resume_pc)),
                        "the run ended first", r.resume_growth));
 
-  uint64_t n = r.scenario.depth, mask = emu::width_mask(spec_.ptr_size);
-  uint64_t per_level = r.scenario.closure ? kCaptured : 0;
-  r.report.result_expected = (n * per_level + n * (n + 1) / 2) & mask;
-  r.report.result_got = engine_.read_ptr(sym_.result.addr);
-  if (stop.reason == emu::StopReason::Until && r.report.result_got == r.report.result_expected)
-    r.log.pass("result", fmt::format("{} levels sum to {}", n, hex(r.report.result_got)));
-  else
-    r.log.fail(finding("result", "main.result", hex(r.report.result_expected), hex(r.report.result_got), 0));
+  if (r.scenario.expects_failure()) {
+    diagnose(stop);
+  } else {
+    if (stop.reason == emu::StopReason::Until) {
+      r.log.pass("run-completed");
+    } else {
+      r.log.fail(finding("run-completed", "", "the entry stub reaches main.harness_exit",
+                         fmt::format("{}: {}", emu::stop_reason_name(stop.reason), stop.detail), last, stop.pc));
+    }
+    uint64_t n = r.scenario.depth, mask = emu::width_mask(spec_.ptr_size);
+    uint64_t per_level = r.scenario.closure ? kCaptured : 0;
+    r.report.result_expected = (n * per_level + n * (n + 1) / 2) & mask;
+    r.report.result_got = engine_.read_ptr(sym_.result.addr);
+    if (stop.reason == emu::StopReason::Until && r.report.result_got == r.report.result_expected)
+      r.log.pass("result", fmt::format("{} levels sum to {}", n, hex(r.report.result_got)));
+    else
+      r.log.fail(finding("result", "main.result", hex(r.report.result_expected), hex(r.report.result_got), 0));
 
-  int grown = r.report.grown();
-  // The scenario's growth count holds from its own 2 KiB start.
-  const int min_growths = r.opt.initial_stack ? 0 : r.scenario.min_growths;
-  if (grown >= min_growths)
-    r.log.pass("growths", fmt::format("{} growths", grown));
-  else
-    r.log.fail(finding("growths", "", fmt::format(">= {} growths", min_growths),
-                       fmt::format("{} growths", grown), 0));
+    int grown = r.report.grown();
+    // The scenario's growth count holds from its own 2 KiB start.
+    const int min_growths = r.opt.initial_stack ? 0 : r.scenario.min_growths;
+    if (grown >= min_growths)
+      r.log.pass("growths", fmt::format("{} growths", grown));
+    else
+      r.log.fail(
+          finding("growths", "", fmt::format(">= {} growths", min_growths), fmt::format("{} growths", grown), 0));
+    if (r.scenario.fault == Fault::Preempt) {
+      if (r.report.preemptions == 1)
+        r.log.pass("preemption", "served once, without growing");
+      else
+        r.log.fail(finding("preemption", "g.stackguard0 == stackPreempt", "1 preemption served",
+                           fmt::format("{}", r.report.preemptions), 0));
+    }
+  }
 
+  r.report.gc_phase = gc_phase_name(r.wb.phase());
+  r.report.unbarriered = r.wb.unbarriered();
+  r.report.shaded.assign(r.wb.shaded().begin(), r.wb.shaded().end());
   r.report.checks = r.log.checks();
   r.report.findings = r.log.findings();
-  r.report.verdict = r.log.all_ok() ? "verified" : "FAILED";
+  set_verdict();
+}
+
+// An expected-failure scenario passes when the model produced the runtime's own
+// words for the failure, and nothing else went wrong on the way.
+void Machine::diagnose(const emu::RunResult& stop) {
+  Run& r = *run_;
+  const std::string& want = r.scenario.expect;
+  std::string seen;
+  bool ok = false;
+  auto in_trampoline = [&](uint64_t pc) {
+    return sym_.morestack.contains(pc) || sym_.morestack_noctxt.contains(pc) || sym_.abort.contains(pc);
+  };
+  switch (r.scenario.fault) {
+    case Fault::OnG0: {
+      bool printed = std::find(r.report.printed.begin(), r.report.printed.end(), want) != r.report.printed.end();
+      bool crashed =
+          stop.reason != emu::StopReason::Until && (in_trampoline(stop.pc) || in_trampoline(stop.block_addr));
+      ok = printed && crashed && r.growth == 0;
+      seen = fmt::format("{}; {} in {}{}", printed ? want : "nothing printed", emu::stop_reason_name(stop.reason),
+                         in_trampoline(stop.pc) ? code_name(stop.pc) : code_name(stop.block_addr),
+                         r.growth ? fmt::format("; {} growths", r.growth) : "");
+      break;
+    }
+    case Fault::NewstackReturns: {
+      // The run must end right where newstack returned: the crash-if-returns
+      // instruction faults, traps, or (arm's RET to itself) spins until the budget.
+      bool at_return = r.returned_to != 0 && (stop.pc == r.returned_to || stop.block_addr == r.returned_to);
+      ok = at_return && stop.reason != emu::StopReason::Until;
+      std::string insn;
+      std::vector<uint8_t> code(16);
+      if (r.returned_to && engine_.try_read(r.returned_to, code)) {
+        auto i = engine_.disasm().one(code, r.returned_to);
+        insn = i ? i->text : "(no instruction: it traps)";
+      }
+      seen = r.returned_to ? fmt::format("{} to {} `{}`; the run ended there ({}: {})", want, code_name(r.returned_to),
+                                         insn, emu::stop_reason_name(stop.reason), stop.detail)
+                           : "newstack was never reached";
+      if (!at_return && r.returned_to) seen += fmt::format(", not at {}", code_name(stop.pc));
+      break;
+    }
+    default:
+      ok = r.report.throw_text && *r.report.throw_text == want;
+      seen = r.report.throw_text ? "fatal error: " + *r.report.throw_text
+                                 : fmt::format("no throw ({}: {})", emu::stop_reason_name(stop.reason), stop.detail);
+      break;
+  }
+  if (ok)
+    r.log.pass("diagnosis", seen);
+  else
+    r.log.fail(finding("diagnosis", "", want, seen, r.growth, stop.pc));
+}
+
+// verified: every check held. diagnosed: an expected failure (a fault scenario, or
+// a contract that must be caught) was caught exactly, and nothing else failed.
+void Machine::set_verdict() {
+  Run& r = *run_;
+  const std::string& must_fail = r.contract.expect_failure;
+  if (!must_fail.empty() && r.wb.enabled() && !r.scenario.expects_failure()) {
+    bool caught = false, other = false;
+    for (const auto& c : r.report.checks) {
+      if (c.name == must_fail)
+        caught = !c.ok;
+      else
+        other = other || !c.ok;
+    }
+    r.report.verdict = caught && !other ? "diagnosed" : "FAILED";
+    if (!caught) {
+      r.report.findings.push_back(finding(must_fail, "", "the contract's defect caught", "no Finding", 0));
+      r.report.checks.push_back({must_fail + "-caught", false, 0, "expected " + must_fail + " to fail"});
+    }
+    return;
+  }
+  bool all_ok = std::all_of(r.report.checks.begin(), r.report.checks.end(), [](const Check& c) { return c.ok; });
+  r.report.verdict = !all_ok ? "FAILED" : r.scenario.expects_failure() ? "diagnosed" : "verified";
+}
+
+// An unbarriered pointer write whose value was still unshaded at a safe point.
+void Machine::lost_write_barrier(const UnbarrieredWrite& w) {
+  Run& r = *run_;
+  Finding f =
+      finding("lost-write-barrier", w.field,
+              fmt::format("{} shaded by a write barrier, or by newstack's repair, before a safe point", hex(w.value)),
+              fmt::format("stored without a barrier over {} and never shaded: the GC can free it while {} "
+                          "still points to it",
+                          hex(w.old), w.field),
+              w.growth, w.pc);
+  r.log.fail(std::move(f));
+}
+
+// on_heap_write audits a guest store into the model's heap objects.
+void Machine::on_heap_write(uint64_t addr, int size, uint64_t value) {
+  Run& r = *run_;
+  if (!r.wb.enabled() || size != spec_.ptr_size) return;
+  auto at = arena_.field_at(addr);
+  if (!at || !at->field || !at->field->is_pointer() || at->addr != addr) return;
+  UnbarrieredWrite w;
+  w.pc = engine_.pc();
+  w.field = at->path;
+  w.old = engine_.read_ptr(addr);
+  // Inside the trampoline the growth in progress has not reached newstack yet.
+  w.growth = r.entry ? r.growth + 1 : r.growth;
+  value &= emu::width_mask(spec_.ptr_size);
+  if (r.wb.guest_store(addr, value, w)) return;
+  auto& last = const_cast<UnbarrieredWrite&>(r.wb.unbarriered().back());
+  last.where = image_.describe(w.pc);
+  std::vector<uint8_t> code(16);
+  if (engine_.try_read(w.pc, code))
+    if (auto insn = engine_.disasm().one(code, w.pc)) last.insn = insn->text;
+  // Under a contract whose trampoline stores the context itself this is the store
+  // it is expected to make; anything else is a defect on its own.
+  if (!(r.contract.trampoline_stores_ctxt && at->path == "g.sched.ctxt"))
+    r.log.fail(finding("unbarriered-pointer-write", at->path, "no pointer store without a barrier",
+                       fmt::format("{} written by {} `{}`", hex(value), last.where, last.insn), r.growth, w.pc));
 }
 
 // on_morestack records the CPU state as f enters the trampoline.

@@ -30,7 +30,7 @@ struct GuestSymbols {
   emu::Symbol morestack, morestack_noctxt;          // the trampoline under test
   emu::Symbol newstack, writebarrierptr_prewrite;   // implemented by the host
   emu::Symbol badmorestackg0, badmorestackgsignal;  // implemented by the host
-  emu::Symbol gogo;                                 // the guest's own
+  emu::Symbol gogo, abort;                          // the guest's own
   emu::Symbol closure, sum;                         // functions with a split prologue
   emu::Symbol entry_closure, entry_plain, harness_exit;
   emu::Symbol depth, result;  // variables
@@ -44,8 +44,7 @@ struct GoThrow : std::runtime_error {
 };
 
 struct RunOptions {
-  uint64_t budget = 20'000'000;  // guest instructions per run
-  GcPhase gc = GcPhase::Off;
+  uint64_t budget = 20'000'000;  // guest instructions per run (unless the scenario sets one)
   uint64_t initial_stack = 0;    // the goroutine's first stack, a power of 2 (0: _StackMin)
 };
 
@@ -89,6 +88,10 @@ class Machine {
   void on_morestack(uint64_t pc);
   void on_block(uint64_t addr, uint32_t size);
   void on_badmorestack(const char* what);
+  void on_heap_write(uint64_t addr, int size, uint64_t value);
+  void diagnose(const emu::RunResult& stop);
+  void set_verdict();
+  void lost_write_barrier(const UnbarrieredWrite& w);
   void setup(const Scenario& s, const RunOptions& opt);
   void finish(const emu::RunResult& stop);
 

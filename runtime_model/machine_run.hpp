@@ -27,6 +27,9 @@ struct Machine::Run {
   // The trampoline entry since the last growth.
   std::optional<MorestackEntry> entry;
 
+  // newstack returned to the trampoline (Fault::NewstackReturns): where.
+  uint64_t returned_to = 0;
+
   // After gogo the next blocks must be f's resume point (g.sched.pc) and then f's entry.
   enum class Resume { None, AtSchedPc, AtEntry } resume = Resume::None;
   uint64_t resume_pc = 0, resume_sp = 0, resume_ctxt = 0, resume_entry = 0;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <set>
+
 namespace gotramp::model {
 
 std::string Finding::message() const {
@@ -14,6 +17,16 @@ std::string Finding::message() const {
   if (!where.empty() && !insn.empty()) s += fmt::format(": {}", insn);
   if (!where.empty()) s += ")";
   return s;
+}
+
+int RunReport::unbarriered_sites() const {
+  std::set<std::pair<uint64_t, std::string>> sites;
+  for (const auto& w : unbarriered) sites.emplace(w.pc, w.field);
+  return static_cast<int>(sites.size());
+}
+
+bool RunReport::all_repaired() const {
+  return std::all_of(unbarriered.begin(), unbarriered.end(), [](const UnbarrieredWrite& w) { return w.repaired; });
 }
 
 Check& CheckLog::slot(const std::string& name) {

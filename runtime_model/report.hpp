@@ -10,6 +10,7 @@
 
 #include "emu/engine.hpp"
 #include "runtime_model/g0_frame.hpp"
+#include "runtime_model/write_barrier.hpp"
 
 namespace gotramp::model {
 
@@ -39,6 +40,7 @@ struct Growth {
   int n = 0;
   std::string function;  // the function that overflowed, e.g. "main.closure"
   uint64_t ctxt_read = 0;
+  uint64_t sched_ctxt = 0;  // g.sched.ctxt as newstack left it for gogo
   uint64_t old_lo = 0, old_hi = 0, new_lo = 0, new_hi = 0;
   uint64_t copied = 0;     // bytes of used stack copied
   int fp_fixes = 0;        // saved frame pointers adjusted
@@ -58,6 +60,12 @@ struct RunReport {
   std::optional<std::string> throw_text;  // a Go throw the model raised
   std::vector<std::string> printed;       // what the runtime wrote to stderr
   std::vector<G0Frame> frames;            // the g0 frame at each newstack entry
+  std::string gc_phase = "off";
+  std::vector<UnbarrieredWrite> unbarriered;  // guest pointer stores no barrier covered
+  std::vector<uint64_t> shaded;               // objects the barriers shaded
+  // Distinct store sites (PC and field) among the unbarriered writes.
+  int unbarriered_sites() const;
+  bool all_repaired() const;
   emu::RunResult stop;
   std::string verdict;  // "verified", "FAILED", "diagnosed", "not yet verified"
   bool passed() const { return verdict == "verified" || verdict == "diagnosed"; }

@@ -3,15 +3,68 @@
 #include <vector>
 
 namespace gotramp::model {
+namespace {
+
+std::vector<Scenario> build() {
+  std::vector<Scenario> all;
+  Scenario closure;
+  closure.name = "closure";
+  closure.description =
+      "a closure recurses 2000 deep from a 2 KiB stack, reading its captured word through the context register, "
+      "while the GC is marking";
+  closure.entry = "entry_closure";
+  closure.gc = GcPhase::Marking;
+  all.push_back(closure);
+
+  Scenario noctxt = closure;
+  noctxt.name = "noctxt";
+  noctxt.description = "the same recursion without a closure, through morestack_noctxt: newstack must read ctxt == 0";
+  noctxt.entry = "entry_plain";
+  noctxt.closure = false;
+  noctxt.gc = GcPhase::Off;
+  all.push_back(noctxt);
+
+  Scenario preempt = closure;
+  preempt.name = "preempt";
+  preempt.description =
+      "a preemption request (stackguard0 == stackPreempt): newstack resumes the goroutine "
+      "without growing, then it grows as usual";
+  preempt.gc = GcPhase::Off;
+  preempt.fault = Fault::Preempt;
+  all.push_back(preempt);
+
+  auto fault = [&](std::string name, std::string description, Fault f, std::string expect) {
+    Scenario s = closure;
+    s.name = std::move(name);
+    s.description = std::move(description);
+    s.gc = GcPhase::Off;
+    s.fault = f;
+    s.expect = std::move(expect);
+    s.min_growths = 0;
+    return s;
+  };
+  all.push_back(fault("g0", "the closure runs on m.g0: morestack must refuse to grow the scheduler stack", Fault::OnG0,
+                      "fatal: morestack on g0"));
+  all.push_back(fault("throwsplit", "gp.throwsplit is set: the stack must not split now", Fault::ThrowSplit,
+                      "runtime: stack split at bad time"));
+  all.push_back(fault("wrong-g", "m.curg is not the goroutine that called morestack", Fault::WrongGoroutine,
+                      "runtime: wrong goroutine in newstack"));
+  Scenario overflow = fault("overflow", "debug.SetMaxStack(16384): the growth past 16 KiB must fail", Fault::Overflow,
+                            "stack overflow");
+  overflow.max_stack = 16384;
+  all.push_back(overflow);
+  Scenario ret = fault("newstack-returns",
+                       "newstack returns to its caller: the trampoline's crash-if-returns instruction must catch it",
+                       Fault::NewstackReturns, "newstack returned into the trampoline");
+  ret.budget = 200'000;  // arm's "crash" is a RET to itself: a loop the budget ends
+  all.push_back(ret);
+  return all;
+}
+
+}  // namespace
 
 std::span<const Scenario> scenarios() {
-  static const std::vector<Scenario> all = {
-      {"closure",
-       "a closure recurses 2000 deep from a 2 KiB stack, reading its captured word through the context register",
-       "entry_closure", true, 2000, 5},
-      {"noctxt", "the same recursion without a closure, through morestack_noctxt: newstack must read ctxt == 0",
-       "entry_plain", false, 2000, 5},
-  };
+  static const std::vector<Scenario> all = build();
   return all;
 }
 

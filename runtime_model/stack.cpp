@@ -44,6 +44,9 @@ void Machine::call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint
 // checked to restart f at its entry on the new stack with its context restored.
 void Machine::gogo(Ref buf) {
   Run& r = *run_;
+  // Resuming the goroutine is a safe point: a pointer the trampoline stored
+  // without a barrier must have been shaded by now.
+  for (const auto& w : r.wb.safe_point()) lost_write_barrier(w);
   r.resume = Run::Resume::AtSchedPc;
   r.resume_pc = buf["pc"].get();
   r.resume_sp = buf["sp"].get();
@@ -75,6 +78,13 @@ void Machine::newstack() {
   const int growth = ++r.growth;
   check_newstack_entry(sp, growth);
   r.entry.reset();
+
+  if (r.scenario.fault == Fault::NewstackReturns) {
+    // A broken newstack that returns: the trampoline must not carry on.
+    r.returned_to = spec_.has_link() ? engine_.reg(spec_.link) : engine_.read_uint(sp, spec_.call_pushes);
+    engine_.return_to_caller();
+    return;
+  }
 
   Ref m = r.m;  // getg().m: getg() is checked above to be m.g0
   uint64_t ctxt = r.contract.ctxt_is_argument ? engine_.read_ptr(sp + spec_.arg0_offset()) : r.gp["sched.ctxt"].get();
@@ -129,8 +139,9 @@ void Machine::newstack() {
 
   if (r.contract.repairs_barrier && gp["sched.ctxt"].get() != 0) {
     // morestack wrote sched.ctxt on its way in here, without a write barrier.
-    // Run the write barrier now (writebarrierptr_nostore).
-    r.wb.prewrite(gp["sched.ctxt"].addr(), gp["sched.ctxt"].get());
+    // Run the write barrier now (writebarrierptr_nostore); there has been no
+    // safe point since the store.
+    r.wb.barrier(gp["sched.ctxt"].addr(), gp["sched.ctxt"].get());
   }
 
   if (preempt) {
@@ -152,6 +163,7 @@ void Machine::newstack() {
   Growth g;
   g.n = growth;
   g.ctxt_read = ctxt;
+  g.sched_ctxt = gp["sched.ctxt"].get();
   const emu::Symbol* f = image_.containing(gp["sched.pc"].get());
   g.function = f ? image_.describe(f->addr) : "?";
   gp["atomicstatus"].set(kGcopystack);
@@ -169,6 +181,7 @@ void Machine::resume_preempted(Ref gp, int n, uint64_t ctxt) {
   g.n = n;
   g.preempted = true;
   g.ctxt_read = ctxt;
+  g.sched_ctxt = gp["sched.ctxt"].get();
   r.report.growths.push_back(g);
   gogo(gp["sched"]);
 }

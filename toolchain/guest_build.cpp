@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -95,6 +96,13 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   for (const auto& [name, data] : files) h.add(name), h.add(data);
   const fs::path out_dir = cfg.cache / spec.goarch;
   const fs::path elf = out_dir / fmt::format("{}-{:016x}.elf", trampoline.stem().string(), h.h);
+  if (fs::exists(elf)) return elf;
+
+  // One build at a time in this process: threads verifying two contracts with the
+  // same trampoline would otherwise build the same ELF at once. Other processes
+  // build in their own stage folder and publish with an atomic rename.
+  static std::mutex building;
+  std::lock_guard lock(building);
   if (fs::exists(elf)) return elf;
 
   fs::create_directories(out_dir);

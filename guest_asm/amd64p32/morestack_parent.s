@@ -1,0 +1,56 @@
+// The parent of the seed for amd64p32 (Go, just before commit bf9c71cb): morestack
+// stores the context register DX into g.sched.ctxt itself -- a pointer store
+// with no write barrier -- and calls newstack() with no argument; newstack
+// then repairs the missing barrier with writebarrierptr_nostore.
+#include "textflag.h"
+#include "runtime_layout.h"
+
+TEXT ·morestack(SB),NOSPLIT,$0-0
+	MOVL	TLS, CX
+	MOVL	0(CX)(TLS*1), BX
+	MOVL	g_m(BX), BX
+
+	// The scheduler stack (m.g0) must never grow.
+	MOVL	m_g0(BX), SI
+	CMPL	0(CX)(TLS*1), SI
+	JNE	3(PC)
+	CALL	·badmorestackg0(SB)
+	MOVL	0, AX	// crash: a load from address 0
+
+	// Nor may the signal stack (m.gsignal).
+	MOVL	m_gsignal(BX), SI
+	CMPL	0(CX)(TLS*1), SI
+	JNE	3(PC)
+	CALL	·badmorestackgsignal(SB)
+	MOVL	0, AX	// crash: a load from address 0
+
+	// m.morebuf: f's caller (its PC and SP as they were before it called f).
+	MOVL	8(SP), AX
+	MOVL	AX, (m_morebuf+gobuf_pc)(BX)
+	LEAL	16(SP), AX
+	MOVL	AX, (m_morebuf+gobuf_sp)(BX)
+	MOVL	TLS, CX
+	MOVL	0(CX)(TLS*1), SI
+	MOVL	SI, (m_morebuf+gobuf_g)(BX)
+
+	// g.sched: where f stopped (the PC after its CALL and its SP without that
+	// CALL's return address). No frame pointer on amd64p32.
+	MOVL	0(SP), AX
+	MOVL	AX, (g_sched+gobuf_pc)(SI)
+	MOVL	SI, (g_sched+gobuf_g)(SI)
+	LEAL	8(SP), AX
+	MOVL	AX, (g_sched+gobuf_sp)(SI)
+	MOVL	DX, (g_sched+gobuf_ctxt)(SI)	// no write barrier: newstack repairs it
+
+	// Switch to g0 and its stack, and call newstack() there.
+	MOVL	m_g0(BX), BX
+	MOVL	BX, 0(CX)(TLS*1)
+	MOVL	(g_sched+gobuf_sp)(BX), SP
+	CALL	·newstack(SB)
+	MOVL	$0, 0x1003	// newstack never returns: fault if it does
+	RET
+
+// morestack_noctxt: for functions that are not closures; the context is nil.
+TEXT ·morestack_noctxt(SB),NOSPLIT,$0
+	MOVL	$0, DX
+	JMP	·morestack(SB)

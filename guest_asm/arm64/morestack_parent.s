@@ -1,0 +1,49 @@
+// The parent of the seed for arm64 (Go, just before commit bf9c71cb): morestack
+// stores the context register R26 into g.sched.ctxt itself -- a pointer store
+// with no write barrier -- and calls newstack() with no argument and no frame on g0;
+// newstack then repairs the missing barrier with writebarrierptr_nostore.
+#include "textflag.h"
+#include "runtime_layout.h"
+
+TEXT ·morestack(SB),NOSPLIT|NOFRAME,$0-0
+	// The scheduler stack (m.g0) must never grow.
+	MOVD	g_m(g), R8
+	MOVD	m_g0(R8), R4
+	CMP	g, R4
+	BNE	3(PC)
+	BL	·badmorestackg0(SB)
+	B	·abort(SB)
+
+	// Nor may the signal stack (m.gsignal).
+	MOVD	m_gsignal(R8), R4
+	CMP	g, R4
+	BNE	3(PC)
+	BL	·badmorestackgsignal(SB)
+	B	·abort(SB)
+
+	// g.sched: where f stopped. RSP is still f's, LR points into f, and R3
+	// holds f's return address.
+	MOVD	R26, (g_sched+gobuf_ctxt)(g)	// no write barrier: newstack repairs it
+	MOVD	RSP, R0
+	MOVD	R0, (g_sched+gobuf_sp)(g)
+	MOVD	LR, (g_sched+gobuf_pc)(g)
+	MOVD	R3, (g_sched+gobuf_lr)(g)
+
+	// m.morebuf: f's caller.
+	MOVD	R3, (m_morebuf+gobuf_pc)(R8)
+	MOVD	RSP, R0
+	MOVD	R0, (m_morebuf+gobuf_sp)(R8)
+	MOVD	g, (m_morebuf+gobuf_g)(R8)
+
+	// Switch to g0 and its stack, and call newstack() there.
+	MOVD	m_g0(R8), g
+	MOVD	(g_sched+gobuf_sp)(g), R0
+	MOVD	R0, RSP
+	BL	·newstack(SB)
+
+	// newstack never returns; keep its return address inside this function.
+	UNDEF
+
+TEXT ·morestack_noctxt(SB),NOSPLIT|NOFRAME,$0-0
+	MOVW	$0, R26
+	B	·morestack(SB)

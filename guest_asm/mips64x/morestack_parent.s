@@ -1,0 +1,46 @@
+// The parent of the seed for mips64 and mips64le (Go, just before commit bf9c71cb): morestack
+// stores the context register REGCTXT (R22) into g.sched.ctxt itself -- a pointer store
+// with no write barrier -- and calls newstack() with no argument and no frame on g0;
+// newstack then repairs the missing barrier with writebarrierptr_nostore.
+#include "textflag.h"
+#include "runtime_layout.h"
+
+#define	REGCTXT	R22
+
+TEXT ·morestack(SB),NOSPLIT|NOFRAME,$0-0
+	// The scheduler stack (m.g0) must never grow.
+	MOVV	g_m(g), R7
+	MOVV	m_g0(R7), R8
+	BNE	g, R8, 3(PC)
+	JAL	·badmorestackg0(SB)
+	JAL	·abort(SB)
+
+	// Nor may the signal stack (m.gsignal).
+	MOVV	m_gsignal(R7), R8
+	BNE	g, R8, 3(PC)
+	JAL	·badmorestackgsignal(SB)
+	JAL	·abort(SB)
+
+	// g.sched: where f stopped. R29 is still f's, R31 points into f, and R3
+	// holds f's return address.
+	MOVV	REGCTXT, (g_sched+gobuf_ctxt)(g)	// no write barrier: newstack repairs it
+	MOVV	R29, (g_sched+gobuf_sp)(g)
+	MOVV	R31, (g_sched+gobuf_pc)(g)
+	MOVV	R3, (g_sched+gobuf_lr)(g)
+
+	// m.morebuf: f's caller.
+	MOVV	R3, (m_morebuf+gobuf_pc)(R7)
+	MOVV	R29, (m_morebuf+gobuf_sp)(R7)
+	MOVV	g, (m_morebuf+gobuf_g)(R7)
+
+	// Switch to g0 and its stack, and call newstack() there.
+	MOVV	m_g0(R7), g
+	MOVV	(g_sched+gobuf_sp)(g), R29
+	JAL	·newstack(SB)
+
+	// newstack never returns; keep its return address inside this function.
+	UNDEF
+
+TEXT ·morestack_noctxt(SB),NOSPLIT|NOFRAME,$0-0
+	MOVV	R0, REGCTXT
+	JMP	·morestack(SB)

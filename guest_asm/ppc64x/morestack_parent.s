@@ -1,0 +1,47 @@
+// The parent of the seed for ppc64 and ppc64le (Go, just before commit bf9c71cb): morestack
+// stores the context register R11 into g.sched.ctxt itself -- a pointer store
+// with no write barrier -- and calls newstack() with no argument and no frame on g0;
+// newstack then repairs the missing barrier with writebarrierptr_nostore.
+#include "textflag.h"
+#include "runtime_layout.h"
+
+TEXT ·morestack(SB),NOSPLIT|NOFRAME,$0-0
+	// The scheduler stack (m.g0) must never grow.
+	MOVD	g_m(g), R7
+	MOVD	m_g0(R7), R8
+	CMP	g, R8
+	BNE	3(PC)
+	BL	·badmorestackg0(SB)
+	BL	·abort(SB)
+
+	// Nor may the signal stack (m.gsignal).
+	MOVD	m_gsignal(R7), R8
+	CMP	g, R8
+	BNE	3(PC)
+	BL	·badmorestackgsignal(SB)
+	BL	·abort(SB)
+
+	// g.sched: where f stopped. R1 is still f's SP, LR points into f, and R5
+	// holds f's return address.
+	MOVD	R11, (g_sched+gobuf_ctxt)(g)	// no write barrier: newstack repairs it
+	MOVD	R1, (g_sched+gobuf_sp)(g)
+	MOVD	LR, R8
+	MOVD	R8, (g_sched+gobuf_pc)(g)
+	MOVD	R5, (g_sched+gobuf_lr)(g)
+
+	// m.morebuf: f's caller.
+	MOVD	R5, (m_morebuf+gobuf_pc)(R7)
+	MOVD	R1, (m_morebuf+gobuf_sp)(R7)
+	MOVD	g, (m_morebuf+gobuf_g)(R7)
+
+	// Switch to g0 and its stack, and call newstack() there.
+	MOVD	m_g0(R7), g
+	MOVD	(g_sched+gobuf_sp)(g), R1
+	BL	·newstack(SB)
+
+	// newstack never returns; keep its return address inside this function.
+	UNDEF
+
+TEXT ·morestack_noctxt(SB),NOSPLIT|NOFRAME,$0-0
+	MOVD	R0, R11
+	BR	·morestack(SB)

@@ -1,0 +1,46 @@
+// The parent of the seed for s390x (Go, just before commit bf9c71cb): morestack
+// stores the context register R12 into g.sched.ctxt itself -- a pointer store
+// with no write barrier -- and calls newstack() with no argument and no frame on g0;
+// newstack then repairs the missing barrier with writebarrierptr_nostore.
+#include "textflag.h"
+#include "runtime_layout.h"
+
+TEXT ·morestack(SB),NOSPLIT|NOFRAME,$0-0
+	// The scheduler stack (m.g0) must never grow.
+	MOVD	g_m(g), R7
+	MOVD	m_g0(R7), R8
+	CMPBNE	g, R8, 3(PC)
+	BL	·badmorestackg0(SB)
+	BL	·abort(SB)
+
+	// Nor may the signal stack (m.gsignal).
+	MOVD	m_gsignal(R7), R8
+	CMP	g, R8
+	BNE	3(PC)
+	BL	·badmorestackgsignal(SB)
+	BL	·abort(SB)
+
+	// g.sched: where f stopped. R15 is still f's SP, LR points into f, and R5
+	// holds f's return address.
+	MOVD	R12, (g_sched+gobuf_ctxt)(g)	// no write barrier: newstack repairs it
+	MOVD	R15, (g_sched+gobuf_sp)(g)
+	MOVD	LR, R8
+	MOVD	R8, (g_sched+gobuf_pc)(g)
+	MOVD	R5, (g_sched+gobuf_lr)(g)
+
+	// m.morebuf: f's caller.
+	MOVD	R5, (m_morebuf+gobuf_pc)(R7)
+	MOVD	R15, (m_morebuf+gobuf_sp)(R7)
+	MOVD	g, (m_morebuf+gobuf_g)(R7)
+
+	// Switch to g0 and its stack, and call newstack() there.
+	MOVD	m_g0(R7), g
+	MOVD	(g_sched+gobuf_sp)(g), R15
+	BL	·newstack(SB)
+
+	// newstack never returns; keep its return address inside this function.
+	UNDEF
+
+TEXT ·morestack_noctxt(SB),NOSPLIT|NOFRAME,$0-0
+	MOVD	$0, R12
+	BR	·morestack(SB)

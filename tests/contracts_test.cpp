@@ -1,0 +1,155 @@
+// Issue 4: the parent contract beside the seed, the write-barrier model, and the
+// runtime's fault paths, per GOARCH.
+#include <gtest/gtest.h>
+
+#include "runtime_model/machine.hpp"
+#include "support.hpp"
+
+namespace gotramp::model {
+namespace {
+
+std::string elf(const emu::ArchSpec& spec, const std::string& file) {
+  auto cfg = test::guest_config();
+  return toolchain::guest_elf(spec, toolchain::guest_dir(spec, cfg) / file, cfg).string();
+}
+
+struct Contracts : ::testing::TestWithParam<const emu::ArchSpec*> {};
+
+const Finding* find(const RunReport& r, const std::string& check) {
+  for (const auto& f : r.findings)
+    if (f.check == check) return &f;
+  return nullptr;
+}
+
+std::string findings(const RunReport& r) {
+  std::string out;
+  for (const auto& f : r.findings) out += "\n  " + f.message();
+  return out;
+}
+
+TEST_P(Contracts, ParentStoresCtxtUnbarrieredAndNewstackRepairsIt) {
+  const emu::ArchSpec& spec = *GetParam();
+  Machine m(spec, elf(spec, "morestack_parent.s"));
+  RunReport r = m.run(*find_scenario("closure"), *find_contract("parent"));
+  EXPECT_EQ(r.verdict, "verified") << findings(r);
+  EXPECT_EQ(r.gc_phase, "marking");
+  EXPECT_EQ(r.unbarriered_sites(), 1);
+  ASSERT_FALSE(r.unbarriered.empty());
+  for (const auto& w : r.unbarriered) {
+    EXPECT_EQ(w.field, "g.sched.ctxt");
+    EXPECT_EQ(w.value, r.ctxt_set);
+    EXPECT_TRUE(w.repaired) << "growth " << w.growth;
+    EXPECT_FALSE(w.lost);
+    EXPECT_TRUE(w.where.starts_with("main.morestack")) << w.where;
+  }
+  EXPECT_TRUE(r.all_repaired());
+  EXPECT_NE(std::find(r.shaded.begin(), r.shaded.end(), r.ctxt_set), r.shaded.end());
+}
+
+TEST_P(Contracts, SeedMakesNoUnbarrieredPointerWrite) {
+  const emu::ArchSpec& spec = *GetParam();
+  Machine m(spec, elf(spec, "morestack.s"));
+  RunReport r = m.run(*find_scenario("closure"), *find_contract("seed"));
+  EXPECT_EQ(r.verdict, "verified") << findings(r);
+  EXPECT_EQ(r.unbarriered_sites(), 0);
+  // newstack's own store of ctxt went through the barrier.
+  EXPECT_NE(std::find(r.shaded.begin(), r.shaded.end(), r.ctxt_set), r.shaded.end());
+}
+
+TEST_P(Contracts, RemovingTheRepairLosesTheWriteBarrier) {
+  const emu::ArchSpec& spec = *GetParam();
+  Machine m(spec, elf(spec, "morestack_parent.s"));
+  RunReport r = m.run(*find_scenario("closure"), *find_contract("parent-norepair"));
+  EXPECT_EQ(r.verdict, "diagnosed") << findings(r);
+  const Finding* f = find(r, "lost-write-barrier");
+  ASSERT_NE(f, nullptr) << findings(r);
+  EXPECT_EQ(f->slot, "g.sched.ctxt");
+  EXPECT_EQ(f->growth, 1);
+  EXPECT_NE(f->seen.find("never shaded"), std::string::npos) << f->message();
+  EXPECT_TRUE(f->where.starts_with("main.morestack")) << f->message();
+}
+
+TEST_P(Contracts, TheAuditCatchesAPointerStoreUnderTheSeedContract) {
+  // The parent's trampoline checked against the seed's contract: it builds no
+  // argument, and its store into g.sched.ctxt has no barrier.
+  const emu::ArchSpec& spec = *GetParam();
+  Machine m(spec, elf(spec, "morestack_parent.s"));
+  RunReport r = m.run(*find_scenario("closure"), *find_contract("seed"));
+  EXPECT_EQ(r.verdict, "FAILED");
+  const Finding* f = find(r, "unbarriered-pointer-write");
+  ASSERT_NE(f, nullptr) << findings(r);
+  EXPECT_EQ(f->slot, "g.sched.ctxt");
+  EXPECT_FALSE(f->insn.empty());
+  EXPECT_NE(find(r, "ctxt-argument"), nullptr) << findings(r);
+}
+
+// Both contracts must leave the goroutine in the same state: the differential.
+TEST_P(Contracts, SeedAndParentAgree) {
+  const emu::ArchSpec& spec = *GetParam();
+  Machine seed(spec, elf(spec, "morestack.s")), parent(spec, elf(spec, "morestack_parent.s"));
+  for (const char* scenario : {"closure", "noctxt", "preempt"}) {
+    RunReport a = seed.run(*find_scenario(scenario), *find_contract("seed"));
+    RunReport b = parent.run(*find_scenario(scenario), *find_contract("parent"));
+    EXPECT_EQ(a.grown(), b.grown()) << scenario;
+    EXPECT_EQ(a.preemptions, b.preemptions) << scenario;
+    EXPECT_EQ(a.result_got, b.result_got) << scenario;
+    ASSERT_EQ(a.growths.size(), b.growths.size()) << scenario;
+    for (size_t i = 0; i < a.growths.size(); i++) {
+      EXPECT_EQ(a.growths[i].sched_ctxt, b.growths[i].sched_ctxt) << scenario << " growth " << i + 1;
+      EXPECT_EQ(a.growths[i].ctxt_read, b.growths[i].ctxt_read) << scenario << " growth " << i + 1;
+    }
+    EXPECT_EQ(a.verdict, "verified") << scenario << findings(a);
+    EXPECT_EQ(b.verdict, "verified") << scenario << findings(b);
+  }
+}
+
+TEST_P(Contracts, FaultPathsEndWithTheRuntimesOwnWords) {
+  const emu::ArchSpec& spec = *GetParam();
+  for (const char* contract : {"seed", "parent"}) {
+    const Contract& c = *find_contract(contract);
+    Machine m(spec, elf(spec, c.trampoline_file));
+    for (const auto& s : scenarios()) {
+      if (!s.expects_failure()) continue;
+      RunReport r = m.run(s, c);
+      EXPECT_EQ(r.verdict, "diagnosed") << contract << " " << s.name << findings(r);
+      if (s.fault == Fault::OnG0) {
+        EXPECT_NE(std::find(r.printed.begin(), r.printed.end(), "fatal: morestack on g0"), r.printed.end());
+        EXPECT_EQ(r.growths.size(), 0u);
+      } else if (s.fault == Fault::NewstackReturns) {
+        EXPECT_NE(r.stop.reason, emu::StopReason::Until);
+      } else {
+        ASSERT_TRUE(r.throw_text.has_value()) << s.name;
+        EXPECT_EQ(*r.throw_text, s.expect);
+      }
+    }
+  }
+}
+
+TEST_P(Contracts, OverflowPrintsTheLimit) {
+  const emu::ArchSpec& spec = *GetParam();
+  Machine m(spec, elf(spec, "morestack.s"));
+  RunReport r = m.run(*find_scenario("overflow"), *find_contract("seed"));
+  EXPECT_EQ(r.throw_text, "stack overflow");
+  EXPECT_NE(std::find(r.printed.begin(), r.printed.end(), "runtime: goroutine stack exceeds 16384-byte limit"),
+            r.printed.end());
+  EXPECT_EQ(r.grown(), 3);  // 2 -> 4 -> 8 -> 16 KiB, then 32 KiB is past the limit
+}
+
+TEST_P(Contracts, PreemptionIsServedOnceWithoutGrowing) {
+  const emu::ArchSpec& spec = *GetParam();
+  Machine m(spec, elf(spec, "morestack.s"));
+  RunReport r = m.run(*find_scenario("preempt"), *find_contract("seed"));
+  EXPECT_EQ(r.verdict, "verified") << findings(r);
+  EXPECT_EQ(r.preemptions, 1);
+  ASSERT_FALSE(r.growths.empty());
+  EXPECT_TRUE(r.growths.front().preempted);
+  EXPECT_EQ(r.growths.front().new_lo, 0u);  // no new stack
+  EXPECT_GE(r.grown(), 5);
+  EXPECT_EQ(r.result_got, r.result_expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Verified, Contracts, ::testing::ValuesIn(test::verified_archs()),
+                         [](const auto& info) { return test::arch_param_name(info.param); });
+
+}  // namespace
+}  // namespace gotramp::model
