@@ -50,10 +50,12 @@ int cmd_verify(const VerifyArgs& a) {
   auto rows = cli::run_verify(req, toolchain::GuestBuildConfig::defaults());
   bool failed = false;
   for (const auto& r : rows) failed = failed || r.failed();
+  auto diffs = cli::differentials(rows);
+  for (const auto& d : diffs) failed = failed || !d.same;
   if (a.json) {
     std::cout << cli::to_json(rows).dump(2) << "\n";
   } else {
-    std::cout << cli::format_table(rows) << cli::format_findings(rows);
+    std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows);
   }
   return failed ? kExitFailed : 0;
 }

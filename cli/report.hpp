@@ -10,6 +10,15 @@
 namespace gotramp::cli {
 
 std::string format_table(const std::vector<VerifyRow>& rows);
+
+// The same scenario under the seed and the parent contract must end alike.
+struct Differential {
+  std::string goarch, scenario;
+  bool same = true;
+  std::string detail;  // what differed
+};
+std::vector<Differential> differentials(const std::vector<VerifyRow>& rows);
+std::string format_differentials(const std::vector<Differential>& ds);
 // The findings of failed rows, one per line.
 std::string format_findings(const std::vector<VerifyRow>& rows);
 nlohmann::ordered_json to_json(const model::RunReport& r);

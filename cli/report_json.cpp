@@ -101,7 +101,12 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows) {
                     {"verdict", row.verdict},
                     {"note", row.note}});
   }
-  return {{"tool", "gotramp"}, {"passed", passed}, {"runs", runs}};
+  json diff = json::array();
+  for (const auto& d : differentials(rows)) {
+    passed = passed && d.same;
+    diff.push_back({{"goarch", d.goarch}, {"scenario", d.scenario}, {"same", d.same}, {"detail", d.detail}});
+  }
+  return {{"tool", "gotramp"}, {"passed", passed}, {"runs", runs}, {"differential", diff}};
 }
 
 }  // namespace gotramp::cli

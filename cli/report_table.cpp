@@ -9,6 +9,16 @@ namespace {
 
 std::string ptr(uint64_t v, int ptr_size) { return fmt::format("{:#0{}x}", v, 2 + 2 * ptr_size); }
 
+// For runs while the GC marks: the guest's pointer stores no barrier covered.
+std::string barrier_summary(const model::RunReport& r) {
+  if (r.gc_phase != "marking") return "-";
+  int sites = r.unbarriered_sites();
+  if (sites == 0) return "clean";
+  int lost = 0;
+  for (const auto& w : r.unbarriered) lost += w.lost;
+  return fmt::format("{} unbarriered, {}", sites, lost ? fmt::format("{} lost", lost) : std::string("repaired"));
+}
+
 }  // namespace
 
 std::string format_table(const std::vector<VerifyRow>& rows) {
@@ -17,7 +27,7 @@ std::string format_table(const std::vector<VerifyRow>& rows) {
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
     std::vector<std::string> c = {row.spec->goarch, row.contract->name, row.scenario->name, row.spec->ctxt.name,
-                                  row.spec->slot(row.spec->arg0_offset())};
+                                  row.report ? row.report->arg_slot : row.spec->slot(row.spec->arg0_offset())};
     if (row.report) {
       const auto& r = *row.report;
       int ok = static_cast<int>(std::count_if(r.checks.begin(), r.checks.end(), [](auto& k) { return k.ok; }));
@@ -25,8 +35,9 @@ std::string format_table(const std::vector<VerifyRow>& rows) {
       c.push_back(r.ctxt_read ? ptr(*r.ctxt_read, row.spec->ptr_size) : "-");
       c.push_back(std::to_string(r.grown()));
       c.push_back(fmt::format("{}/{}", ok, r.checks.size()));
+      c.push_back(barrier_summary(r));
     } else {
-      c.insert(c.end(), {"-", "-", "-", "-"});
+      c.insert(c.end(), {"-", "-", "-", "-", "-"});
     }
     c.push_back(row.verdict);
     cells.push_back(std::move(c));
@@ -45,6 +56,43 @@ std::string format_table(const std::vector<VerifyRow>& rows) {
   line(head);
   for (const auto& c : cells) line(c);
   return out;
+}
+
+std::vector<Differential> differentials(const std::vector<VerifyRow>& rows) {
+  std::vector<Differential> out;
+  for (const auto& a : rows) {
+    if (!a.report || a.contract->name != "seed" || a.scenario->expects_failure()) continue;
+    for (const auto& b : rows) {
+      if (!b.report || b.contract->name != "parent" || b.spec != a.spec || b.scenario != a.scenario) continue;
+      Differential d{a.spec->goarch, a.scenario->name, true, ""};
+      const auto &ra = *a.report, &rb = *b.report;
+      if (ra.grown() != rb.grown())
+        d.same = false, d.detail += fmt::format(" growths {} vs {};", ra.grown(), rb.grown());
+      if (ra.result_got != rb.result_got)
+        d.same = false, d.detail += fmt::format(" result {:#x} vs {:#x};", ra.result_got, rb.result_got);
+      for (size_t i = 0; i < std::min(ra.growths.size(), rb.growths.size()); i++)
+        if (ra.growths[i].sched_ctxt != rb.growths[i].sched_ctxt) {
+          d.same = false;
+          d.detail += fmt::format(" g.sched.ctxt at growth {}: {:#x} vs {:#x};", i + 1, ra.growths[i].sched_ctxt,
+                                  rb.growths[i].sched_ctxt);
+          break;
+        }
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+std::string format_differentials(const std::vector<Differential>& ds) {
+  if (ds.empty()) return "";
+  int same = 0;
+  std::string bad;
+  for (const auto& d : ds) {
+    same += d.same;
+    if (!d.same) bad += fmt::format("  {} {}:{}\n", d.goarch, d.scenario, d.detail);
+  }
+  return fmt::format("\nseed vs parent: same growths, g.sched.ctxt at every growth and result in {} of {} runs\n{}",
+                     same, ds.size(), bad);
 }
 
 std::string format_findings(const std::vector<VerifyRow>& rows) {

@@ -346,10 +346,21 @@ void Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
 
 void Engine::on_block(BlockHook fn) { block_hooks_.push_back(std::move(fn)); }
 
-void Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
+Engine::HookId Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
   auto h = std::make_unique<Hook>();
   h->write = std::move(fn);
   add_hook(UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Engine::write_cb), begin, end, std::move(h));
+  return hooks_.size() - 1;
+}
+
+void Engine::remove_hook(HookId id) {
+  if (id >= hooks_.size() || !hooks_[id]) return;
+  check(uc_hook_del(uc_, hooks_[id]->handle), "remove hook");
+  hooks_[id].reset();
+  // Blocks translated and TLB entries made while the hook existed keep the slow
+  // path (measured); drop them.
+  check(uc_ctl_flush_tb(uc_), "flush the translation cache");
+  check(uc_ctl_flush_tlb(uc_), "flush the TLB");
 }
 
 void Engine::fail_from_hook(const char* what) {

@@ -130,8 +130,12 @@ class Engine {
   // Direct access to mapped guest memory backed by the host: [addr, addr+n) must
   // lie in one mapping holding no code. Empty if it does not.
   std::span<uint8_t> host_span(uint64_t addr, size_t n);
-  // Runs before every guest store into [begin, end] (inclusive).
-  void on_write(uint64_t begin, uint64_t end, WriteHook fn);
+  // Runs before every guest store into [begin, end] (inclusive) until removed.
+  // While any write hook exists Unicorn takes the slow path for every load and
+  // store (measured: runs twice as long), so add them only for runs that need them.
+  using HookId = size_t;
+  HookId on_write(uint64_t begin, uint64_t end, WriteHook fn);
+  void remove_hook(HookId id);
 
   // Runs from begin until PC reaches until, a fault, a trap, a host stop, or more
   // than `budget` instructions. The budget is charged a whole block (at most a few

@@ -47,9 +47,6 @@ Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
   engine_.on_code(sym_.badmorestackg0.addr, [this](uint64_t) { on_badmorestack("morestack on g0"); });
   engine_.on_code(sym_.badmorestackgsignal.addr, [this](uint64_t) { on_badmorestack("morestack on gsignal"); });
   engine_.on_block([this](uint64_t addr, uint32_t size) { on_block(addr, size); });
-  // Guest stores into the model's heap objects, audited while the GC is marking.
-  engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
-                   [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
 }
 
 Machine::~Machine() = default;
@@ -152,7 +149,13 @@ RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& o
   r.report.arg_slot = c.ctxt_is_argument ? spec_.slot(spec_.arg0_offset()) : "g.sched.ctxt";
   setup(s, opt);
   engine_.watch_blocks(false);
+  // Guest stores into the model's heap objects are audited while the GC is marking.
+  std::optional<emu::Engine::HookId> audit;
+  if (r.wb.enabled())
+    audit = engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
+                             [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
   emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, s.budget ? s.budget : opt.budget);
+  if (audit) engine_.remove_hook(*audit);
   finish(stop);
   RunReport out = std::move(r.report);
   run_.reset();

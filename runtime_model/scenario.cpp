@@ -10,10 +10,8 @@ std::vector<Scenario> build() {
   Scenario closure;
   closure.name = "closure";
   closure.description =
-      "a closure recurses 2000 deep from a 2 KiB stack, reading its captured word through the context register, "
-      "while the GC is marking";
+      "a closure recurses 2000 deep from a 2 KiB stack, reading its captured word through the context register";
   closure.entry = "entry_closure";
-  closure.gc = GcPhase::Marking;
   all.push_back(closure);
 
   Scenario noctxt = closure;
@@ -21,15 +19,20 @@ std::vector<Scenario> build() {
   noctxt.description = "the same recursion without a closure, through morestack_noctxt: newstack must read ctxt == 0";
   noctxt.entry = "entry_plain";
   noctxt.closure = false;
-  noctxt.gc = GcPhase::Off;
   all.push_back(noctxt);
+
+  Scenario gc = closure;
+  gc.name = "closure-gc";
+  gc.description = "the closure while the GC is marking: every guest store into a pointer slot of g, m or p is "
+                   "audited against Go 1.8's hybrid write barrier";
+  gc.gc = GcPhase::Marking;
+  all.push_back(gc);
 
   Scenario preempt = closure;
   preempt.name = "preempt";
   preempt.description =
       "a preemption request (stackguard0 == stackPreempt): newstack resumes the goroutine "
       "without growing, then it grows as usual";
-  preempt.gc = GcPhase::Off;
   preempt.fault = Fault::Preempt;
   all.push_back(preempt);
 
@@ -37,7 +40,6 @@ std::vector<Scenario> build() {
     Scenario s = closure;
     s.name = std::move(name);
     s.description = std::move(description);
-    s.gc = GcPhase::Off;
     s.fault = f;
     s.expect = std::move(expect);
     s.min_growths = 0;

@@ -30,7 +30,7 @@ std::string findings(const RunReport& r) {
 TEST_P(Contracts, ParentStoresCtxtUnbarrieredAndNewstackRepairsIt) {
   const emu::ArchSpec& spec = *GetParam();
   Machine m(spec, elf(spec, "morestack_parent.s"));
-  RunReport r = m.run(*find_scenario("closure"), *find_contract("parent"));
+  RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("parent"));
   EXPECT_EQ(r.verdict, "verified") << findings(r);
   EXPECT_EQ(r.gc_phase, "marking");
   EXPECT_EQ(r.unbarriered_sites(), 1);
@@ -49,7 +49,7 @@ TEST_P(Contracts, ParentStoresCtxtUnbarrieredAndNewstackRepairsIt) {
 TEST_P(Contracts, SeedMakesNoUnbarrieredPointerWrite) {
   const emu::ArchSpec& spec = *GetParam();
   Machine m(spec, elf(spec, "morestack.s"));
-  RunReport r = m.run(*find_scenario("closure"), *find_contract("seed"));
+  RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("seed"));
   EXPECT_EQ(r.verdict, "verified") << findings(r);
   EXPECT_EQ(r.unbarriered_sites(), 0);
   // newstack's own store of ctxt went through the barrier.
@@ -59,7 +59,7 @@ TEST_P(Contracts, SeedMakesNoUnbarrieredPointerWrite) {
 TEST_P(Contracts, RemovingTheRepairLosesTheWriteBarrier) {
   const emu::ArchSpec& spec = *GetParam();
   Machine m(spec, elf(spec, "morestack_parent.s"));
-  RunReport r = m.run(*find_scenario("closure"), *find_contract("parent-norepair"));
+  RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("parent-norepair"));
   EXPECT_EQ(r.verdict, "diagnosed") << findings(r);
   const Finding* f = find(r, "lost-write-barrier");
   ASSERT_NE(f, nullptr) << findings(r);
@@ -74,7 +74,7 @@ TEST_P(Contracts, TheAuditCatchesAPointerStoreUnderTheSeedContract) {
   // argument, and its store into g.sched.ctxt has no barrier.
   const emu::ArchSpec& spec = *GetParam();
   Machine m(spec, elf(spec, "morestack_parent.s"));
-  RunReport r = m.run(*find_scenario("closure"), *find_contract("seed"));
+  RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("seed"));
   EXPECT_EQ(r.verdict, "FAILED");
   const Finding* f = find(r, "unbarriered-pointer-write");
   ASSERT_NE(f, nullptr) << findings(r);
@@ -87,7 +87,7 @@ TEST_P(Contracts, TheAuditCatchesAPointerStoreUnderTheSeedContract) {
 TEST_P(Contracts, SeedAndParentAgree) {
   const emu::ArchSpec& spec = *GetParam();
   Machine seed(spec, elf(spec, "morestack.s")), parent(spec, elf(spec, "morestack_parent.s"));
-  for (const char* scenario : {"closure", "noctxt", "preempt"}) {
+  for (const char* scenario : {"closure", "noctxt", "closure-gc", "preempt"}) {
     RunReport a = seed.run(*find_scenario(scenario), *find_contract("seed"));
     RunReport b = parent.run(*find_scenario(scenario), *find_contract("parent"));
     EXPECT_EQ(a.grown(), b.grown()) << scenario;
