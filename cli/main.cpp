@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
 
+#include "cli/inspect.hpp"
 #include "cli/report.hpp"
 #include "cli/verify_cmd.hpp"
 #include "runtime_model/contract.hpp"
@@ -55,9 +57,82 @@ int cmd_verify(const VerifyArgs& a) {
   if (a.json) {
     std::cout << cli::to_json(rows).dump(2) << "\n";
   } else {
-    std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows);
+    // A failed row tells its story: the trace up to the first failure and the frame.
+    auto story = [&](const cli::VerifyRow& row) {
+      try {
+        return cli::failure_story({row.spec, row.contract, row.scenario, row.trampoline},
+                                  toolchain::GuestBuildConfig::defaults());
+      } catch (const std::exception& e) {
+        return std::string("  (no trace: ") + e.what() + ")\n";
+      }
+    };
+    std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story);
   }
   return failed ? kExitFailed : 0;
+}
+
+struct InspectArgs {
+  std::string goarch, contract = "seed", scenario = "closure", asm_file, svg;
+  int growth = 0;
+  bool json = false;
+};
+
+// Resolves the names of a trace or frame request, or explains what is valid.
+std::optional<cli::Inspection> inspection(const InspectArgs& a, std::string& err) {
+  cli::Inspection w;
+  w.spec = emu::find_arch(a.goarch);
+  w.contract = model::find_contract(a.contract);
+  w.scenario = model::find_scenario(a.scenario);
+  if (!w.spec)
+    err = fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names());
+  else if (!w.contract)
+    err = fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names());
+  else if (!w.scenario)
+    err = fmt::format("unknown scenario '{}'; valid: {}", a.scenario, model::scenario_names());
+  else if (!a.asm_file.empty() && !std::filesystem::exists(a.asm_file))
+    err = "no such file: " + a.asm_file;
+  if (!err.empty()) return std::nullopt;
+  if (!a.asm_file.empty()) w.trampoline = std::filesystem::absolute(a.asm_file);
+  return w;
+}
+
+int cmd_trace(const InspectArgs& a) {
+  std::string err;
+  auto what = inspection(a, err);
+  if (!what) return usage_error(err);
+  model::RunOptions opt;
+  opt.trace.enabled = true;
+  opt.trace.growth = a.growth;
+  auto run = cli::run_one(*what, opt, toolchain::GuestBuildConfig::defaults());
+  if (a.growth > static_cast<int>(run.report.frames.size()))
+    return usage_error(
+        fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
+  if (a.json)
+    std::cout << cli::trace_json(run, a.growth).dump(2) << "\n";
+  else
+    std::cout << cli::format_trace(run.report.trace);
+  return 0;
+}
+
+int cmd_frame(const InspectArgs& a) {
+  std::string err;
+  auto what = inspection(a, err);
+  if (!what) return usage_error(err);
+  auto run = cli::run_one(*what, {}, toolchain::GuestBuildConfig::defaults());
+  const int growth = a.growth > 0 ? a.growth : 1;
+  if (growth > static_cast<int>(run.report.frames.size()))
+    return usage_error(
+        fmt::format("growth {} never reached newstack: the run has {} frames", growth, run.report.frames.size()));
+  if (!a.svg.empty()) {
+    std::ofstream out(a.svg);
+    out << *cli::frame_svg(run, growth);
+    if (!out) return usage_error("cannot write " + a.svg);
+  }
+  if (a.json)
+    std::cout << cli::frame_json(run, growth)->dump(2) << "\n";
+  else
+    std::cout << *cli::format_frame(run, growth);
+  return 0;
 }
 
 int cmd_build_guests() {
@@ -101,6 +176,21 @@ int main(int argc, char** argv) {
   verify->add_option("-j,--jobs", va.jobs, "machines to run at once (default: one per core)")
       ->check(CLI::NonNegativeNumber);
 
+  InspectArgs ta, fa;
+  auto inspect_options = [](CLI::App* c, InspectArgs& a) {
+    c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + ")")->required();
+    c->add_option("--contract", a.contract, "contract (" + model::contract_names() + "); default seed");
+    c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
+    c->add_option("--growth", a.growth, "only around this growth (1-based)")->check(CLI::PositiveNumber);
+    c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
+    c->add_flag("--json", a.json, "print JSON");
+  };
+  auto* trace = app.add_subcommand("trace", "every guest instruction of a run, with source lines and effects");
+  inspect_options(trace, ta);
+  auto* frame = app.add_subcommand("frame", "the g0 frame at newstack's entry beside the interrupted goroutine");
+  inspect_options(frame, fa);
+  frame->add_option("--svg", fa.svg, "also draw the diagram as SVG into this file");
+
   app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
 
   try {
@@ -115,6 +205,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (verify->parsed()) return cmd_verify(va);
+    if (trace->parsed()) return cmd_trace(ta);
+    if (frame->parsed()) return cmd_frame(fa);
     return cmd_build_guests();
   } catch (const std::exception& e) {
     std::cerr << "gotramp: " << e.what() << "\n";

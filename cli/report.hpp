@@ -1,6 +1,7 @@
 // Printing verify results: a table for people, JSON for programs.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,8 +20,9 @@ struct Differential {
 };
 std::vector<Differential> differentials(const std::vector<VerifyRow>& rows);
 std::string format_differentials(const std::vector<Differential>& ds);
-// The findings of failed rows, one per line.
-std::string format_findings(const std::vector<VerifyRow>& rows);
+// The findings of failed rows, one per line, each row followed by story(row).
+std::string format_findings(const std::vector<VerifyRow>& rows,
+                            const std::function<std::string(const VerifyRow&)>& story = {});
 nlohmann::ordered_json to_json(const model::RunReport& r);
 nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows);
 

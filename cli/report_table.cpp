@@ -95,7 +95,8 @@ std::string format_differentials(const std::vector<Differential>& ds) {
                      same, ds.size(), bad);
 }
 
-std::string format_findings(const std::vector<VerifyRow>& rows) {
+std::string format_findings(const std::vector<VerifyRow>& rows,
+                            const std::function<std::string(const VerifyRow&)>& story) {
   std::string out;
   for (const auto& row : rows) {
     if (!row.failed()) continue;
@@ -106,6 +107,7 @@ std::string format_findings(const std::vector<VerifyRow>& rows) {
     }
     for (const auto& f : row.report->findings) out += "  " + f.message() + "\n";
     for (const auto& p : row.report->printed) out += "  runtime printed: " + p + "\n";
+    if (story) out += "\n" + story(row);
   }
   return out;
 }

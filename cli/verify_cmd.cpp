@@ -77,6 +77,7 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
     auto row_for = [&](const model::Scenario* s) {
       VerifyRow row;
       row.spec = spec, row.contract = c, row.scenario = s;
+      row.trampoline = req.trampoline;
       return row;
     };
     if (!spec->verified && !req.unverified) {

@@ -31,8 +31,9 @@ struct VerifyRow {
   const model::Contract* contract = nullptr;
   const model::Scenario* scenario = nullptr;
   std::optional<model::RunReport> report;
-  std::string verdict;  // the report's, or "not yet verified" / "FAILED"
-  std::string note;     // why there is no report
+  std::string verdict;                              // the report's, or "not yet verified" / "FAILED"
+  std::string note;                                 // why there is no report
+  std::optional<std::filesystem::path> trampoline;  // --asm, if given
   bool failed() const { return verdict == "FAILED"; }
 };
 

@@ -338,10 +338,11 @@ void Engine::add_hook(int type, void* cb, uint64_t begin, uint64_t end, std::uni
 
 void Engine::on_code(uint64_t addr, CodeHook fn) { on_code_range(addr, addr, std::move(fn)); }
 
-void Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
+size_t Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
   auto h = std::make_unique<Hook>();
   h->code = std::move(fn);
   add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(&Engine::code_cb), begin, end, std::move(h));
+  return hooks_.size() - 1;
 }
 
 void Engine::on_block(BlockHook fn) { block_hooks_.push_back(std::move(fn)); }

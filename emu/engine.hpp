@@ -113,8 +113,9 @@ class Engine {
   using WriteHook = std::function<void(uint64_t addr, int size, uint64_t value)>;
   // Runs before the instruction at addr executes (a breakpoint).
   void on_code(uint64_t addr, CodeHook fn);
-  // Runs before every instruction in [begin, end] (inclusive); slow, for tracing.
-  void on_code_range(uint64_t begin, uint64_t end, CodeHook fn);
+  // Runs before every instruction in [begin, end] (inclusive; begin > end for
+  // every address); slow, for tracing. Remove with remove_hook.
+  size_t on_code_range(uint64_t begin, uint64_t end, CodeHook fn);
   // Runs at the start of every executed block while watch_blocks(true): checks
   // that need to follow a few blocks turn it on and off, so runs pay nothing for
   // it otherwise.
@@ -135,6 +136,7 @@ class Engine {
   // store (measured: runs twice as long), so add them only for runs that need them.
   using HookId = size_t;
   HookId on_write(uint64_t begin, uint64_t end, WriteHook fn);
+  // Removes a hook, and the translations and TLB entries made while it existed.
   void remove_hook(HookId id);
 
   // Runs from begin until PC reaches until, a fault, a trap, a host stop, or more

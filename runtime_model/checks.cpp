@@ -5,6 +5,7 @@
 
 #include "emu/byte_order.hpp"
 #include "runtime_model/g0_frame.hpp"
+#include "runtime_model/layout.hpp"
 #include "runtime_model/machine.hpp"
 #include "runtime_model/machine_run.hpp"
 
@@ -81,6 +82,27 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   if (spec_.has_link()) frame.link = engine_.reg(spec_.link);
   frame.ctxt_reg = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   frame.g = engine_.current_g();
+  {
+    // The goroutine morestack interrupted, before newstack changes anything.
+    auto& gp = frame.gp;
+    Ref curg = Ref(engine_, layouts_for(spec_).g, r.m["curg"].get());
+    gp.g = curg.addr();
+    if (!curg.is_nil()) {
+      gp.stack_lo = curg["stack.lo"].get(), gp.stack_hi = curg["stack.hi"].get();
+      gp.sched_sp = curg["sched.sp"].get(), gp.sched_pc = curg["sched.pc"].get();
+      gp.sched_lr = curg["sched.lr"].get(), gp.sched_bp = curg["sched.bp"].get();
+      gp.sched_g = curg["sched.g"].get(), gp.sched_ctxt = curg["sched.ctxt"].get();
+    }
+    gp.morebuf_pc = r.m["morebuf.pc"].get(), gp.morebuf_sp = r.m["morebuf.sp"].get();
+    gp.morebuf_g = r.m["morebuf.g"].get();
+    const uint64_t w = spec_.ptr_size;
+    uint64_t lo = std::max(gp.stack_lo, gp.sched_sp - 2 * w), hi = std::min(gp.stack_hi, gp.sched_sp + 4 * w);
+    if (gp.sched_sp >= gp.stack_lo && gp.sched_sp < gp.stack_hi && lo < hi) {
+      gp.base = lo;
+      gp.bytes.resize(hi - lo);
+      if (!engine_.try_read(lo, gp.bytes)) gp.bytes.clear();
+    }
+  }
   SequenceExpect want;
   want.ctxt = r.ctxt_expected;
   want.trampoline = sym_.morestack;
@@ -146,6 +168,7 @@ void Machine::check_resumed(uint64_t addr) {
     r.resume = Run::Resume::AtEntry;
     return;
   }
+  trace_window_closes();
   if (addr == r.resume_entry)
     log.pass("resume-entry");
   else

@@ -4,11 +4,111 @@
 
 #include "emu/byte_order.hpp"
 
+#include <algorithm>
+
 namespace gotramp::model {
 
 std::optional<uint64_t> G0Frame::word(int64_t off, int width, emu::ByteOrder order) const {
   if (off < 0 || static_cast<size_t>(off) + width > bytes.size()) return std::nullopt;
   return emu::load_uint(bytes.data() + off, width, order);
+}
+
+const char* role_name(FrameSlot::Role r) {
+  switch (r) {
+    case FrameSlot::Role::ReturnPc:
+      return "return-pc";
+    case FrameSlot::Role::SavedLr:
+      return "saved-lr";
+    case FrameSlot::Role::CtxtArgument:
+      return "ctxt-argument";
+    case FrameSlot::Role::FixedFrame:
+      return "fixed-frame";
+    case FrameSlot::Role::Padding:
+      return "padding";
+    case FrameSlot::Role::Scheduler:
+      return "scheduler-frame";
+    case FrameSlot::Role::GoroutineWord:
+      return "goroutine";
+  }
+  return "?";
+}
+
+std::vector<FrameSlot> g0_frame_slots(const emu::ArchSpec& spec, const Contract& contract, const G0Frame& f,
+                                      const SequenceExpect& want) {
+  std::vector<FrameSlot> out;
+  const int64_t frame_size = static_cast<int64_t>(f.g0_sched_sp - f.sp);
+  const int arg0 = spec.arg0_offset();
+  auto add = [&](int64_t off, int size, FrameSlot::Role role, std::string meaning) {
+    auto v = f.word(off, size, spec.order);
+    out.push_back({f.sp + off, spec.slot(off), size, v.value_or(0), role, std::move(meaning)});
+  };
+  int64_t off = 0;
+  while (off < frame_size) {
+    if (off == 0) {
+      // At newstack's entry, 0(SP) is what CALL pushed (x86), or the saved-LR
+      // word of the frame the trampoline built for the call (link registers).
+      const int size = spec.entry_slot_size();
+      if (spec.has_link()) {
+        add(0, size, FrameSlot::Role::SavedLr, "saved LR (zero): the frame's return-address word, unused");
+      } else {
+        auto v = f.word(0, size, spec.order).value_or(0);
+        add(0, size, FrameSlot::Role::ReturnPc,
+            "return PC into the trampoline: " + (want.describe_code ? want.describe_code(v) : fmt::format("{:#x}", v)) +
+                " (the crash-if-returns instruction)");
+      }
+      off += size;
+    } else if (contract.ctxt_is_argument && off == arg0) {
+      add(off, spec.ptr_size, FrameSlot::Role::CtxtArgument,
+          fmt::format("ctxt argument: newstack's first argument ({} at morestack)", spec.ctxt.name));
+      off += spec.ptr_size;
+    } else if (spec.has_link() && off < spec.min_frame) {
+      add(off, spec.ptr_size, FrameSlot::Role::FixedFrame, "fixed frame (reserved words of the ABI's FIXED_FRAME)");
+      off += spec.ptr_size;
+    } else {
+      // What a push wider than a pointer leaves (amd64p32's PUSHQ), or alignment.
+      int size = static_cast<int>(std::min<int64_t>(spec.ptr_size, frame_size - off));
+      add(off, size, FrameSlot::Role::Padding, "padding");
+      off += size;
+    }
+  }
+  const int64_t top = static_cast<int64_t>(f.bytes.size());
+  for (; off + spec.ptr_size <= top; off += spec.ptr_size) {
+    bool intact = true;
+    for (int i = 0; i < spec.ptr_size; i++) intact = intact && f.bytes[off + i] == want.g0_poison;
+    // The scheduler's first two words, and any word the trampoline clobbered.
+    if (intact && off - frame_size >= 2 * spec.ptr_size) continue;
+    add(off, spec.ptr_size, FrameSlot::Role::Scheduler,
+        fmt::format("scheduler's frame, g0.sched.sp+{}: {}", off - frame_size,
+                    intact ? "untouched" : "CLOBBERED by the trampoline"));
+  }
+  return out;
+}
+
+std::vector<FrameSlot> goroutine_slots(const emu::ArchSpec& spec, const G0Frame& f,
+                                       const std::function<std::string(uint64_t)>& describe_code) {
+  std::vector<FrameSlot> out;
+  const auto& gp = f.gp;
+  const int w = spec.ptr_size;
+  for (size_t i = 0; i + w <= gp.bytes.size(); i += w) {
+    const uint64_t addr = gp.base + i;
+    const int64_t rel = static_cast<int64_t>(addr - gp.sched_sp);
+    uint64_t v = emu::load_uint(gp.bytes.data() + i, w, spec.order);
+    std::string meaning;
+    if (!spec.has_link() && rel == -static_cast<int64_t>(spec.call_pushes))
+      meaning = "return PC into f, pushed by f's CALL to morestack (= g.sched.pc)";
+    else if (!spec.has_link() && rel == 0)
+      meaning = "f's return address into its caller (= m.morebuf.pc)";
+    else if (spec.has_link() && rel == 0)
+      meaning = "f's caller's saved-LR word (f built no frame yet)";
+    else if (rel < 0)
+      meaning = "below f's SP: free";
+    else
+      meaning = "f's caller's frame (f's arguments and beyond)";
+    if (describe_code && (meaning.find("return") != std::string::npos)) meaning += ": " + describe_code(v);
+    out.push_back({addr, rel >= 0 ? fmt::format("g.sched.sp+{}", rel) : fmt::format("g.sched.sp{}", rel), w, v,
+                   FrameSlot::Role::GoroutineWord, std::move(meaning)});
+  }
+  return out;
 }
 
 std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const Contract& contract, const G0Frame& f,

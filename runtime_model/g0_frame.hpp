@@ -28,6 +28,16 @@ struct G0Frame {
   uint64_t ctxt_reg = 0;       // the context register
   uint64_t g = 0;              // the current g
 
+  // The interrupted goroutine as morestack described it, read at the same moment.
+  struct Goroutine {
+    uint64_t g = 0;  // m.curg
+    uint64_t stack_lo = 0, stack_hi = 0;
+    uint64_t sched_sp = 0, sched_pc = 0, sched_lr = 0, sched_bp = 0, sched_g = 0, sched_ctxt = 0;
+    uint64_t morebuf_pc = 0, morebuf_sp = 0, morebuf_g = 0;
+    uint64_t base = 0;           // address of bytes[0]
+    std::vector<uint8_t> bytes;  // the goroutine stack around g.sched.sp
+  } gp;
+
   // The width-byte word at SP+off, decoded in the given byte order.
   std::optional<uint64_t> word(int64_t off, int width, emu::ByteOrder order) const;
 };
@@ -47,6 +57,26 @@ struct SlotCheck {
   std::string slot;  // "8(RSP) ctxt argument"
   std::string expected, seen;
 };
+
+// One slot of a frame diagram.
+struct FrameSlot {
+  enum class Role { ReturnPc, SavedLr, CtxtArgument, FixedFrame, Padding, Scheduler, GoroutineWord };
+  uint64_t addr = 0;
+  std::string slot;  // "8(RSP)", or "g.sched.sp+8" on the goroutine side
+  int size = 0;
+  uint64_t value = 0;
+  Role role = Role::Padding;
+  std::string meaning;
+};
+const char* role_name(FrameSlot::Role r);
+
+// The g0 frame at newstack's entry, slot by slot, as the emulator saw it: what the
+// trampoline built below g0.sched.sp, and the scheduler's frame above it.
+std::vector<FrameSlot> g0_frame_slots(const emu::ArchSpec& spec, const Contract& contract, const G0Frame& f,
+                                      const SequenceExpect& want);
+// The words of the goroutine stack around g.sched.sp, with what each is.
+std::vector<FrameSlot> goroutine_slots(const emu::ArchSpec& spec, const G0Frame& f,
+                                       const std::function<std::string(uint64_t)>& describe_code);
 
 // The frame the trampoline built, checked slot by slot against the row and contract.
 std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const Contract& contract, const G0Frame& f,

@@ -51,6 +51,16 @@ Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
 
 Machine::~Machine() = default;
 
+SequenceExpect Machine::frame_expectations(const RunReport& r) const {
+  SequenceExpect want;
+  want.ctxt = r.ctxt_set;
+  want.trampoline = sym_.morestack;
+  want.trampoline.name = "main.morestack";
+  want.g0_stack = arena_.g0_stack();
+  want.describe_code = [this](uint64_t pc) { return code_name(pc); };
+  return want;
+}
+
 std::string Machine::hex(uint64_t v) const { return fmt::format("{:#x}", v); }
 
 std::string Machine::code_name(uint64_t pc) const { return fmt::format("{:#x} ({})", pc, image_.describe(pc)); }
@@ -150,6 +160,10 @@ RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& o
   setup(s, opt);
   engine_.watch_blocks(false);
   // Guest stores into the model's heap objects are audited while the GC is marking.
+  if (opt.trace.enabled) {
+    r.log.on_first_failure = [this] { trace_first_failure(); };
+    trace_start();
+  }
   std::optional<emu::Engine::HookId> audit;
   if (r.wb.enabled())
     audit = engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
@@ -157,6 +171,7 @@ RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& o
   emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, s.budget ? s.budget : opt.budget);
   if (audit) engine_.remove_hook(*audit);
   finish(stop);
+  if (opt.trace.enabled) trace_stop();
   RunReport out = std::move(r.report);
   run_.reset();
   return out;
@@ -356,6 +371,7 @@ void Machine::on_morestack(uint64_t pc) {
   if (spec_.frame_pointer.valid()) e.bp = engine_.reg(spec_.frame_pointer);
   e.ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   e.g = engine_.current_g();
+  if (!r.entry) trace_window_opens();
   if (!r.entry) {  // morestack_noctxt then morestack: keep what f handed over
     e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
     r.entry = e;
@@ -377,6 +393,7 @@ void Machine::on_block(uint64_t addr, uint32_t) {
 void Machine::on_badmorestack(const char* what) {
   Run& r = *run_;
   r.report.printed.push_back(fmt::format("fatal: {}", what));
+  trace_host(fmt::format("badmorestack (host): prints \"fatal: {}\" and returns", what));
   engine_.return_to_caller();
 }
 

@@ -16,11 +16,13 @@
 #include "emu/arch_spec.hpp"
 #include "emu/elf_image.hpp"
 #include "emu/engine.hpp"
+#include "emu/line_table.hpp"
 #include "runtime_model/arena.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/guest_ref.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
+#include "runtime_model/trace.hpp"
 #include "runtime_model/write_barrier.hpp"
 
 namespace gotramp::model {
@@ -46,6 +48,7 @@ struct GoThrow : std::runtime_error {
 struct RunOptions {
   uint64_t budget = 20'000'000;  // guest instructions per run (unless the scenario sets one)
   uint64_t initial_stack = 0;    // the goroutine's first stack, a power of 2 (0: _StackMin)
+  TraceOptions trace;            // off the fast path: hooks exist only for traced runs
 };
 
 // What the CPU looked like when f called the trampoline: the ground truth the
@@ -74,6 +77,10 @@ class Machine {
   emu::Engine& engine() { return engine_; }
   const emu::ElfImage& image() const { return image_; }
   const GuestSymbols& symbols() const { return sym_; }
+  // "0x66204 (main.closure+0x34)"
+  std::string describe(uint64_t pc) const { return code_name(pc); }
+  // What newstack's checks of a g0 frame expect (for frame diagrams).
+  SequenceExpect frame_expectations(const RunReport& r) const;
 
   // Value the harness stores in the closure (funcval.x).
   static constexpr uint64_t kCaptured = 0x5eed0c7f;
@@ -104,6 +111,20 @@ class Machine {
   void resume_preempted(Ref gp, int n, uint64_t ctxt);
   void call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint64_t ret);
 
+  // Tracing (tracer.cpp).
+  void trace_start();
+  void trace_stop();
+  void trace_settle();
+  void trace_insn(uint64_t pc);
+  void trace_host(std::string text);
+  void trace_push(TraceStep s);
+  void trace_window_opens();
+  void trace_window_closes();
+  void trace_first_failure();
+  void annotate(TraceStep& s) const;
+  std::string stack_name(uint64_t sp) const;
+  bool host_implemented(uint64_t pc) const;
+
   // DESIGN §4 (checks.cpp).
   void check_newstack_entry(uint64_t sp, int growth);
   void check_resumed(uint64_t addr);
@@ -118,6 +139,7 @@ class Machine {
   emu::Engine engine_;
   Arena arena_;
   GuestSymbols sym_;
+  std::unique_ptr<emu::LineTable> lines_;  // loaded for the first traced run
   std::unique_ptr<Run> run_;
 };
 

@@ -1,6 +1,7 @@
 // The state of one run on a Machine; private to runtime_model's .cpp files.
 #pragma once
 
+#include <deque>
 #include <optional>
 
 #include "runtime_model/machine.hpp"
@@ -35,6 +36,19 @@ struct Machine::Run {
   uint64_t resume_pc = 0, resume_sp = 0, resume_ctxt = 0, resume_entry = 0;
   StackSpan resume_stack;
   int resume_growth = 0;
+
+  // Tracing (RunOptions::trace).
+  bool trace_open = false, trace_closed = false;
+  int trace_after = 0;  // instructions still kept after the window's growth resumed
+  uint64_t trace_count = 0;
+  std::vector<uint64_t> trace_regs;  // register values after the last instruction
+  size_t trace_code_hook = 0, trace_write_hook = 0;
+  TraceStep* trace_current = nullptr;       // the step the running instruction fills in
+  TraceStep* trace_ring_current = nullptr;  // its copy in the ring
+  TraceStep* trace_last_host = nullptr;     // the host step register changes go to
+  std::deque<TraceStep> trace_ring;         // the last steps, for failure reports
+  std::deque<TraceStep> trace_before;       // steps before a --growth window opens
+  std::string trace_stack;                  // the stack SP was on
 };
 
 }  // namespace gotramp::model

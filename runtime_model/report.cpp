@@ -44,6 +44,7 @@ void CheckLog::pass(const std::string& name, std::string detail) {
 }
 
 void CheckLog::fail(Finding f) {
+  if (findings_.empty() && on_first_failure) on_first_failure();
   Check& c = slot(f.check);
   if (c.ok) c.detail = f.message();
   c.ok = false;

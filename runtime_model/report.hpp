@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "emu/engine.hpp"
 #include "runtime_model/g0_frame.hpp"
+#include "runtime_model/trace.hpp"
 #include "runtime_model/write_barrier.hpp"
 
 namespace gotramp::model {
@@ -63,6 +65,8 @@ struct RunReport {
   std::string gc_phase = "off";
   std::vector<UnbarrieredWrite> unbarriered;  // guest pointer stores no barrier covered
   std::vector<uint64_t> shaded;               // objects the barriers shaded
+  std::vector<TraceStep> trace;               // traced runs only
+  std::vector<TraceStep> trace_tail;          // traced runs: the steps before the first failure
   // Distinct store sites (PC and field) among the unbarriered writes.
   int unbarriered_sites() const;
   bool all_repaired() const;
@@ -80,6 +84,7 @@ struct RunReport {
 // Records checks as growths happen, keeping the first few failures as Findings.
 class CheckLog {
  public:
+  std::function<void()> on_first_failure;  // called once, before the first failure is logged
   static constexpr int kMaxFindingsPerCheck = 3;
   void pass(const std::string& name, std::string detail = {});
   void fail(Finding f);

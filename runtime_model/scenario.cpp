@@ -23,8 +23,9 @@ std::vector<Scenario> build() {
 
   Scenario gc = closure;
   gc.name = "closure-gc";
-  gc.description = "the closure while the GC is marking: every guest store into a pointer slot of g, m or p is "
-                   "audited against Go 1.8's hybrid write barrier";
+  gc.description =
+      "the closure while the GC is marking: every guest store into a pointer slot of g, m or p is "
+      "audited against Go 1.8's hybrid write barrier";
   gc.gc = GcPhase::Marking;
   all.push_back(gc);
 

@@ -18,6 +18,7 @@ void Machine::throw_(const std::string& text) {
   Run& r = *run_;
   if (!r.report.throw_text) r.report.throw_text = text;
   r.report.printed.push_back("fatal error: " + text);
+  trace_host("newstack (host): throw(\"" + text + "\")");
   throw GoThrow("fatal error: " + text);
 }
 
@@ -66,6 +67,8 @@ void Machine::writebarrierptr_prewrite() {
   uint64_t sp = engine_.sp() + spec_.arg0_offset();
   uint64_t dst = engine_.read_ptr(sp), src = engine_.read_ptr(sp + spec_.ptr_size);
   r.wb.prewrite(dst, src);
+  trace_host(fmt::format("writebarrierptr_prewrite (host): dst {:#x} (*dst {:#x}), src {:#x}{}", dst,
+                         engine_.read_ptr(dst), src, r.wb.enabled() ? ": both shaded" : ": GC off, nothing to shade"));
   engine_.return_to_caller();
 }
 
@@ -82,6 +85,7 @@ void Machine::newstack() {
   if (r.scenario.fault == Fault::NewstackReturns) {
     // A broken newstack that returns: the trampoline must not carry on.
     r.returned_to = spec_.has_link() ? engine_.reg(spec_.link) : engine_.read_uint(sp, spec_.call_pushes);
+    trace_host(fmt::format("newstack (host, broken on purpose): returns to {}", code_name(r.returned_to)));
     engine_.return_to_caller();
     return;
   }
@@ -170,6 +174,13 @@ void Machine::newstack() {
   copystack(gp, newsize, g);
   gp["atomicstatus"].set(kGrunning);
   r.report.growths.push_back(g);
+  trace_host(fmt::format(
+      "newstack (host): growth {}: ctxt {:#x} from {}; gp.sched.ctxt = {:#x} (write barrier {}); stack [{:#x}, {:#x}) "
+      "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
+      growth, ctxt, r.report.arg_slot, g.sched_ctxt, gc_phase_name(r.wb.phase()), g.old_lo, g.old_hi,
+      g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
+      spec_.frame_pointer.valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "",
+      code_name(gp["sched.pc"].get())));
   gogo(gp["sched"]);
 }
 
@@ -177,6 +188,10 @@ void Machine::newstack() {
 void Machine::resume_preempted(Ref gp, int n, uint64_t ctxt) {
   Run& r = *run_;
   r.report.preemptions++;
+  trace_host(
+      fmt::format("newstack (host): growth {}: a preemption request (stackguard0 == stackPreempt): served "
+                  "without growing; stackguard0 = stack.lo + StackGuard; gogo(&gp.sched) resumes {}",
+                  n, code_name(gp["sched.pc"].get())));
   Growth g;
   g.n = n;
   g.preempted = true;

@@ -1,0 +1,44 @@
+// gotramp trace and gotramp frame: one run looked at closely, instruction by
+// instruction or as the frame newstack sees at its entry.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "emu/arch_spec.hpp"
+#include "runtime_model/machine.hpp"
+#include "toolchain/guest_build.hpp"
+
+namespace gotramp::cli {
+
+struct Inspection {
+  const emu::ArchSpec* spec = nullptr;
+  const model::Contract* contract = nullptr;
+  const model::Scenario* scenario = nullptr;
+  std::optional<std::filesystem::path> trampoline;  // --asm
+};
+
+// One run on a fresh machine (kept, for describing addresses afterwards).
+struct InspectedRun {
+  std::unique_ptr<model::Machine> machine;
+  model::RunReport report;
+};
+InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg);
+
+std::string format_trace(const std::vector<model::TraceStep>& steps);
+nlohmann::ordered_json trace_json(const InspectedRun& run, int growth);
+
+// The frame diagram of a growth (1-based); nullopt if that growth never reached
+// newstack.
+std::optional<std::string> format_frame(const InspectedRun& run, int growth);
+std::optional<nlohmann::ordered_json> frame_json(const InspectedRun& run, int growth);
+std::optional<std::string> frame_svg(const InspectedRun& run, int growth);
+
+// For a failed verify row: the last trace lines before the first failure and the
+// frame of the failing growth, from a traced re-run (runs are deterministic).
+std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg);
+
+}  // namespace gotramp::cli

@@ -1,0 +1,37 @@
+// LineTable: guest addresses to Plan 9 source lines, from the guest ELF's DWARF
+// line table (libdw). Traces print "morestack.s:42" beside every instruction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gotramp::emu {
+
+struct SourceLine {
+  std::string file;  // as recorded, e.g. "gotramp/guest/morestack.s"
+  int line = 0;
+  std::string short_name() const;  // "morestack.s"
+};
+
+class LineTable {
+ public:
+  // Reads the line table of every compilation unit whose files end in
+  // `suffix` (".s": the guest's own assembly); throws ElfError if the file has no
+  // DWARF at all.
+  static LineTable load(const std::string& path, const std::string& suffix = ".s");
+  std::optional<SourceLine> at(uint64_t addr) const;
+  size_t size() const { return rows_.size(); }
+
+ private:
+  struct Row {
+    uint64_t addr;
+    uint32_t file;
+    int line;
+  };
+  std::vector<Row> rows_;  // sorted by address
+  std::vector<std::string> files_;
+};
+
+}  // namespace gotramp::emu

@@ -1,0 +1,53 @@
+// Instruction traces of a run, for debugging trampoline frames: every guest
+// instruction with its Plan 9 source line, disassembly, the registers it changed
+// and the memory it wrote, each store named in Go's terms; the host's newstack as
+// one step saying what it did; and the switches between goroutine and g0 stacks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gotramp::model {
+
+struct RegChange {
+  std::string name;  // Plan 9 name
+  uint64_t before = 0, after = 0;
+};
+
+struct MemWrite {
+  uint64_t addr = 0;
+  int size = 0;
+  uint64_t value = 0;
+  std::string meaning;  // "g.sched.sp", "g0 stack 8(RSP) = ctxt argument"
+};
+
+struct TraceStep {
+  enum class Kind { Insn, Host, StackSwitch };
+  Kind kind = Kind::Insn;
+  uint64_t n = 0;  // instruction number in the run (Insn)
+  int growth = 0;  // the growth in progress: 0 before the first morestack
+  uint64_t pc = 0;
+  uint64_t sp = 0;     // SP before the instruction
+  std::string where;   // "main.morestack+0x5c"
+  std::string source;  // "morestack.s:47"
+  std::string insn;    // Capstone disassembly
+  std::vector<RegChange> regs;
+  std::vector<MemWrite> writes;
+  std::string text;  // Host and StackSwitch steps
+};
+
+struct TraceOptions {
+  bool enabled = false;
+  bool keep = true;     // keep the steps (false: only the tail before the first failure)
+  int growth = 0;       // only the steps around this growth (0: the whole run)
+  size_t context = 24;  // instructions kept before the window opens
+  size_t tail = 16;     // steps kept before the first failure
+};
+
+// One line per step, without host addresses (guest addresses are fixed by the
+// ELF and the arena, so the output is stable).
+std::string format_step(const TraceStep& s);
+
+}  // namespace gotramp::model
