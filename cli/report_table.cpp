@@ -22,8 +22,8 @@ std::string barrier_summary(const model::RunReport& r) {
 }  // namespace
 
 std::string format_table(const std::vector<VerifyRow>& rows) {
-  const std::vector<std::string> head = {"GOARCH",   "contract",  "scenario", "ctxt reg", "arg slot",
-                                         "ctxt set", "ctxt read", "growths",  "checks",   "verdict"};
+  const std::vector<std::string> head = {"GOARCH",    "contract", "scenario", "ctxt reg", "ctxt from", "ctxt set",
+                                         "ctxt read", "growths",  "checks",   "barrier",  "verdict"};
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
     std::vector<std::string> c = {row.spec->goarch, row.contract->name, row.scenario->name, row.spec->ctxt.name,
