@@ -36,6 +36,7 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
                       {"growth", w.growth},
                       {"repaired", w.repaired},
                       {"lost", w.lost}});
+  const bool audited = r.gc_phase == "marking";
   json shaded = json::array();
   for (uint64_t o : r.shaded) shaded.push_back(hex(o));
   json growths = json::array();
@@ -70,9 +71,10 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
         {"detail", r.stop.detail},
         {"instructions", r.stop.insns}}},
       {"gc_phase", r.gc_phase},
-      {"unbarriered_pointer_writes", r.unbarriered_sites()},
-      {"unbarriered_pointer_write_events", r.unbarriered.size()},
-      {"repaired", r.all_repaired()},
+      // Audited only while the GC marks (closure-gc): null when not audited.
+      {"unbarriered_pointer_writes", audited ? json(r.unbarriered_sites()) : json(nullptr)},
+      {"unbarriered_pointer_write_events", audited ? json(r.unbarriered.size()) : json(nullptr)},
+      {"repaired", audited ? json(r.all_repaired()) : json(nullptr)},
       {"unbarriered_writes", writes},
       {"shaded", shaded},
       {"throw", r.throw_text ? json(*r.throw_text) : json(nullptr)},
