@@ -103,7 +103,8 @@ TEST_P(Inspect, SvgShowsTheSameSlotsAndRenders) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string text = read(svg);
   EXPECT_TRUE(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-  for (const auto& s : nlohmann::json::parse(r.output)["g0_frame"])
+  auto report = nlohmann::json::parse(r.output);
+  for (const auto& s : report["g0_frame"])
     EXPECT_NE(text.find(s["slot"].get<std::string>() + " "), std::string::npos) << s["slot"];
   EXPECT_NE(text.find("ctxt argument"), std::string::npos);
   // Rendered by librsvg, as a viewer would (scripts/setup installs it).
