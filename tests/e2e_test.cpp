@@ -49,6 +49,7 @@ TEST_P(E2E, EveryGrowthDoublesAndCopiesTheUsedStack) {
   const emu::ArchSpec& spec = *GetParam();
   Machine m(spec, test::seed_elf(spec));
   RunReport r = m.run(*find_scenario("closure"), seed());
+  ASSERT_GE(r.growths.size(), 5u);
   uint64_t size = 2048;
   for (const auto& g : r.growths) {
     EXPECT_EQ(g.old_hi - g.old_lo, size) << "growth " << g.n;
