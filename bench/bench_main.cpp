@@ -124,9 +124,9 @@ BENCHMARK(BM_UnicornWarmBlock)->Unit(benchmark::kMicrosecond);
 // program built for the GOARCH, under qemu-<arch>. scripts/bench builds them into
 // $GOTRAMP_QEMU_ROUTE; a GOARCH without a binary or qemu is not registered.
 const std::map<std::string, std::string> kQemu = {
-    {"386", "qemu-i386"},      {"amd64", "qemu-x86_64"},    {"arm", "qemu-arm"},
-    {"arm64", "qemu-aarch64"}, {"mips64", "qemu-mips64"},   {"mips64le", "qemu-mips64el"},
-    {"ppc64", "qemu-ppc64"},   {"ppc64le", "qemu-ppc64le"}, {"s390x", "qemu-s390x"}};
+    {"386", "qemu-i386"},      {"amd64", "qemu-x86_64"},      {"arm", "qemu-arm"},      {"arm64", "qemu-aarch64"},
+    {"mips64", "qemu-mips64"}, {"mips64le", "qemu-mips64el"}, {"ppc64", "qemu-ppc64"},  {"ppc64le", "qemu-ppc64le"},
+    {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"}};
 
 void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string program) {
   for (auto _ : state) {
@@ -161,7 +161,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     if (inproc > 0) o << fmt::format("  seed matrix in process, one thread: {:7.1f} ms\n", inproc);
     double full = get("BM_FullMatrixColdProcess/iterations:20/real_time");
     if (full > 0)
-      o << fmt::format("  full matrix (both contracts, all scenarios, 160 runs), one cold process: {:.1f} ms\n", full);
+      o << fmt::format("  full matrix ({} GOARCHes, both contracts, all scenarios), one cold process: {:.1f} ms\n",
+                       counters_["BM_SeedMatrixInProcess/real_time"]["goarches"], full);
     double qemu = 0;
     int qemu_n = 0;
     for (const auto& [name, v] : ms_)

@@ -197,6 +197,48 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
   return a;
 }
 
+// mips and mipsle: Go 1.8's asm_mipsx.s, a port the seed's file list does not
+// include; mips64's facts with 4-byte words (Go 1.8 runtime/asm_mipsx.s,
+// cmd/internal/obj/mips/obj0.go, runtime/os_linux_mipsx.go).
+ArchSpec row_mips(std::string goarch, ByteOrder order) {
+  ArchSpec a;
+  a.goarch = goarch;
+  a.build_goarch = goarch;
+  a.guest_dir = "mipsx";
+  a.verified = true;
+  a.in_seed = false;
+  a.source = "Go 1.8 runtime/asm_mipsx.s";
+  a.order = order;
+  a.ptr_size = a.reg_size = 4;
+  a.uc_arch_id = UC_ARCH_MIPS;
+  a.uc_mode = UC_MODE_MIPS32 | (order == ByteOrder::Big ? UC_MODE_BIG_ENDIAN : UC_MODE_LITTLE_ENDIAN);
+  // Measured on Unicorn 2.1.4 (both byte orders): loads and stores at the arena's
+  // addresses (all below 0x80000000, MIPS32's kuseg) work through the default MMU
+  // path, so no UC_TLB_VIRTUAL. The default CPU model (uc_ctl_get_cpu_model reads
+  // UC_CPU_MIPS32_74KF, MIPS32 R2) runs what the Go 1.19 assembler emits here.
+  //
+  // Measured: MIPS32 shares mips64's translator bug: after an instruction fetch
+  // fault the next uc_emu_start segfaults (unicorn #2134, #2339), with or without
+  // UC_TLB_VIRTUAL. Land such fetches on a page of TEQ R0, R0 (Go's UNDEF).
+  a.fetch_fault_landing = 0x00000034;
+  a.insn_width = 4;
+  a.elf_machine = EM_MIPS;
+  a.elf_word = 4;
+  a.cs_arch_id = CS_ARCH_MIPS;
+  a.cs_mode = CS_MODE_MIPS32 | (order == ByteOrder::Big ? CS_MODE_BIG_ENDIAN : CS_MODE_LITTLE_ENDIAN);
+  a.regs = numbered("R", UC_MIPS_REG_1, 1, 31);
+  a.sp = named(a.regs, "R29");
+  a.pc = {UC_MIPS_REG_PC, "PC"};
+  a.link = named(a.regs, "R31");
+  a.ctxt = named(a.regs, "R22");  // REGCTXT
+  a.g = named(a.regs, "R30");
+  a.morestack_lr = named(a.regs, "R3");  // obj0.go stacksplit: MOVW R31, R3
+  a.sigset_bytes = 16;                   // linux/mipsx: [4]uint32 (_NSIG 129)
+  a.min_frame = 4;                       // FIXED_FRAME: the saved-LR word
+  a.stack_align = 4;                     // sys.StackAlign = PtrSize; frames are not rounded to 8
+  return a;
+}
+
 ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   ArchSpec a;
   a.goarch = goarch;
@@ -265,6 +307,9 @@ std::vector<ArchSpec> build_table() {
       row_ppc64("ppc64", ByteOrder::Big),
       row_ppc64("ppc64le", ByteOrder::Little),
       row_s390x(),
+      // Beyond the seed's file list: Go 1.8's asm_mipsx.s.
+      row_mips("mips", ByteOrder::Big),
+      row_mips("mipsle", ByteOrder::Little),
   };
 }
 

@@ -43,6 +43,10 @@ struct ArchSpec {
   std::string build_goarch;  // GOARCH the guest is assembled as (amd64p32 -> amd64)
   std::string guest_dir;     // folder under guest_asm/ (mips64 and mips64le share one)
   bool verified = false;     // verified end to end here; set in the row once it passes
+  // The seed commit's file list covers ten GOARCHes; rows beyond it (mips, mipsle)
+  // are transcribed from Go 1.8's own files and say where in `source`.
+  bool in_seed = true;
+  std::string source;  // where the row's morestack comes from, when not the seed's files
 
   // sys.Arch facts.
   int ptr_size = 8;  // sys.PtrSize
@@ -95,7 +99,7 @@ struct ArchSpec {
   const Reg* reg_by_uc(int uc) const;
 };
 
-// All rows, in the order of the seed's file list.
+// All rows: the seed's, in the order of its file list, then the rows beyond it.
 std::span<const ArchSpec> arch_table();
 // The row for a GOARCH, or nullptr.
 const ArchSpec* find_arch(std::string_view goarch);

@@ -35,7 +35,7 @@ class Builder {
       case Kind::Uint32:
         size = align = 4;
         break;
-      // 64-bit integers are 4-aligned on 32-bit ports (386, arm) and 8-aligned where
+      // 64-bit integers are 4-aligned on 32-bit ports (386, arm, mips) and 8-aligned where
       // registers are 8 bytes (including amd64p32).
       case Kind::Int64:
         size = 8, align = reg_;

@@ -1,5 +1,6 @@
 // The ArchSpec table against DESIGN §1: every seed GOARCH, its context register
-// and where newstack's argument is.
+// and where newstack's argument is; and the rows beyond the seed's file list
+// (mips, mipsle from Go 1.8's asm_mipsx.s), kept apart by ArchSpec::in_seed.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -11,19 +12,47 @@ namespace gotramp::emu {
 namespace {
 
 TEST(ArchSpec, HasEverySeedGoarchOnce) {
-  std::set<std::string> names;
-  for (const auto& a : arch_table()) EXPECT_TRUE(names.insert(a.goarch).second) << a.goarch;
-  EXPECT_EQ(names, (std::set<std::string>{"386", "amd64", "amd64p32", "arm", "arm64", "mips64", "mips64le", "ppc64",
-                                          "ppc64le", "s390x"}));
+  std::set<std::string> names, seed;
+  for (const auto& a : arch_table()) {
+    EXPECT_TRUE(names.insert(a.goarch).second) << a.goarch;
+    if (a.in_seed) seed.insert(a.goarch);
+  }
+  // The seed's eight files cover ten GOARCHes.
+  EXPECT_EQ(seed, (std::set<std::string>{"386", "amd64", "amd64p32", "arm", "arm64", "mips64", "mips64le", "ppc64",
+                                         "ppc64le", "s390x"}));
+  // With Go 1.8's mips and mipsle: every GOARCH Go 1.8 shipped, twelve.
+  EXPECT_EQ(names.size(), 12u);
+  EXPECT_TRUE(names.count("mips") && names.count("mipsle"));
   EXPECT_EQ(find_arch("riscv64"), nullptr);
+}
+
+TEST(ArchSpec, RowsBeyondTheSeedSayWhereTheyComeFrom) {
+  for (const auto& a : arch_table()) EXPECT_EQ(a.source.empty(), a.in_seed) << a.goarch;
+  EXPECT_FALSE(find_arch("mips")->in_seed);
+  EXPECT_EQ(find_arch("mipsle")->source, "Go 1.8 runtime/asm_mipsx.s");
+  // Seed rows come first, in the order of the seed's file list.
+  bool beyond = false;
+  for (const auto& a : arch_table()) {
+    EXPECT_FALSE(beyond && a.in_seed) << a.goarch;
+    beyond = beyond || !a.in_seed;
+  }
 }
 
 TEST(ArchSpec, ContextRegisterAndArgumentSlotMatchTheSeed) {
   const std::map<std::string, std::pair<std::string, std::string>> want = {
-      {"386", {"DX", "4(SP)"}},        {"amd64", {"DX", "8(SP)"}},   {"amd64p32", {"DX", "8(SP)"}},
-      {"arm", {"R7", "4(R13)"}},       {"arm64", {"R26", "8(RSP)"}}, {"mips64", {"R22", "8(R29)"}},
-      {"mips64le", {"R22", "8(R29)"}}, {"ppc64", {"R11", "32(R1)"}}, {"ppc64le", {"R11", "32(R1)"}},
+      {"386", {"DX", "4(SP)"}},
+      {"amd64", {"DX", "8(SP)"}},
+      {"amd64p32", {"DX", "8(SP)"}},
+      {"arm", {"R7", "4(R13)"}},
+      {"arm64", {"R26", "8(RSP)"}},
+      {"mips64", {"R22", "8(R29)"}},
+      {"mips64le", {"R22", "8(R29)"}},
+      {"ppc64", {"R11", "32(R1)"}},
+      {"ppc64le", {"R11", "32(R1)"}},
       {"s390x", {"R12", "8(R15)"}},
+      // Go 1.8's asm_mipsx.s: MOVW R0, -8(R29); ADDU $-8, R29; MOVW REGCTXT, 4(R29).
+      {"mips", {"R22", "4(R29)"}},
+      {"mipsle", {"R22", "4(R29)"}},
   };
   for (const auto& a : arch_table()) {
     auto [ctxt, slot] = want.at(a.goarch);
@@ -48,10 +77,46 @@ TEST(ArchSpec, ByteOrderAndWidths) {
   EXPECT_EQ(find_arch("amd64p32")->ptr_size, 4);
   EXPECT_EQ(find_arch("amd64p32")->reg_size, 8);
   EXPECT_EQ(find_arch("arm64")->stack_align, 16);
+  EXPECT_EQ(find_arch("mips")->order, ByteOrder::Big);
+  EXPECT_EQ(find_arch("mipsle")->order, ByteOrder::Little);
+  for (const char* m : {"mips", "mipsle"}) {
+    const ArchSpec& a = *find_arch(m);
+    EXPECT_EQ(a.ptr_size, 4) << m;
+    EXPECT_EQ(a.reg_size, 4) << m;
+    EXPECT_EQ(a.elf_word, 4) << m;
+    EXPECT_EQ(a.min_frame, 4) << m;
+    EXPECT_EQ(a.sigset_bytes, 16) << m;  // linux/mipsx sigset: [4]uint32
+    EXPECT_EQ(a.guest_dir, "mipsx") << m;
+  }
+}
+
+// Quirks are row data, measured (README's quirk table): MIPS32 reaches the arena
+// through Unicorn's default MMU, but shares MIPS64's fetch-fault translator bug.
+TEST(ArchSpec, MipsQuirksAreRowData) {
+  for (const char* m : {"mips", "mipsle"}) {
+    EXPECT_FALSE(find_arch(m)->tlb_virtual) << m;
+    EXPECT_EQ(find_arch(m)->fetch_fault_landing, 0x00000034u) << m;  // TEQ R0, R0
+  }
+  EXPECT_TRUE(find_arch("mips64")->tlb_virtual);
+}
+
+// Registers are the full 32-bit ones on the 32-bit rows (Unicorn ids for R1..R31,
+// not their 16-bit halves), so traces show whole values.
+TEST(ArchSpec, MipsRegistersAreNumberedR1ToR31) {
+  const ArchSpec& a = *find_arch("mips");
+  ASSERT_EQ(a.regs.size(), 31u);
+  EXPECT_EQ(a.regs.front().uc, UC_MIPS_REG_1);
+  EXPECT_EQ(a.regs.front().name, "R1");
+  EXPECT_EQ(a.regs.back().uc, UC_MIPS_REG_31);
+  EXPECT_EQ(a.ctxt.uc, UC_MIPS_REG_22);
+  EXPECT_EQ(a.g.uc, UC_MIPS_REG_30);
+  EXPECT_EQ(a.sp.uc, UC_MIPS_REG_29);
+  EXPECT_EQ(a.link.uc, UC_MIPS_REG_31);
+  EXPECT_EQ(a.morestack_lr.uc, UC_MIPS_REG_3);
 }
 
 TEST(ArchSpec, NamesForErrorMessages) {
-  EXPECT_EQ(arch_names(), "386, amd64, amd64p32, arm, arm64, mips64, mips64le, ppc64, ppc64le, s390x");
+  EXPECT_EQ(arch_names(), "386, amd64, amd64p32, arm, arm64, mips64, mips64le, ppc64, ppc64le, s390x, mips, mipsle");
 }
 
 }  // namespace

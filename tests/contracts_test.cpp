@@ -2,6 +2,8 @@
 // runtime's fault paths, per GOARCH.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "runtime_model/machine.hpp"
 #include "support.hpp"
 
@@ -149,6 +151,45 @@ TEST_P(Contracts, PreemptionIsServedOnceWithoutGrowing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Verified, Contracts, ::testing::ValuesIn(test::verified_archs()),
+                         [](const auto& info) { return test::arch_param_name(info.param); });
+
+// mips and mipsle run mips64's calling sequence with 4-byte words: under every
+// contract and scenario they must end as mips64 does (the same verdict, growths,
+// checks, throw and unbarriered writes).
+struct MipsAsMips64 : ::testing::TestWithParam<const emu::ArchSpec*> {};
+
+// What the runtime printed, with addresses (which differ between the two) masked.
+std::vector<std::string> words(const std::vector<std::string>& printed) {
+  static const std::regex hex("0x[0-9a-f]+");
+  std::vector<std::string> out;
+  for (const auto& line : printed) out.push_back(std::regex_replace(line, hex, "0x?"));
+  return out;
+}
+
+TEST_P(MipsAsMips64, EveryContractAndScenarioEndsAsOnMips64) {
+  const emu::ArchSpec& spec = *GetParam();
+  const emu::ArchSpec& wide = *emu::find_arch("mips64");
+  int compared = 0;
+  for (const auto& c : contracts()) {
+    Machine m(spec, elf(spec, c.trampoline_file)), w(wide, elf(wide, c.trampoline_file));
+    for (const auto& s : scenarios()) {
+      RunReport a = m.run(s, c), b = w.run(s, c);
+      const std::string what = c.name + " " + s.name;
+      EXPECT_EQ(a.verdict, b.verdict) << what << findings(a);
+      EXPECT_EQ(a.grown(), b.grown()) << what;
+      EXPECT_EQ(a.checks.size(), b.checks.size()) << what;
+      EXPECT_EQ(a.throw_text, b.throw_text) << what;
+      EXPECT_EQ(words(a.printed), words(b.printed)) << what;  // the same message, other addresses
+      EXPECT_EQ(a.unbarriered_sites(), b.unbarriered_sites()) << what;
+      EXPECT_EQ(a.arg_slot == "g.sched.ctxt", b.arg_slot == "g.sched.ctxt") << what;
+      compared++;
+    }
+  }
+  EXPECT_EQ(compared, static_cast<int>(contracts().size() * scenarios().size()));
+  EXPECT_GE(compared, 27);
+}
+
+INSTANTIATE_TEST_SUITE_P(Verified, MipsAsMips64, ::testing::Values(emu::find_arch("mips"), emu::find_arch("mipsle")),
                          [](const auto& info) { return test::arch_param_name(info.param); });
 
 }  // namespace

@@ -62,6 +62,35 @@ TEST(Layout, Mips64SigsetShiftsTheRestOfM) {
   EXPECT_EQ(L("ppc64").m.offset("curg"), 152u);
 }
 
+// mips and mipsle: 4-byte words like arm, int64 4-aligned (Widthreg 4), and a
+// 16-byte sigset ([4]uint32 on linux/mipsx) that moves m.tls and all after it.
+// Cross-checked with go/types' gc sizes for GOARCH=mips on runtime2.go's order.
+TEST(Layout, MipsIsThirtyTwoBitWithAWideSigset) {
+  for (const char* a : {"mips", "mipsle"}) {
+    const Layouts& l = L(a);
+    EXPECT_EQ(l.gobuf.offset("ctxt"), 12u) << a;
+    EXPECT_EQ(l.gobuf.size, 28u) << a;
+    EXPECT_EQ(l.g.offset("sched"), 32u) << a;
+    EXPECT_EQ(l.g.offset("sched.ctxt"), 44u) << a;
+    EXPECT_EQ(l.g.offset("goid"), 100u) << a;
+    EXPECT_EQ(l.g.offset("waitsince"), 108u) << a;
+    EXPECT_EQ(l.g.offset("throwsplit"), 133u) << a;
+    EXPECT_EQ(l.m.offset("morebuf"), 4u) << a;
+    EXPECT_EQ(l.m.offset("procid"), 36u) << a;  // uint64 after a uint32, 4-aligned
+    EXPECT_EQ(l.m.offset("gsignal"), 44u) << a;
+    EXPECT_EQ(l.m.offset("sigmask"), 48u) << a;
+    EXPECT_EQ(l.m.offset("tls"), 64u) << a;
+    EXPECT_EQ(l.m.offset("curg"), 92u) << a;
+    EXPECT_EQ(l.m.offset("locks"), 128u) << a;
+    EXPECT_EQ(l.funcval.offset("x"), 4u) << a;
+  }
+  // Same words as arm, but arm's sigset is 8 bytes.
+  EXPECT_EQ(L("arm").m.offset("curg"), 84u);
+  std::string h = asm_header(*emu::find_arch("mipsle"));
+  EXPECT_NE(h.find("#define m_gsignal 44\n"), std::string::npos);
+  EXPECT_NE(h.find("#define FIXED_FRAME 4\n"), std::string::npos);
+}
+
 TEST(Layout, OnlyCtxtIsAPointerInGobuf) {
   const Layouts& l = L("arm64");
   for (const auto& f : l.gobuf.fields) EXPECT_EQ(f.is_pointer(), f.name == "ctxt") << f.name;
