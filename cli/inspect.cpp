@@ -86,9 +86,9 @@ InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const
   return run;
 }
 
-std::string format_trace(const std::vector<model::TraceStep>& steps) {
+std::string format_trace(const std::vector<model::TraceStep>& steps, const model::TraceFormat& how) {
   std::string out;
-  for (const auto& s : steps) out += model::format_step(s) + "\n";
+  for (const auto& s : steps) out += model::format_step(s, how) + "\n";
   return out;
 }
 
@@ -108,12 +108,18 @@ json trace_json(const InspectedRun& run, int growth) {
       j["pc"] = hex(s.pc);
       j["where"] = s.where;
       j["source"] = s.source;
+      j["source_text"] = s.source_text;
       j["instruction"] = s.insn;
       j["sp"] = hex(s.sp);
       j["regs"] = regs;
       j["writes"] = writes;
     } else {
       j["text"] = s.text;
+    }
+    if (!s.all_regs.empty()) {
+      json all = json::object();
+      for (const auto& r : s.all_regs) all[r.name] = hex(r.value);
+      j["registers"] = all;
     }
     steps.push_back(j);
   }

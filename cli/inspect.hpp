@@ -28,7 +28,7 @@ struct InspectedRun {
 };
 InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg);
 
-std::string format_trace(const std::vector<model::TraceStep>& steps);
+std::string format_trace(const std::vector<model::TraceStep>& steps, const model::TraceFormat& how = {});
 nlohmann::ordered_json trace_json(const InspectedRun& run, int growth);
 
 // The frame diagram of a growth (1-based); nullopt if that growth never reached
