@@ -37,7 +37,8 @@ FrameDiagram frame_diagram(const InspectedRun& run, const model::G0Frame& f) {
 }
 
 std::vector<std::pair<std::string, std::string>> goroutine_fields(const InspectedRun& run, const model::G0Frame& f) {
-  auto d = [&](uint64_t pc) { return run.machine->describe(pc); };
+  // A PC names its function; a zero (a field never written) stays a plain 0x0.
+  auto d = [&](uint64_t pc) { return pc == 0 ? std::string("0x0") : run.machine->describe(pc); };
   const auto& gp = f.gp;
   return {
       {"g.sched.sp", fmt::format("{:#x}  f's SP when it called morestack", gp.sched_sp)},
