@@ -193,6 +193,36 @@ TEST_P(Trace, InstructionsShowTheirPlan9SourceText) {
   EXPECT_GT(checked, 40);
 }
 
+// A porter's own trampoline (--asm) shows its own lines: the source text comes from
+// the file the ELF was built from, kept beside it.
+TEST_P(Trace, APortersOwnTrampolineShowsItsLines) {
+  const auto& spec = *GetParam();
+  const auto variant = toolchain::guest_dir(spec, test::guest_config()) / "variants" / "ctxt-slot-off.s";
+  auto r = toolchain::run_process(
+      {GOTRAMP_BIN, "trace", "--goarch", spec.goarch, "--growth", "1", "--json", "--asm", variant.string()}, {}, ".");
+  ASSERT_LE(r.exit_code, 1) << r.output.substr(0, 2000);
+  const auto lines = lines_of(variant);
+  int checked = 0;
+  const auto trace = nlohmann::json::parse(r.output);
+  for (const auto& step : trace["steps"]) {
+    if (step["kind"] != "instruction") continue;
+    const std::string source = step["source"];
+    if (!source.starts_with("ctxt-slot-off.s:")) continue;
+    const int line = std::stoi(source.substr(source.find(':') + 1));
+    ASSERT_LE(line, static_cast<int>(lines.size()));
+    const std::string text = step["source_text"];
+    ASSERT_FALSE(text.empty()) << source;
+    std::istringstream words(text);
+    size_t pos = 0;
+    for (std::string w; words >> w;) {
+      pos = lines[line - 1].find(w, pos);
+      ASSERT_NE(pos, std::string::npos) << text << " vs " << lines[line - 1];
+    }
+    checked++;
+  }
+  EXPECT_GT(checked, 10);
+}
+
 // --regs in JSON: every step carries every register, by its Plan 9 name; and every
 // instruction its source text.
 TEST_P(Trace, JsonCarriesSourceTextAndEveryRegister) {
