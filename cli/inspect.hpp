@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/frame_picture.hpp"
 #include "emu/arch_spec.hpp"
 #include "runtime_model/machine.hpp"
 #include "toolchain/guest_build.hpp"
@@ -28,14 +29,23 @@ struct InspectedRun {
 };
 InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg);
 
-std::string format_trace(const std::vector<model::TraceStep>& steps);
+std::string format_trace(const std::vector<model::TraceStep>& steps, const model::TraceFormat& how = {});
 nlohmann::ordered_json trace_json(const InspectedRun& run, int growth);
 
 // The frame diagram of a growth (1-based); nullopt if that growth never reached
 // newstack.
 std::optional<std::string> format_frame(const InspectedRun& run, int growth);
 std::optional<nlohmann::ordered_json> frame_json(const InspectedRun& run, int growth);
-std::optional<std::string> frame_svg(const InspectedRun& run, int growth);
+
+// What frame diagrams are drawn from: the snapshot of a growth (nullptr if it never
+// reached newstack), its slots, and the goroutine's fields as (name, text).
+const model::G0Frame* frame_of(const InspectedRun& run, int growth);
+struct FrameDiagram {
+  std::vector<model::FrameSlot> g0, goroutine;
+  model::StackSpan g0_stack;
+};
+FrameDiagram frame_diagram(const InspectedRun& run, const model::G0Frame& f);
+std::vector<std::pair<std::string, std::string>> goroutine_fields(const InspectedRun& run, const model::G0Frame& f);
 
 // For a failed verify row: the last trace lines before the first failure and the
 // frame of the failing growth, from a traced re-run (runs are deterministic).

@@ -75,6 +75,7 @@ struct InspectArgs {
   std::string goarch, contract = "seed", scenario = "closure", asm_file, svg;
   int growth = 0;
   bool json = false;
+  bool regs = false, plan9 = false;  // trace only
 };
 
 // Resolves the names of a trace or frame request, or explains what is valid.
@@ -103,6 +104,7 @@ int cmd_trace(const InspectArgs& a) {
   model::RunOptions opt;
   opt.trace.enabled = true;
   opt.trace.growth = a.growth;
+  opt.trace.all_regs = a.regs;
   auto run = cli::run_one(*what, opt, toolchain::GuestBuildConfig::defaults());
   if (a.growth > static_cast<int>(run.report.frames.size()))
     return usage_error(
@@ -110,7 +112,7 @@ int cmd_trace(const InspectArgs& a) {
   if (a.json)
     std::cout << cli::trace_json(run, a.growth).dump(2) << "\n";
   else
-    std::cout << cli::format_trace(run.report.trace);
+    std::cout << cli::format_trace(run.report.trace, {.plan9 = a.plan9});
   return 0;
 }
 
@@ -187,6 +189,8 @@ int main(int argc, char** argv) {
   };
   auto* trace = app.add_subcommand("trace", "every guest instruction of a run, with source lines and effects");
   inspect_options(trace, ta);
+  trace->add_flag("--regs", ta.regs, "also print every general register (Plan 9 names) after each instruction");
+  trace->add_flag("--plan9", ta.plan9, "show each instruction as its Plan 9 source line only, without disassembly");
   auto* frame = app.add_subcommand("frame", "the g0 frame at newstack's entry beside the interrupted goroutine");
   inspect_options(frame, fa);
   frame->add_option("--svg", fa.svg, "also draw the diagram as SVG into this file");

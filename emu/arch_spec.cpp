@@ -26,7 +26,7 @@ Reg named(const std::vector<Reg>& regs, std::string_view name) {
 
 std::vector<Reg> x86_64_regs() {
   return concat({{UC_X86_REG_RAX, "AX"},
-                 {UC_X86_REG_BX, "BX"},
+                 {UC_X86_REG_RBX, "BX"},
                  {UC_X86_REG_RCX, "CX"},
                  {UC_X86_REG_RDX, "DX"},
                  {UC_X86_REG_RSI, "SI"},

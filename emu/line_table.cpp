@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 #include "emu/elf_image.hpp"
@@ -27,6 +28,7 @@ LineTable LineTable::load(const std::string& path, const std::string& suffix) {
     throw ElfError(fmt::format("{}: no DWARF line table: {}", path, dwarf_errmsg(-1)));
   }
   LineTable t;
+  t.sources_ = source_dir(path);
   std::map<std::string, uint32_t> file_ids;
   Dwarf_Off off = 0, next = 0;
   size_t header = 0;
@@ -68,6 +70,45 @@ std::optional<SourceLine> LineTable::at(uint64_t addr) const {
   // instructions means addr is in code without our line information.
   if (addr - it->addr > 64) return std::nullopt;
   return SourceLine{files_[it->file], it->line};
+}
+
+std::filesystem::path LineTable::source_dir(const std::filesystem::path& elf) {
+  return std::filesystem::path(elf).concat(".src");
+}
+
+namespace {
+
+// "\tMOVD\tR26, 8(RSP)\t// the argument" -> "MOVD R26, 8(RSP)".
+std::string code_of(const std::string& line) {
+  std::string code = line.substr(0, line.find("//"));
+  std::string out;
+  for (char c : code) {
+    const bool blank = c == ' ' || c == '\t' || c == '\r';
+    if (blank && (out.empty() || out.back() == ' ')) continue;
+    out += blank ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string LineTable::text(const SourceLine& line) const {
+  auto it = texts_.find(line.file);
+  if (it == texts_.end()) {
+    std::vector<std::string> lines;
+    // Only relative paths below the kept sources: DWARF names nothing else we kept.
+    const std::filesystem::path rel(line.file);
+    bool inside = !rel.empty() && rel.is_relative();
+    for (const auto& part : rel) inside = inside && part != "..";
+    if (inside) {
+      std::ifstream in(sources_ / rel);
+      for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
+    }
+    it = texts_.emplace(line.file, std::move(lines)).first;
+  }
+  if (line.line < 1 || line.line > static_cast<int>(it->second.size())) return "";
+  return code_of(it->second[line.line - 1]);
 }
 
 }  // namespace gotramp::emu

@@ -1,8 +1,11 @@
 // LineTable: guest addresses to Plan 9 source lines, from the guest ELF's DWARF
-// line table (libdw). Traces print "morestack.s:42" beside every instruction.
+// line table (libdw). Traces print "morestack.s:42" beside every instruction, and
+// the line's text as the porter wrote it ("MOVD R26, 8(RSP)").
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +27,15 @@ class LineTable {
   std::optional<SourceLine> at(uint64_t addr) const;
   size_t size() const { return rows_.size(); }
 
+  // Where the source files an ELF was built from are kept, under the paths its DWARF
+  // names them by ("<elf>.src/gotramp/guest/morestack.s"); the toolchain puts them
+  // there beside the ELF it builds.
+  static std::filesystem::path source_dir(const std::filesystem::path& elf);
+  // The code of a source line as written, its comment cut and its runs of blanks
+  // made one space: "MOVD R26, 8(RSP)". Empty when the file is not kept or the
+  // line is blank. Each file is read once.
+  std::string text(const SourceLine& line) const;
+
  private:
   struct Row {
     uint64_t addr;
@@ -32,6 +44,8 @@ class LineTable {
   };
   std::vector<Row> rows_;  // sorted by address
   std::vector<std::string> files_;
+  std::filesystem::path sources_;
+  mutable std::map<std::string, std::vector<std::string>> texts_;  // file -> its lines
 };
 
 }  // namespace gotramp::emu

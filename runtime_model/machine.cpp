@@ -42,14 +42,21 @@ Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
   // The host half of the runtime, hooked where the guest calls it.
   engine_.on_code(sym_.morestack.addr, [this](uint64_t pc) { on_morestack(pc); });
   engine_.on_code(sym_.morestack_noctxt.addr, [this](uint64_t pc) { on_morestack(pc); });
-  engine_.on_code(sym_.newstack.addr, [this](uint64_t) { newstack(); });
-  engine_.on_code(sym_.writebarrierptr_prewrite.addr, [this](uint64_t) { writebarrierptr_prewrite(); });
-  engine_.on_code(sym_.badmorestackg0.addr, [this](uint64_t) { on_badmorestack("morestack on g0"); });
-  engine_.on_code(sym_.badmorestackgsignal.addr, [this](uint64_t) { on_badmorestack("morestack on gsignal"); });
+  engine_.on_code(sym_.newstack.addr, [this](uint64_t pc) { host_entry(pc), newstack(); });
+  engine_.on_code(sym_.writebarrierptr_prewrite.addr,
+                  [this](uint64_t pc) { host_entry(pc), writebarrierptr_prewrite(); });
+  engine_.on_code(sym_.badmorestackg0.addr,
+                  [this](uint64_t pc) { host_entry(pc), on_badmorestack("morestack on g0"); });
+  engine_.on_code(sym_.badmorestackgsignal.addr,
+                  [this](uint64_t pc) { host_entry(pc), on_badmorestack("morestack on gsignal"); });
   engine_.on_block([this](uint64_t addr, uint32_t size) { on_block(addr, size); });
 }
 
 Machine::~Machine() = default;
+
+void Machine::host_entry(uint64_t pc) {
+  if (run_ && run_->opt.host_entered) run_->opt.host_entered(pc);
+}
 
 SequenceExpect Machine::frame_expectations(const RunReport& r) const {
   SequenceExpect want;

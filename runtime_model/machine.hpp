@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -49,6 +50,9 @@ struct RunOptions {
   uint64_t budget = 20'000'000;  // guest instructions per run (unless the scenario sets one)
   uint64_t initial_stack = 0;    // the goroutine's first stack, a power of 2 (0: _StackMin)
   TraceOptions trace;            // off the fast path: hooks exist only for traced runs
+  // Called as a host-implemented function (newstack...) is entered, before the host
+  // changes anything: the CPU as the call left it (tests compare traces with it).
+  std::function<void(uint64_t pc)> host_entered;
 };
 
 // What the CPU looked like when f called the trampoline: the ground truth the
@@ -96,6 +100,7 @@ class Machine {
   void on_block(uint64_t addr, uint32_t size);
   void on_badmorestack(const char* what);
   void on_heap_write(uint64_t addr, int size, uint64_t value);
+  void host_entry(uint64_t pc);
   void diagnose(const emu::RunResult& stop);
   void set_verdict();
   void lost_write_barrier(const UnbarrieredWrite& w);

@@ -11,7 +11,26 @@
 
 namespace gotramp::model {
 
-std::string format_step(const TraceStep& s) {
+namespace {
+
+// "    AX=0x00000000400004d0  BX=..." lines, as many registers a line as fit in a
+// terminal's width.
+std::string format_all_regs(const TraceStep& s) {
+  size_t name_w = 0;
+  for (const auto& r : s.all_regs) name_w = std::max(name_w, r.name.size());
+  const size_t cell = name_w + 1 + 2 + static_cast<size_t>(s.reg_digits) + 2;
+  const size_t per_line = std::max<size_t>(1, 120 / cell);
+  std::string out;
+  for (size_t i = 0; i < s.all_regs.size(); i++) {
+    out += i % per_line == 0 ? "\n       " : "  ";
+    out += fmt::format("{:>{}}={:#0{}x}", s.all_regs[i].name, name_w, s.all_regs[i].value, s.reg_digits + 2);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_step(const TraceStep& s, const TraceFormat& how) {
   switch (s.kind) {
     case TraceStep::Kind::StackSwitch:
       return fmt::format("       ---- stack switch: {}", s.text);
@@ -21,12 +40,13 @@ std::string format_step(const TraceStep& s) {
         line += " |";
         for (const auto& r : s.regs) line += fmt::format(" {}={:#x}", r.name, r.after);
       }
-      return line;
+      return line + format_all_regs(s);
     }
     case TraceStep::Kind::Insn:
       break;
   }
-  std::string line = fmt::format("{:>6} {:#010x} {:<18} {:<26} {:<34}", s.n, s.pc, s.source, s.where, s.insn);
+  std::string line = fmt::format("{:>6} {:#010x} {:<18} {:<26} {:<34}", s.n, s.pc, s.source, s.where, s.source_text);
+  if (!how.plan9) line += fmt::format(" {:<34}", s.insn);
   std::string effects;
   for (const auto& r : s.regs) effects += fmt::format(" {}={:#x}", r.name, r.after);
   for (const auto& w : s.writes) {
@@ -35,7 +55,7 @@ std::string format_step(const TraceStep& s) {
   }
   if (!effects.empty()) line += " |" + effects;
   while (!line.empty() && line.back() == ' ') line.pop_back();
-  return line;
+  return line + format_all_regs(s);
 }
 
 void Machine::trace_start() {
@@ -71,6 +91,11 @@ void Machine::trace_settle() {
     uint64_t v = engine_.reg(spec_.regs[i]);
     if (v != r.trace_regs[i] && to) to->regs.push_back({spec_.regs[i].name, r.trace_regs[i], v});
     r.trace_regs[i] = v;
+  }
+  if (to && r.opt.trace.all_regs) {
+    to->all_regs.clear();
+    for (size_t i = 0; i < spec_.regs.size(); i++) to->all_regs.push_back({spec_.regs[i].name, r.trace_regs[i]});
+    to->reg_digits = 2 * spec_.reg_size;
   }
 }
 
@@ -117,6 +142,8 @@ void Machine::trace_insn(uint64_t pc) {
   if (r.trace_ring_current && r.trace_current) {
     r.trace_ring_current->regs = r.trace_current->regs;
     r.trace_ring_current->writes = r.trace_current->writes;
+    r.trace_ring_current->all_regs = r.trace_current->all_regs;
+    r.trace_ring_current->reg_digits = r.trace_current->reg_digits;
   }
   if (r.trace_closed) {
     r.trace_current = r.trace_last_host = nullptr;
@@ -145,7 +172,10 @@ void Machine::trace_insn(uint64_t pc) {
   s.pc = pc;
   s.sp = sp;
   s.where = image_.describe(pc);
-  if (auto line = lines_->at(pc)) s.source = fmt::format("{}:{}", line->short_name(), line->line);
+  if (auto line = lines_->at(pc)) {
+    s.source = fmt::format("{}:{}", line->short_name(), line->line);
+    s.source_text = lines_->text(*line);
+  }
   std::vector<uint8_t> code(16);
   if (engine_.try_read(pc, code)) {
     auto insn = engine_.disasm().one(code, pc);

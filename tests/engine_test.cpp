@@ -122,6 +122,43 @@ TEST(Engine, GInARegister) {
   EXPECT_EQ(e.current_g(), 0xabcdu);
 }
 
+// Every register a row names is read through an id as wide as the machine's
+// registers (sys.RegSize): a value of that width written through the id reads
+// back whole. Traces print what these ids read, so a narrow id is a trace that lies.
+std::vector<Reg> named_registers(const ArchSpec& a) {
+  std::vector<Reg> out = a.regs;
+  for (const Reg* r : {&a.sp, &a.pc, &a.link, &a.ctxt, &a.g, &a.morestack_lr, &a.frame_pointer})
+    if (r->valid()) out.push_back(*r);
+  return out;
+}
+
+// Every byte distinct, low bits clear (a PC write must not switch ARM to Thumb).
+uint64_t full_width_pattern(const ArchSpec& a) { return 0x8877665544332210ULL & width_mask(a.reg_size); }
+
+TEST(Engine, EveryRegisterIdOfEveryRowIsFullWidth) {
+  for (const auto& a : arch_table()) {
+    Engine e(a);
+    const uint64_t want = full_width_pattern(a);
+    const auto regs = named_registers(a);
+    ASSERT_GE(regs.size(), 8u) << a.goarch;
+    for (const auto& r : regs) {
+      e.set_reg(r, want);
+      EXPECT_EQ(e.reg(r), want) << a.goarch << " " << r.name << " (Unicorn id " << r.uc << ")";
+    }
+  }
+}
+
+// The round trip catches a narrow id: amd64's BX was once read through Unicorn's
+// 16-bit BX, and traces printed BX=0x3e0 while g was 0x400003e0.
+TEST(Engine, ANarrowRegisterIdFailsTheWidthRoundTrip) {
+  const ArchSpec& a = *find_arch("amd64");
+  Engine e(a);
+  const uint64_t want = full_width_pattern(a);
+  e.set_reg(UC_X86_REG_BX, want);
+  EXPECT_NE(e.reg(UC_X86_REG_BX), want);
+  EXPECT_EQ(e.reg(UC_X86_REG_BX), want & 0xffff);
+}
+
 TEST(Engine, UnicornErrorsBecomeExceptions) {
   Engine e{*find_arch("amd64")};
   EXPECT_THROW(e.read(0xdead0000, 8), EmuError);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "emu/line_table.hpp"
 #include "runtime_model/layout.hpp"
 #include "toolchain/process.hpp"
 
@@ -20,6 +21,8 @@ namespace {
 // The harness files every guest has, besides its trampoline.
 constexpr const char* kHarnessFiles[] = {"runtime.s", "funcs.s"};
 constexpr const char* kLayoutHeader = "runtime_layout.h";
+// The guest's Go module: DWARF names its files "gotramp/guest/morestack.s".
+constexpr const char* kModule = "gotramp/guest";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -47,6 +50,22 @@ struct Hash {
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
+}
+
+// The files an ELF was built from, kept where LineTable looks for them, so that
+// traces show each instruction's source line as written. Published before the ELF
+// (whose existence is the cache hit), with a rename: another process building the
+// same ELF may have published identical files first.
+void keep_sources(const fs::path& elf, const std::vector<std::pair<std::string, std::string>>& files) {
+  const fs::path dir = emu::LineTable::source_dir(elf);
+  if (fs::exists(dir)) return;
+  const fs::path tmp = fs::path(dir).concat(fmt::format(".tmp{}", getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / kModule);
+  for (const auto& [name, data] : files) write_file(tmp / kModule / name, data);
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp);
 }
 
 }  // namespace
@@ -78,7 +97,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
 
   // What goes into the build, by staged name.
   std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back("go.mod", "module gotramp/guest\n\ngo 1.19\n");
+  files.emplace_back("go.mod", fmt::format("module {}\n\ngo 1.19\n", kModule));
   files.emplace_back("main.go", read_file(cfg.guest_asm / "common" / "main.go"));
   for (const char* f : kHarnessFiles) files.emplace_back(f, read_file(dir / f));
   std::string tname = trampoline.filename().string();
@@ -90,7 +109,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   files.emplace_back(kLayoutHeader, model::asm_header(spec));
 
   Hash h;
-  h.add("gotramp-guest-1");
+  h.add("gotramp-guest-2");  // 2: the sources are kept beside the ELF
   h.add(spec.goarch);
   h.add(spec.build_goarch);
   for (const auto& [name, data] : files) h.add(name), h.add(data);
@@ -132,6 +151,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
     throw GuestBuildError(fmt::format("go build failed for GOARCH={} with trampoline {}:\n{}", spec.goarch,
                                       trampoline.string(), r.output));
   }
+  keep_sources(elf, files);
   fs::rename(tmp, elf);
   return elf;
 }
