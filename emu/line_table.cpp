@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 #include "emu/elf_image.hpp"
@@ -18,6 +19,10 @@ std::string SourceLine::short_name() const {
   return slash == std::string::npos ? file : file.substr(slash + 1);
 }
 
+std::filesystem::path source_dir_for(const std::filesystem::path& elf_path) {
+  return std::filesystem::path(elf_path).concat(".src");
+}
+
 LineTable LineTable::load(const std::string& path, const std::string& suffix) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw ElfError(fmt::format("{}: cannot open", path));
@@ -27,6 +32,7 @@ LineTable LineTable::load(const std::string& path, const std::string& suffix) {
     throw ElfError(fmt::format("{}: no DWARF line table: {}", path, dwarf_errmsg(-1)));
   }
   LineTable t;
+  t.source_dir_ = source_dir_for(path);
   std::map<std::string, uint32_t> file_ids;
   Dwarf_Off off = 0, next = 0;
   size_t header = 0;
@@ -68,6 +74,35 @@ std::optional<SourceLine> LineTable::at(uint64_t addr) const {
   // instructions means addr is in code without our line information.
   if (addr - it->addr > 64) return std::nullopt;
   return SourceLine{files_[it->file], it->line};
+}
+
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+
+std::optional<std::string> LineTable::text(const SourceLine& line) const {
+  const std::string name = line.short_name();
+  auto it = texts_.find(name);
+  if (it == texts_.end()) {
+    std::vector<std::string> lines;
+    std::ifstream in(source_dir_ / name);
+    for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
+    it = texts_.emplace(name, std::move(lines)).first;
+  }
+  if (line.line < 1 || static_cast<size_t>(line.line) > it->second.size()) return std::nullopt;
+  const std::string& l = it->second[line.line - 1];
+  const auto first = l.find_first_not_of(" \t\r"), last = l.find_last_not_of(" \t\r");
+  if (first == std::string::npos) return std::string();
+  // Tabs separate the operator, operands and comment: one space each, to fit a line.
+  std::string out;
+  for (char c : l.substr(first, last - first + 1)) {
+    if (c == '\t' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace gotramp::emu

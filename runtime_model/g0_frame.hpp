@@ -56,6 +56,11 @@ struct SlotCheck {
   bool ok = true;
   std::string slot;  // "8(RSP) ctxt argument"
   std::string expected, seen;
+  // The slot's guest memory (size 0: a register), and the value it must hold when
+  // that is one value (to find where it went instead).
+  uint64_t addr = 0;
+  int size = 0;
+  std::optional<uint64_t> want;
 };
 
 // One slot of a frame diagram.

@@ -148,6 +148,20 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
 }
 
 RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
+  // A traced run takes the slow path anyway: it logs its stores at once.
+  RunOptions first = opt;
+  first.log_stores = opt.log_stores || opt.trace.enabled;
+  RunReport report = run_once(s, c, first);
+  if (first.log_stores) return report;
+  const bool blameable = std::any_of(report.findings.begin(), report.findings.end(),
+                                     [](const Finding& f) { return f.size > 0 && !f.cause; });
+  if (!blameable) return report;
+  RunOptions again = opt;
+  again.log_stores = true;
+  return run_once(s, c, again);
+}
+
+RunReport Machine::run_once(const Scenario& s, const Contract& c, const RunOptions& opt) {
   run_ = std::make_unique<Run>(s, c, opt, engine_);
   Run& r = *run_;
   r.wb.set_phase(s.gc);
@@ -168,7 +182,9 @@ RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& o
   if (r.wb.enabled())
     audit = engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
                              [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
+  if (opt.log_stores) log_stores_start();
   emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, s.budget ? s.budget : opt.budget);
+  if (opt.log_stores) log_stores_stop();
   if (audit) engine_.remove_hook(*audit);
   finish(stop);
   if (opt.trace.enabled) trace_stop();
@@ -227,6 +243,7 @@ void Machine::finish(const emu::RunResult& stop) {
   r.report.shaded.assign(r.wb.shaded().begin(), r.wb.shaded().end());
   r.report.checks = r.log.checks();
   r.report.findings = r.log.findings();
+  r.report.findings_omitted = r.log.omitted();
   set_verdict();
 }
 
@@ -296,7 +313,7 @@ void Machine::set_verdict() {
     r.report.verdict = caught && !other ? "diagnosed" : "FAILED";
     if (!caught) {
       r.report.findings.push_back(finding(must_fail, "", "the contract's defect caught", "no Finding", 0));
-      r.report.checks.push_back({must_fail + "-caught", false, 0, "expected " + must_fail + " to fail"});
+      r.report.checks.push_back({must_fail + "-caught", false, 0, "expected " + must_fail + " to fail", 1});
     }
     return;
   }
@@ -373,6 +390,7 @@ void Machine::on_morestack(uint64_t pc) {
   e.g = engine_.current_g();
   if (!r.entry) trace_window_opens();
   if (!r.entry) {  // morestack_noctxt then morestack: keep what f handed over
+    r.stores_at_entry = r.stores.size();
     e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
     r.entry = e;
   } else {

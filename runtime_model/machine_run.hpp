@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <optional>
+#include <vector>
 
 #include "runtime_model/machine.hpp"
 
@@ -27,6 +28,17 @@ struct Machine::Run {
 
   // The trampoline entry since the last growth.
   std::optional<MorestackEntry> entry;
+
+  // The store log (RunOptions::log_stores): every guest store of the run, and how
+  // many were made before the current growth's trampoline was entered.
+  struct Store {
+    uint64_t pc = 0, sp = 0, addr = 0;
+    int size = 0;
+    uint64_t value = 0;
+  };
+  std::vector<Store> stores;
+  size_t stores_at_entry = 0;
+  size_t store_hook = 0;
 
   // newstack returned to the trampoline (Fault::NewstackReturns): where.
   uint64_t returned_to = 0;

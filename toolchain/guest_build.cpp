@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <vector>
 
+#include "emu/line_table.hpp"
 #include "runtime_model/layout.hpp"
 #include "toolchain/process.hpp"
 
@@ -47,6 +49,22 @@ struct Hash {
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
+}
+
+// Keeps the assembled sources beside the ELF (emu::source_dir_for), so that
+// reports can quote a line as it was assembled. Published with an atomic rename.
+void keep_sources(const fs::path& elf, const std::vector<std::pair<std::string, std::string>>& files) {
+  const fs::path dir = emu::source_dir_for(elf);
+  if (fs::exists(dir)) return;
+  static std::atomic<int> serial{0};
+  const fs::path tmp = fs::path(dir).concat(fmt::format(".tmp{}-{}", getpid(), serial++));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  for (const auto& [name, data] : files)
+    if (name.ends_with(".s")) write_file(tmp / name, data);
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp);  // another process published the same copy first
 }
 
 }  // namespace
@@ -96,7 +114,10 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   for (const auto& [name, data] : files) h.add(name), h.add(data);
   const fs::path out_dir = cfg.cache / spec.goarch;
   const fs::path elf = out_dir / fmt::format("{}-{:016x}.elf", trampoline.stem().string(), h.h);
-  if (fs::exists(elf)) return elf;
+  if (fs::exists(elf)) {
+    keep_sources(elf, files);
+    return elf;
+  }
 
   // One build at a time in this process: threads verifying two contracts with the
   // same trampoline would otherwise build the same ELF at once. Other processes
@@ -133,6 +154,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
                                       trampoline.string(), r.output));
   }
   fs::rename(tmp, elf);
+  keep_sources(elf, files);
   return elf;
 }
 
