@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cli/report.hpp"
 #include "runtime_model/g0_frame.hpp"
 
 namespace gotramp::cli {
@@ -117,9 +118,14 @@ json trace_json(const InspectedRun& run, int growth) {
     }
     steps.push_back(j);
   }
-  return {{"goarch", run.report.goarch},     {"contract", run.report.contract},
-          {"scenario", run.report.scenario}, {"growth", growth},
-          {"verdict", run.report.verdict},   {"steps", steps}};
+  return {{"goarch", run.report.goarch},
+          {"contract", run.report.contract},
+          {"scenario", run.report.scenario},
+          {"growth", growth},
+          {"verdict", run.report.verdict},
+          {"findings", findings_json(run.report)},
+          {"findings_omitted", run.report.findings_omitted},
+          {"steps", steps}};
 }
 
 std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
@@ -180,7 +186,10 @@ std::optional<json> frame_json(const InspectedRun& run, int growth) {
               {"ctxt_reg", what.spec->ctxt.name},
               {"ctxt_reg_value", hex(f->ctxt_reg)},
               {"g0_frame", slots(d.g0)},
-              {"goroutine", {{"g", hex(f->gp.g)}, {"fields", fields}, {"stack", slots(d.goroutine)}}}};
+              {"goroutine", {{"g", hex(f->gp.g)}, {"fields", fields}, {"stack", slots(d.goroutine)}}},
+              {"verdict", run.report.verdict},
+              {"findings", findings_json(run.report)},
+              {"findings_omitted", run.report.findings_omitted}};
 }
 
 // A short label for a slot, to fit in a box.

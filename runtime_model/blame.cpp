@@ -69,12 +69,15 @@ void Machine::blame(Finding& f, std::optional<uint64_t> want) {
     c.value = s.value;
     site(s.pc, c.where, c.source, c.text);
   }
-  // Where the expected value went: a word-sized store of it to another address.
-  // Zero is every cleared word's value, so it tells nothing.
+  // Where the expected value went: a word-sized store of it to another slot. Zero
+  // is every cleared word's value, so it tells nothing; and fields of g, m and p
+  // are checked on their own (g.sched.lr rightly holds what m.morebuf.pc should).
   if (want && *want != 0 && c.kind != Cause::Kind::ClobberedBy) {
     for (size_t i = from; i < log.size(); i++) {
       const Run::Store& s = log[i];
-      if (s.addr == f.addr || s.size < spec_.ptr_size || (s.value & emu::width_mask(spec_.ptr_size)) != *want) continue;
+      if (s.addr == f.addr || s.size < spec_.ptr_size || (s.value & emu::width_mask(spec_.ptr_size)) != *want ||
+          arena_.field_at(s.addr))
+        continue;
       Cause::Elsewhere e;
       e.addr = s.addr;
       e.slot = store_meaning(s.addr, f.growth, s.sp);
