@@ -161,7 +161,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     if (inproc > 0) o << fmt::format("  seed matrix in process, one thread: {:7.1f} ms\n", inproc);
     double full = get("BM_FullMatrixColdProcess/iterations:20/real_time");
     if (full > 0)
-      o << fmt::format("  full matrix (both contracts, all scenarios, 160 runs), one cold process: {:.1f} ms\n", full);
+      o << fmt::format("  full matrix (both contracts, all {} scenarios), one cold process: {:.1f} ms\n",
+                       model::scenarios().size(), full);
     double qemu = 0;
     int qemu_n = 0;
     for (const auto& [name, v] : ms_)

@@ -134,6 +134,17 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
       engine_.set_current_g(r.g0.addr());
       engine_.set_sp(g0s.lo + kStackGuard / 2);
       break;
+    case Fault::OnGsignal: {
+      // A signal handler deep in m.gsignal's signal stack: its next prologue calls morestack.
+      StackSpan sig = arena_.stackalloc(kSignalStack);
+      r.gsignal["stack.lo"].set(sig.lo);
+      r.gsignal["stack.hi"].set(sig.hi);
+      r.gsignal["stackguard0"].set(sig.lo + kStackGuard);
+      r.gsignal["stackguard1"].set(sig.lo + kStackGuard);
+      engine_.set_current_g(r.gsignal.addr());
+      engine_.set_sp(sig.lo + kStackGuard / 2);
+      break;
+    }
     case Fault::ThrowSplit:
       r.gp["throwsplit"].set(1);
       break;
@@ -258,7 +269,8 @@ void Machine::diagnose(const emu::RunResult& stop) {
     return sym_.morestack.contains(pc) || sym_.morestack_noctxt.contains(pc) || sym_.abort.contains(pc);
   };
   switch (r.scenario.fault) {
-    case Fault::OnG0: {
+    case Fault::OnG0:
+    case Fault::OnGsignal: {
       bool printed = std::find(r.report.printed.begin(), r.report.printed.end(), want) != r.report.printed.end();
       bool crashed =
           stop.reason != emu::StopReason::Until && (in_trampoline(stop.pc) || in_trampoline(stop.block_addr));
@@ -406,8 +418,8 @@ void Machine::on_block(uint64_t addr, uint32_t) {
   if (run_->resume != Run::Resume::None) check_resumed(addr);
 }
 
-// badmorestackg0/badmorestackgsignal: Go 1.8 writes "fatal: morestack on g0" and
-// returns; the trampoline then crashes itself.
+// badmorestackg0/badmorestackgsignal: Go 1.8 writes "fatal: morestack on g0" (or
+// "on gsignal") and returns; the trampoline then crashes itself.
 void Machine::on_badmorestack(const char* what) {
   Run& r = *run_;
   r.report.printed.push_back(fmt::format("fatal: {}", what));
