@@ -24,10 +24,11 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
       cause["source"] = stored ? json(c.source) : json(nullptr);
       cause["text"] = stored ? json(c.text) : json(nullptr);
       cause["value"] = stored ? json(hex(c.value)) : json(nullptr);
-      cause["instead"] =
-          c.instead ? json{{"addr", hex(c.instead->addr)}, {"slot", c.instead->slot},     {"pc", hex(c.instead->pc)},
-                           {"where", c.instead->where},    {"source", c.instead->source}, {"text", c.instead->text}}
-                    : json(nullptr);
+      cause["instead"] = c.instead ? json{{"addr", hex(c.instead->addr)}, {"value", hex(c.instead->value)},
+                                          {"slot", c.instead->slot},      {"pc", hex(c.instead->pc)},
+                                          {"where", c.instead->where},    {"source", c.instead->source},
+                                          {"text", c.instead->text}}
+                                   : json(nullptr);
       cause["message"] = c.describe();
     }
     findings.push_back({{"check", f.check},

@@ -343,6 +343,8 @@ void Machine::lost_write_barrier(const UnbarrieredWrite& w) {
                           "still points to it",
                           hex(w.old), w.field),
               w.growth, w.pc);
+  // The audit saw the guilty store itself.
+  if (r.log.keeps(f.check)) f.cause = store_cause(w.pc, w.value);
   r.log.fail(std::move(f));
 }
 
@@ -367,9 +369,12 @@ void Machine::on_heap_write(uint64_t addr, int size, uint64_t value) {
     if (auto insn = engine_.disasm().one(code, w.pc)) last.insn = insn->text;
   // Under a contract whose trampoline stores the context itself this is the store
   // it is expected to make; anything else is a defect on its own.
-  if (!(r.contract.trampoline_stores_ctxt && at->path == "g.sched.ctxt"))
-    r.log.fail(finding("unbarriered-pointer-write", at->path, "no pointer store without a barrier",
-                       fmt::format("{} written by {} `{}`", hex(value), last.where, last.insn), r.growth, w.pc));
+  if (!(r.contract.trampoline_stores_ctxt && at->path == "g.sched.ctxt")) {
+    Finding f = finding("unbarriered-pointer-write", at->path, "no pointer store without a barrier",
+                        fmt::format("{} written by {} `{}`", hex(value), last.where, last.insn), r.growth, w.pc);
+    if (r.log.keeps(f.check)) f.cause = store_cause(w.pc, value);
+    r.log.fail(std::move(f));
+  }
 }
 
 // on_morestack records the CPU state as f enters the trampoline.
@@ -401,8 +406,9 @@ void Machine::on_morestack(uint64_t pc) {
   e.ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   e.g = engine_.current_g();
   if (!r.entry) trace_window_opens();
-  if (!r.entry) {  // morestack_noctxt then morestack: keep what f handed over
-    r.stores_at_entry = r.stores.size();
+  if (!r.entry) {      // morestack_noctxt then morestack: keep what f handed over
+    r.stores.clear();  // the store log starts again with each trampoline entry
+    r.stores_dropped = false;
     e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
     r.entry = e;
   } else {

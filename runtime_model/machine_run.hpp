@@ -29,15 +29,17 @@ struct Machine::Run {
   // The trampoline entry since the last growth.
   std::optional<MorestackEntry> entry;
 
-  // The store log (RunOptions::log_stores): every guest store of the run, and how
-  // many were made before the current growth's trampoline was entered.
+  // The store log (RunOptions::log_stores): the guest stores made since the
+  // current growth's trampoline was entered (none between growths), at most
+  // kMaxStores of the latest (a trampoline that runs away stores without end).
   struct Store {
     uint64_t pc = 0, sp = 0, addr = 0;
     int size = 0;
     uint64_t value = 0;
   };
+  static constexpr size_t kMaxStores = 1 << 20;
   std::vector<Store> stores;
-  size_t stores_at_entry = 0;
+  bool stores_dropped = false;  // the oldest were dropped: "never stored" cannot be said
   size_t store_hook = 0;
 
   // newstack returned to the trampoline (Fault::NewstackReturns): where.

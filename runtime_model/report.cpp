@@ -43,7 +43,7 @@ std::string Cause::describe() const {
       break;
   }
   if (instead)
-    s += fmt::format("; the expected value was stored at {} by {} instead", instead->slot,
+    s += fmt::format("; {:#x} was stored at {} by {} instead", instead->value, instead->slot,
                      store_site(instead->pc, instead->where, instead->source, instead->text));
   return s;
 }

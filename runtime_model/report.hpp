@@ -35,7 +35,7 @@ struct Cause {
   // Where the expected value went instead, when a store since the trampoline was
   // entered wrote it to another slot.
   struct Elsewhere {
-    uint64_t addr = 0;
+    uint64_t addr = 0, value = 0;
     std::string slot;  // "g0 stack 16(RSP) (newstack's caller frame)"
     uint64_t pc = 0;
     std::string where, source, text;

@@ -99,6 +99,7 @@ TEST(Blame, JsonFindingsCarryTheCause) {
   EXPECT_EQ(arg["cause"]["instead"]["source"], "ctxt-slot-off.s:42");
   EXPECT_EQ(arg["cause"]["instead"]["text"], "MOVD R26, 16(RSP) // one word off: should be 8(RSP)");
   EXPECT_NE(arg["cause"]["instead"]["slot"].get<std::string>().find("g0.sched.sp+0"), std::string::npos);
+  EXPECT_EQ(arg["cause"]["instead"]["value"], arg["expected"]);
   const auto& sched = findings[1];
   ASSERT_EQ(sched["check"], "g0-frame-intact");
   EXPECT_EQ(sched["cause"]["kind"], "wrong-store");
