@@ -406,8 +406,10 @@ void Machine::on_morestack(uint64_t pc) {
   e.ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   e.g = engine_.current_g();
   if (!r.entry) trace_window_opens();
-  if (!r.entry) {      // morestack_noctxt then morestack: keep what f handed over
-    r.stores.clear();  // the store log starts again with each trampoline entry
+  // morestack_noctxt then morestack: keep what f handed over. The store log
+  // starts again with each trampoline entry.
+  if (!r.entry) {
+    r.stores.clear();
     r.stores_dropped = false;
     e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
     r.entry = e;
