@@ -90,6 +90,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   if (spec_.has_link()) frame.link = engine_.reg(spec_.link);
   frame.ctxt_reg = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   frame.g = engine_.current_g();
+  frame.g_slot = engine_.g_memory().value_or(0);
   {
     // The goroutine morestack interrupted, before newstack changes anything.
     auto& gp = frame.gp;

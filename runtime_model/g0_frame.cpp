@@ -135,7 +135,9 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   // newstack runs on the scheduler stack, as m.g0.
   add("sp-on-g0-stack", want.g0_stack.contains(f.sp), spec.sp.name,
       fmt::format("in g0 stack [{:#x}, {:#x})", want.g0_stack.lo, want.g0_stack.hi), hex(f.sp));
-  add("g-is-g0", f.g == want.g0, "g (current goroutine)", hex(want.g0), hex(f.g));
+  add("g-is-g0", f.g == want.g0, f.g_slot ? "g (current goroutine, in TLS)" : "g (current goroutine)", hex(want.g0),
+      hex(f.g));
+  if (f.g_slot) out.back().addr = f.g_slot, out.back().size = spec.ptr_size, out.back().want = want.g0;
 
   // newstack's argument: the context register's value at morestack.
   const int arg0 = spec.arg0_offset();
