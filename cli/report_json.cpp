@@ -24,11 +24,13 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
       cause["source"] = stored ? json(c.source) : json(nullptr);
       cause["text"] = stored ? json(c.text) : json(nullptr);
       cause["value"] = stored ? json(hex(c.value)) : json(nullptr);
-      cause["instead"] = c.instead ? json{{"addr", hex(c.instead->addr)}, {"value", hex(c.instead->value)},
-                                          {"slot", c.instead->slot},      {"pc", hex(c.instead->pc)},
-                                          {"where", c.instead->where},    {"source", c.instead->source},
-                                          {"text", c.instead->text}}
-                                   : json(nullptr);
+      auto other = [](const std::optional<model::Cause::Elsewhere>& e) {
+        return e ? json{{"addr", hex(e->addr)}, {"value", hex(e->value)}, {"slot", e->slot}, {"pc", hex(e->pc)},
+                        {"where", e->where},    {"source", e->source},    {"text", e->text}}
+                 : json(nullptr);
+      };
+      cause["instead"] = other(c.instead);
+      cause["overwritten"] = other(c.overwritten);
       cause["message"] = c.describe();
     }
     findings.push_back({{"check", f.check},

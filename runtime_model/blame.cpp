@@ -61,12 +61,23 @@ Cause Machine::store_cause(uint64_t pc, uint64_t value) {
   return c;
 }
 
+Cause::Elsewhere Machine::elsewhere(const LoggedStore& s, uint64_t value, int growth) {
+  Cause::Elsewhere e;
+  e.addr = s.addr;
+  e.value = value;
+  e.slot = store_meaning(s.addr, growth, s.sp);
+  if (e.slot.empty()) e.slot = fmt::format("{:#x}", s.addr);
+  e.pc = s.pc;
+  describe_store(s.pc, e.where, e.source, e.text);
+  return e;
+}
+
 void Machine::blame(Finding& f, std::optional<uint64_t> want) {
   Run& r = *run_;
   if (!r.opt.log_stores || f.size <= 0) return;
   const auto& log = r.stores;  // the stores since the trampoline was entered
-  auto overlaps = [&](const Run::Store& s) { return s.addr < f.addr + f.size && f.addr < s.addr + s.size; };
-  auto right = [&](const Run::Store& s) {
+  auto overlaps = [&](const LoggedStore& s) { return s.addr < f.addr + f.size && f.addr < s.addr + s.size; };
+  auto right = [&](const LoggedStore& s) {
     return s.addr == f.addr && s.size >= f.size && want && (s.value & emu::width_mask(f.size)) == *want;
   };
 
@@ -74,28 +85,22 @@ void Machine::blame(Finding& f, std::optional<uint64_t> want) {
   auto last = std::find_if(log.rbegin(), log.rend(), overlaps);
   if (last == log.rend() && r.stores_dropped) return;  // it may have been stored before the log starts
   if (last != log.rend()) {
-    const bool right_first = std::any_of(last + 1, log.rend(), right);
     c = store_cause(last->pc, last->value);
-    if (right_first) c.kind = Cause::Kind::ClobberedBy;
+    auto right_first = std::find_if(last + 1, log.rend(), right);
+    if (right_first != log.rend()) {
+      c.kind = Cause::Kind::ClobberedBy;
+      c.overwritten = elsewhere(*right_first, *want, f.growth);
+    }
   }
   // Where the expected value went: a word-sized store of it to another slot. Zero
   // is every cleared word's value, so it tells nothing; and fields of g, m and p
   // are checked on their own (g.sched.lr rightly holds what m.morebuf.pc should).
   if (want && *want != 0 && c.kind != Cause::Kind::ClobberedBy) {
-    auto went = std::find_if(log.begin(), log.end(), [&](const Run::Store& s) {
+    auto went = std::find_if(log.begin(), log.end(), [&](const LoggedStore& s) {
       return s.addr != f.addr && s.size >= spec_.ptr_size && (s.value & emu::width_mask(spec_.ptr_size)) == *want &&
              !arena_.field_at(s.addr);
     });
-    if (went != log.end()) {
-      Cause::Elsewhere e;
-      e.addr = went->addr;
-      e.value = *want;
-      e.slot = store_meaning(went->addr, f.growth, went->sp);
-      if (e.slot.empty()) e.slot = fmt::format("{:#x}", went->addr);
-      e.pc = went->pc;
-      describe_store(went->pc, e.where, e.source, e.text);
-      c.instead = std::move(e);
-    }
+    if (went != log.end()) c.instead = elsewhere(*went, *want, f.growth);
   }
   f.cause = std::move(c);
 }

@@ -144,6 +144,12 @@ class Machine {
   void log_stores_stop();
   void blame(Finding& f, std::optional<uint64_t> want);
   Cause store_cause(uint64_t pc, uint64_t value);  // a known guilty store (write-barrier audit)
+  struct LoggedStore {
+    uint64_t pc = 0, sp = 0, addr = 0;
+    int size = 0;
+    uint64_t value = 0;
+  };
+  Cause::Elsewhere elsewhere(const LoggedStore& s, uint64_t value, int growth);
   void describe_store(uint64_t pc, std::string& where, std::string& source, std::string& text);
   std::string hex(uint64_t v) const;
   std::string code_name(uint64_t pc) const;

@@ -32,13 +32,8 @@ struct Machine::Run {
   // The store log (RunOptions::log_stores): the guest stores made since the
   // current growth's trampoline was entered (none between growths), at most
   // kMaxStores of the latest (a trampoline that runs away stores without end).
-  struct Store {
-    uint64_t pc = 0, sp = 0, addr = 0;
-    int size = 0;
-    uint64_t value = 0;
-  };
   static constexpr size_t kMaxStores = 1 << 20;
-  std::vector<Store> stores;
+  std::vector<LoggedStore> stores;
   bool stores_dropped = false;  // the oldest were dropped: "never stored" cannot be said
   size_t store_hook = 0;
 

@@ -38,8 +38,11 @@ std::string Cause::describe() const {
       s = "never stored: no instruction stored to it since the trampoline was entered";
       break;
     case Kind::ClobberedBy:
-      s = fmt::format("the expected value was stored, then overwritten with {:#x} by {}", value,
-                      store_site(pc, where, source, text));
+      s = overwritten
+              ? fmt::format("{:#x} was stored by {}, ", overwritten->value,
+                            store_site(overwritten->pc, overwritten->where, overwritten->source, overwritten->text))
+              : "the expected value was stored, ";
+      s += fmt::format("then overwritten with {:#x} by {}", value, store_site(pc, where, source, text));
       break;
   }
   if (instead)

@@ -32,8 +32,8 @@ struct Cause {
   std::string source;  // "morestack.s:43"
   std::string text;    // "MOVD R26, 16(RSP) // one word off"
   uint64_t value = 0;
-  // Where the expected value went instead, when a store since the trampoline was
-  // entered wrote it to another slot.
+  // Another store of the expected value: to another slot (instead), or to this
+  // one before the guilty store (overwritten).
   struct Elsewhere {
     uint64_t addr = 0, value = 0;
     std::string slot;  // "g0 stack 16(RSP) (newstack's caller frame)"
@@ -41,6 +41,8 @@ struct Cause {
     std::string where, source, text;
   };
   std::optional<Elsewhere> instead;
+  // ClobberedBy: the earlier store of the right value into the slot itself.
+  std::optional<Elsewhere> overwritten;
   // "MOVD R26, 16(RSP) at morestack.s:43 (0x662cc main.morestack+0x5c) stored 0x400004d0"
   std::string describe() const;
 };

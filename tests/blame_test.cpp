@@ -82,6 +82,11 @@ TEST(Blame, ClobberedByNamesTheStoreThatOverwroteTheRightValue) {
   EXPECT_EQ(f.cause->value, 0u);
   EXPECT_TRUE(f.cause->text.starts_with("STP (ZR, ZR), 0(RSP)")) << f.cause->text;
   EXPECT_NE(f.message().find("then overwritten with 0x0 by ctxt-overwritten.s:"), std::string::npos) << f.message();
+  // ... and the store it overwrote: the argument, stored right, one line before.
+  ASSERT_TRUE(f.cause->overwritten);
+  EXPECT_EQ(f.cause->overwritten->value, r.ctxt_set);
+  EXPECT_EQ(f.cause->overwritten->addr, f.addr);
+  EXPECT_TRUE(f.cause->overwritten->text.starts_with("MOVD R26, 8(RSP)")) << f.message();
 }
 
 TEST(Blame, JsonFindingsCarryTheCause) {
