@@ -5,9 +5,15 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/report.hpp"
+#include "emu/elf_image.hpp"
+#include "emu/line_table.hpp"
 #include "runtime_model/machine.hpp"
 #include "support.hpp"
 #include "toolchain/process.hpp"
@@ -113,6 +119,32 @@ TEST(Blame, JsonFindingsCarryTheCause) {
   EXPECT_TRUE(sched["cause"]["where"].get<std::string>().starts_with("main.morestack+0x"));
   EXPECT_NE(sched["cause"]["pc"], "0x0");
   EXPECT_EQ(j["runs"][0]["findings_omitted"], 0);
+}
+
+// The text of a source line is the line as the guest builder assembled it,
+// from the copy it keeps beside the ELF; without that copy there is no text.
+TEST(Blame, SourceTextIsTheAssembledLine) {
+  const emu::ArchSpec& spec = *emu::find_arch("arm64");
+  const std::string elf = test::seed_elf(spec);
+  const emu::LineTable lines = emu::LineTable::load(elf);
+  const uint64_t entry = emu::ElfImage::load(elf, "main.").func("morestack").addr;
+  auto line = lines.at(entry);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->short_name(), "morestack.s");
+  std::ifstream in(std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/morestack.s");
+  std::string want;
+  for (int i = 0; i < line->line; i++) std::getline(in, want);
+  std::string collapsed;
+  std::istringstream words(want);
+  for (std::string w; words >> w;) collapsed += (collapsed.empty() ? "" : " ") + w;
+  EXPECT_EQ(lines.text(*line), collapsed);
+  EXPECT_FALSE(lines.text({line->file, 100000}));  // past the end of the file
+
+  const auto bare = std::filesystem::temp_directory_path() / fmt::format("gotramp-blame-{}.elf", getpid());
+  std::filesystem::copy_file(elf, bare, std::filesystem::copy_options::overwrite_existing);
+  const emu::LineTable without = emu::LineTable::load(bare.string());
+  EXPECT_FALSE(without.text(*line)) << "no copy of the sources beside " << bare;
+  std::filesystem::remove(bare);
 }
 
 TEST(Verdicts, TraceAndFrameEndWithTheVerdictAndTheFindings) {

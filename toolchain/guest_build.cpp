@@ -53,18 +53,22 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 // Keeps the assembled sources beside the ELF (emu::source_dir_for), so that
 // reports can quote a line as it was assembled. Published with an atomic rename.
+// Best effort: without the copy, reports give file:line without the text.
 void keep_sources(const fs::path& elf, const std::vector<std::pair<std::string, std::string>>& files) {
+  std::error_code ec;
   const fs::path dir = emu::source_dir_for(elf);
-  if (fs::exists(dir)) return;
+  if (fs::exists(dir, ec)) return;
   static std::atomic<int> serial{0};
   const fs::path tmp = fs::path(dir).concat(fmt::format(".tmp{}-{}", getpid(), serial++));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  for (const auto& [name, data] : files)
-    if (name.ends_with(".s")) write_file(tmp / name, data);
-  std::error_code ec;
-  fs::rename(tmp, dir, ec);
-  if (ec) fs::remove_all(tmp);  // another process published the same copy first
+  try {
+    fs::create_directories(tmp);
+    for (const auto& [name, data] : files)
+      if (name.ends_with(".s")) write_file(tmp / name, data);
+    fs::rename(tmp, dir, ec);  // fails if another process published the same copy first
+  } catch (const std::exception&) {
+    ec = std::make_error_code(std::errc::io_error);
+  }
+  if (ec) fs::remove_all(tmp, ec);
 }
 
 }  // namespace
