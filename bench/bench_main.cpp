@@ -94,6 +94,40 @@ void BM_GrowthCost(benchmark::State& state, const emu::ArchSpec* spec) {
   state.counters["us_per_growth"] = (with - without) / n / growths;
 }
 
+// This build against another gotramp binary (GOTRAMP_BASELINE: e.g. the commit
+// before a change, built in its own folder), on the same verify command, cold
+// processes run in turn, A B A B, so that drift on a noisy machine cancels out.
+void BM_VsBaseline(benchmark::State& state, std::string baseline, std::vector<std::string> args) {
+  using clk = std::chrono::steady_clock;
+  double ours = 0, theirs = 0;
+  auto run = [&](const std::string& bin) {
+    std::vector<std::string> argv = {bin};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto t0 = clk::now();
+    auto r = toolchain::run_process(argv, {}, ".");
+    if (r.exit_code != 0) state.SkipWithError((bin + " verify failed").c_str());
+    return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
+  };
+  for (auto _ : state) {
+    ours += run(GOTRAMP_BIN);
+    theirs += run(baseline);
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["ms"] = ours / n;
+  state.counters["baseline_ms"] = theirs / n;
+  state.counters["ratio"] = ours / theirs;
+}
+
+// A run with every guest store logged, as a failed run is re-run to blame its
+// Findings; passing runs never pay for it.
+void BM_WarmClosureStoreLog(benchmark::State& state, const emu::ArchSpec* spec) {
+  model::Machine m(*spec, seed_elf(*spec));
+  model::RunOptions opt;
+  opt.log_stores = true;
+  const auto& s = *model::find_scenario("closure");
+  for (auto _ : state) benchmark::DoNotOptimize(m.run(s, seed(), opt));
+}
+
 // Unicorn's floor, in this process: a fresh engine (open, map, run a few
 // instructions, close), and a warm re-run of a short block.
 const uint8_t kLoop[] = {0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
@@ -161,8 +195,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     if (inproc > 0) o << fmt::format("  seed matrix in process, one thread: {:7.1f} ms\n", inproc);
     double full = get("BM_FullMatrixColdProcess/iterations:20/real_time");
     if (full > 0)
-      o << fmt::format("  full matrix ({} GOARCHes, both contracts, all scenarios), one cold process: {:.1f} ms\n",
-                       counters_["BM_SeedMatrixInProcess/real_time"]["goarches"], full);
+      o << fmt::format("  full matrix ({} GOARCHes, both contracts, all {} scenarios), one cold process: {:.1f} ms\n",
+                       counters_["BM_SeedMatrixInProcess/real_time"]["goarches"], model::scenarios().size(), full);
     double qemu = 0;
     int qemu_n = 0;
     for (const auto& [name, v] : ms_)
@@ -173,6 +207,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
           "GOARCHes, cold process): {:.1f} ms = {:.0f}x (target >= 20x: {})\n",
           qemu_n, qemu, qemu_n, cold_same, qemu / cold_same, qemu / cold_same >= 20 ? "met" : "NOT met");
     for (const auto& f : qemu_failures_) o << "  qemu-user route fails: " << f << "\n";
+    for (const char* which : {"seed_matrix", "full_matrix"}) {
+      auto it = counters_.find(std::string("BM_VsBaseline/") + which + "/iterations:20/real_time");
+      if (it == counters_.end()) continue;
+      o << fmt::format("  vs GOTRAMP_BASELINE, {} (cold processes in turn): {:.1f} ms vs {:.1f} ms = {:.2f}x\n", which,
+                       double(it->second["ms"]), double(it->second["baseline_ms"]), double(it->second["ratio"]));
+    }
     double floor_block = get("BM_UnicornWarmBlock") * 1000;
     if (floor_block > 0)
       o << fmt::format("  Unicorn floor: fresh engine {:.3f} ms, warm short block {:.1f} us\n",
@@ -188,11 +228,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
       (void)flat;
       double growths = counters_["BM_WarmClosure/" + a.goarch]["growths"];
       double per_growth_us = counters_["BM_GrowthCost/" + a.goarch]["us_per_growth"];
+      double logged = get("BM_WarmClosureStoreLog/" + a.goarch);
       o << fmt::format(
           "    {:<9} {:.3f} ms ({:.2f}x prototype, {})   {:.0f} growths, {:5.1f} us per growth = {:4.1f}x a "
-          "warm Unicorn block\n",
+          "warm Unicorn block; with a store log (failed runs' blame re-run) {:.3f} ms = {:.1f}x\n",
           a.goarch, warm, warm / 0.7, warm <= 1.05 ? "met" : "NOT met", growths, per_growth_us,
-          per_growth_us / floor_block);
+          per_growth_us / floor_block, logged, logged / warm);
     }
   }
 
@@ -233,6 +274,8 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BM_GrowthCost/" + a.goarch).c_str(), BM_GrowthCost, &a)
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_WarmClosureStoreLog/" + a.goarch).c_str(), BM_WarmClosureStoreLog, &a)
+        ->Unit(benchmark::kMillisecond);
   }
   std::string all, comparable;
   for (const auto& a : emu::arch_table())
@@ -247,6 +290,20 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime()
       ->Iterations(20);
+  if (const char* baseline = std::getenv("GOTRAMP_BASELINE")) {
+    const std::vector<std::string> scenarios_before = {
+        "verify", "--scenario", "closure,noctxt,closure-gc,preempt,g0,throwsplit,wrong-g,overflow,newstack-returns"};
+    benchmark::RegisterBenchmark(
+        "BM_VsBaseline/seed_matrix", BM_VsBaseline, baseline,
+        std::vector<std::string>{"verify", "--contract", "seed", "--scenario", "closure,noctxt"})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(20);
+    benchmark::RegisterBenchmark("BM_VsBaseline/full_matrix", BM_VsBaseline, baseline, scenarios_before)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(20);
+  }
   RatioReporter reporter;
   if (const char* dir = std::getenv("GOTRAMP_QEMU_ROUTE")) {
     for (const auto& [goarch, qemu] : kQemu) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli/frame_picture.hpp"
+#include "cli/report.hpp"
 #include "runtime_model/g0_frame.hpp"
 
 namespace gotramp::cli {
@@ -99,9 +100,14 @@ json trace_json(const InspectedRun& run, int growth) {
     }
     steps.push_back(j);
   }
-  return {{"goarch", run.report.goarch},     {"contract", run.report.contract},
-          {"scenario", run.report.scenario}, {"growth", growth},
-          {"verdict", run.report.verdict},   {"steps", steps}};
+  return {{"goarch", run.report.goarch},
+          {"contract", run.report.contract},
+          {"scenario", run.report.scenario},
+          {"growth", growth},
+          {"verdict", run.report.verdict},
+          {"findings", findings_json(run.report)},
+          {"findings_omitted", run.report.findings_omitted},
+          {"steps", steps}};
 }
 
 std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
@@ -182,7 +188,10 @@ std::optional<json> frame_json(const InspectedRun& run, int growth) {
                 {"stack_hi", hex(f->gp.stack_hi)},
                 {"fields", fields},
                 {"field_findings", field_findings},
-                {"stack", slots(d.goroutine)}}}};
+                {"stack", slots(d.goroutine)}}},
+              {"verdict", run.report.verdict},
+              {"findings", findings_json(run.report)},
+              {"findings_omitted", run.report.findings_omitted}};
 }
 
 std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg) {

@@ -66,7 +66,9 @@ int cmd_verify(const VerifyArgs& a) {
         return std::string("  (no trace: ") + e.what() + ")\n";
       }
     };
-    std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story);
+    std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story)
+              << "\n"
+              << cli::format_summary(rows);
   }
   return failed ? kExitFailed : 0;
 }
@@ -112,7 +114,7 @@ int cmd_trace(const InspectArgs& a) {
   if (a.json)
     std::cout << cli::trace_json(run, a.growth).dump(2) << "\n";
   else
-    std::cout << cli::format_trace(run.report.trace, {.plan9 = a.plan9});
+    std::cout << cli::format_trace(run.report.trace, {.plan9 = a.plan9}) << cli::format_run_verdict(run.report);
   return 0;
 }
 
@@ -133,7 +135,7 @@ int cmd_frame(const InspectArgs& a) {
   if (a.json)
     std::cout << cli::frame_json(run, growth)->dump(2) << "\n";
   else
-    std::cout << *cli::format_frame(run, growth);
+    std::cout << *cli::format_frame(run, growth) << cli::format_run_verdict(run.report);
   return 0;
 }
 

@@ -23,6 +23,14 @@ std::string format_differentials(const std::vector<Differential>& ds);
 // The findings of failed rows, one per line, each row followed by story(row).
 std::string format_findings(const std::vector<VerifyRow>& rows,
                             const std::function<std::string(const VerifyRow&)>& story = {});
+// A run's Findings, one per line with its cause, then "and N more" for the
+// failures counted but not listed.
+std::string format_run_findings(const model::RunReport& r, const std::string& indent = "  ");
+// The end of trace and frame output: the run's verdict and its Findings.
+std::string format_run_verdict(const model::RunReport& r);
+// "12 verified, 3 diagnosed, 1 FAILED" (and "N not yet verified" when there are).
+std::string format_summary(const std::vector<VerifyRow>& rows);
+nlohmann::ordered_json findings_json(const model::RunReport& r);
 nlohmann::ordered_json to_json(const model::RunReport& r);
 nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows);
 

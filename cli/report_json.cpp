@@ -9,22 +9,51 @@ std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 }  // namespace
 
-nlohmann::ordered_json to_json(const model::RunReport& r) {
+nlohmann::ordered_json findings_json(const model::RunReport& r) {
   using json = nlohmann::ordered_json;
-  json checks = json::array();
-  for (const auto& c : r.checks) checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
   json findings = json::array();
   for (const auto& f : r.findings) {
+    json cause = nullptr;
+    if (f.cause) {
+      const auto& c = *f.cause;
+      cause = {{"kind", model::cause_kind_name(c.kind)}};
+      // The guilty store; null when nothing stored.
+      const bool stored = c.kind != model::Cause::Kind::NeverStored;
+      cause["pc"] = stored ? json(hex(c.pc)) : json(nullptr);
+      cause["where"] = stored ? json(c.where) : json(nullptr);
+      cause["source"] = stored ? json(c.source) : json(nullptr);
+      cause["text"] = stored ? json(c.text) : json(nullptr);
+      cause["value"] = stored ? json(hex(c.value)) : json(nullptr);
+      auto other = [](const std::optional<model::Cause::Elsewhere>& e) {
+        return e ? json{{"addr", hex(e->addr)}, {"value", hex(e->value)}, {"slot", e->slot}, {"pc", hex(e->pc)},
+                        {"where", e->where},    {"source", e->source},    {"text", e->text}}
+                 : json(nullptr);
+      };
+      cause["instead"] = other(c.instead);
+      cause["overwritten"] = other(c.overwritten);
+      cause["message"] = c.describe();
+    }
     findings.push_back({{"check", f.check},
                         {"growth", f.growth},
                         {"pc", hex(f.pc)},
                         {"where", f.where},
                         {"instruction", f.insn},
                         {"slot", f.slot},
+                        {"addr", f.size > 0 ? json(hex(f.addr)) : json(nullptr)},
                         {"expected", f.expected},
                         {"seen", f.seen},
+                        {"cause", cause},
                         {"message", f.message()}});
   }
+  return findings;
+}
+
+nlohmann::ordered_json to_json(const model::RunReport& r) {
+  using json = nlohmann::ordered_json;
+  json checks = json::array();
+  for (const auto& c : r.checks)
+    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"failures", c.failed}, {"detail", c.detail}});
+  json findings = findings_json(r);
   json writes = json::array();
   for (const auto& w : r.unbarriered)
     writes.push_back({{"field", w.field},
@@ -64,6 +93,7 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
       {"preemptions", r.preemptions},
       {"checks", checks},
       {"findings", findings},
+      {"findings_omitted", r.findings_omitted},
       {"result", {{"expected", hex(r.result_expected)}, {"got", hex(r.result_got)}}},
       {"stop",
        {{"reason", emu::stop_reason_name(r.stop.reason)},

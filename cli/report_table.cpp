@@ -105,11 +105,45 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
       out += "  " + row.note + "\n";
       continue;
     }
-    for (const auto& f : row.report->findings) out += "  " + f.message() + "\n";
+    out += format_run_findings(*row.report);
     for (const auto& p : row.report->printed) out += "  runtime printed: " + p + "\n";
     if (story) out += "\n" + story(row);
   }
   return out;
+}
+
+std::string format_run_findings(const model::RunReport& r, const std::string& indent) {
+  std::string out;
+  for (const auto& f : r.findings) out += indent + f.message() + "\n";
+  if (r.findings_omitted == 0) return out;
+  std::string per_check;
+  for (const auto& c : r.checks) {
+    int listed = 0;
+    for (const auto& f : r.findings) listed += f.check == c.name;
+    if (c.failed > listed)
+      per_check += fmt::format("{}{} {}", per_check.empty() ? "" : ", ", c.failed - listed, c.name);
+  }
+  return out + fmt::format("{}and {} more (not listed: {})\n", indent, r.findings_omitted, per_check);
+}
+
+std::string format_run_verdict(const model::RunReport& r) {
+  std::string out = fmt::format("\n{} {} {}: {}\n", r.goarch, r.contract, r.scenario, r.verdict);
+  out += format_run_findings(r);
+  for (const auto& p : r.printed) out += "  runtime printed: " + p + "\n";
+  return out;
+}
+
+std::string format_summary(const std::vector<VerifyRow>& rows) {
+  int verified = 0, diagnosed = 0, failed = 0, unverified = 0;
+  for (const auto& row : rows) {
+    verified += row.verdict == "verified";
+    diagnosed += row.verdict == "diagnosed";
+    failed += row.failed();
+    unverified += row.verdict == "not yet verified";
+  }
+  std::string out = fmt::format("{} verified, {} diagnosed, {} FAILED", verified, diagnosed, failed);
+  if (unverified) out += fmt::format(", {} not yet verified", unverified);
+  return out + "\n";
 }
 
 }  // namespace gotramp::cli

@@ -321,6 +321,11 @@ void Engine::install_tls(uint64_t addr, uint64_t size) {
   }
 }
 
+std::optional<uint64_t> Engine::g_memory() const {
+  if (spec_.g_home == GHome::Register) return std::nullopt;
+  return g_slot();
+}
+
 uint64_t Engine::current_g() const { return spec_.g_home == GHome::Register ? reg(spec_.g) : read_ptr(g_slot()); }
 
 void Engine::set_current_g(uint64_t g) {

@@ -106,6 +106,8 @@ class Engine {
   void install_tls(uint64_t addr, uint64_t size);
   uint64_t current_g() const;
   void set_current_g(uint64_t g);
+  // Where g lives in memory (its TLS slot), or nullopt when it lives in a register.
+  std::optional<uint64_t> g_memory() const;
 
   // Hooks. A hook that throws stops the run with StopReason::HostStop.
   using CodeHook = std::function<void(uint64_t addr)>;

@@ -78,11 +78,10 @@ std::filesystem::path LineTable::source_dir(const std::filesystem::path& elf) {
 
 namespace {
 
-// "\tMOVD\tR26, 8(RSP)\t// the argument" -> "MOVD R26, 8(RSP)".
-std::string code_of(const std::string& line) {
-  std::string code = line.substr(0, line.find("//"));
+// Runs of blanks made one space, none at either end.
+std::string collapse_blanks(const std::string& line) {
   std::string out;
-  for (char c : code) {
+  for (char c : line) {
     const bool blank = c == ' ' || c == '\t' || c == '\r';
     if (blank && (out.empty() || out.back() == ' ')) continue;
     out += blank ? ' ' : c;
@@ -93,7 +92,7 @@ std::string code_of(const std::string& line) {
 
 }  // namespace
 
-std::string LineTable::text(const SourceLine& line) const {
+std::optional<std::string> LineTable::text(const SourceLine& line) const {
   auto it = texts_.find(line.file);
   if (it == texts_.end()) {
     std::vector<std::string> lines;
@@ -107,8 +106,15 @@ std::string LineTable::text(const SourceLine& line) const {
     }
     it = texts_.emplace(line.file, std::move(lines)).first;
   }
-  if (line.line < 1 || line.line > static_cast<int>(it->second.size())) return "";
-  return code_of(it->second[line.line - 1]);
+  if (line.line < 1 || line.line > static_cast<int>(it->second.size())) return std::nullopt;
+  return collapse_blanks(it->second[line.line - 1]);
+}
+
+std::string LineTable::code(const SourceLine& line) const {
+  auto t = text(line);
+  if (!t) return "";
+  return collapse_blanks(t->substr(0, t->find("//")));
 }
 
 }  // namespace gotramp::emu
+

@@ -26,15 +26,16 @@ class LineTable {
   static LineTable load(const std::string& path, const std::string& suffix = ".s");
   std::optional<SourceLine> at(uint64_t addr) const;
   size_t size() const { return rows_.size(); }
-
   // Where the source files an ELF was built from are kept, under the paths its DWARF
   // names them by ("<elf>.src/gotramp/guest/morestack.s"); the toolchain puts them
   // there beside the ELF it builds.
   static std::filesystem::path source_dir(const std::filesystem::path& elf);
-  // The code of a source line as written, its comment cut and its runs of blanks
-  // made one space: "MOVD R26, 8(RSP)". Empty when the file is not kept or the
-  // line is blank. Each file is read once.
-  std::string text(const SourceLine& line) const;
+  // A source line as written, its runs of blanks made one space, comment included:
+  // "MOVD R26, 16(RSP) // one word off". nullopt when the file is not kept beside
+  // the ELF or has no such line. Each file is read once.
+  std::optional<std::string> text(const SourceLine& line) const;
+  // The code of a line, its comment cut: "MOVD R26, 8(RSP)". Empty when unknown.
+  std::string code(const SourceLine& line) const;
 
  private:
   struct Row {

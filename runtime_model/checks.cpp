@@ -54,19 +54,27 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   // when something fails: disassembly costs more than every check together).
   const auto call_block = engine_.previous_block();
   std::optional<std::optional<uint64_t>> call_site;
-  auto fail = [&](std::string name, std::string slot, std::string want, std::string got) {
+  // A failure about guest memory (size > 0) is blamed on the store that made it,
+  // when the run logs its stores.
+  auto fail = [&](std::string name, std::string slot, std::string want, std::string got, uint64_t addr = 0,
+                  int size = 0, std::optional<uint64_t> value = std::nullopt) {
     if (!call_site) {
       auto insn = call_insn(engine_, call_block.addr, call_block.size);
       call_site = insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
     }
     const std::optional<uint64_t>& at = *call_site;
-    log.fail(finding(std::move(name), std::move(slot), std::move(want), std::move(got), growth, at));
+    Finding f = finding(name, std::move(slot), std::move(want), std::move(got), growth, at);
+    f.addr = addr, f.size = size;
+    if (log.keeps(name)) blame(f, value);
+    log.fail(std::move(f));
   };
-  auto expect = [&](const std::string& name, std::string slot, uint64_t want, uint64_t got) {
+  // A field of g or m against the CPU's state at the trampoline's entry.
+  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Ref& field) {
+    const uint64_t got = field.get();
     if (want == got)
       log.pass(name);
     else
-      fail(name, std::move(slot), hex(want), hex(got));
+      fail(name, std::move(slot), hex(want), hex(got), field.addr(), field.width(), want);
   };
 
   // The frame the trampoline built on g0, as the emulator holds it now.
@@ -82,6 +90,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   if (spec_.has_link()) frame.link = engine_.reg(spec_.link);
   frame.ctxt_reg = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   frame.g = engine_.current_g();
+  frame.g_slot = engine_.g_memory().value_or(0);
   {
     // The goroutine morestack interrupted, before newstack changes anything.
     auto& gp = frame.gp;
@@ -110,13 +119,14 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   want.g0_stack = arena_.g0_stack();
   want.g0 = r.g0.addr();
   want.describe_code = [this](uint64_t pc) { return code_name(pc); };
-  for (auto& c : check_calling_sequence(spec_, r.contract, frame, want)) {
+  // Kept before the checks run: blame names slots by this growth's frame.
+  r.report.frames.push_back(std::move(frame));
+  for (auto& c : check_calling_sequence(spec_, r.contract, r.report.frames.back(), want)) {
     if (c.ok)
       log.pass(c.check);
     else
-      fail(c.check, c.slot, c.expected, c.seen);
+      fail(c.check, c.slot, c.expected, c.seen, c.addr, c.size, c.want);
   }
-  r.report.frames.push_back(std::move(frame));
 
   if (!r.entry) {
     fail("morestack-entered", "", "f calls main.morestack or main.morestack_noctxt",
@@ -128,19 +138,19 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
 
   // g.sched describes the interrupted f, m.morebuf its caller.
   Ref gp = r.gp;
-  expect("sched.g", "g.sched.g", gp.addr(), gp["sched.g"].get());
-  expect("sched.sp", "g.sched.sp", e.f_sp, gp["sched.sp"].get());
-  expect("sched.pc", "g.sched.pc", e.f_pc, gp["sched.pc"].get());
-  expect("sched.lr", "g.sched.lr", spec_.has_link() ? e.f_caller_pc : 0, gp["sched.lr"].get());
-  if (spec_.frame_pointer.valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"].get());
+  expect("sched.g", "g.sched.g", gp.addr(), gp["sched.g"]);
+  expect("sched.sp", "g.sched.sp", e.f_sp, gp["sched.sp"]);
+  expect("sched.pc", "g.sched.pc", e.f_pc, gp["sched.pc"]);
+  expect("sched.lr", "g.sched.lr", spec_.has_link() ? e.f_caller_pc : 0, gp["sched.lr"]);
+  if (spec_.frame_pointer.valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"]);
   // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
   if (r.contract.trampoline_stores_ctxt)
-    expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp["sched.ctxt"].get());
+    expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp["sched.ctxt"]);
   else
-    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", e.sched_ctxt, gp["sched.ctxt"].get());
-  expect("morebuf.g", "m.morebuf.g", gp.addr(), r.m["morebuf.g"].get());
-  expect("morebuf.sp", "m.morebuf.sp", e.f_caller_sp, r.m["morebuf.sp"].get());
-  expect("morebuf.pc", "m.morebuf.pc", e.f_caller_pc, r.m["morebuf.pc"].get());
+    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", e.sched_ctxt, gp["sched.ctxt"]);
+  expect("morebuf.g", "m.morebuf.g", gp.addr(), r.m["morebuf.g"]);
+  expect("morebuf.sp", "m.morebuf.sp", e.f_caller_sp, r.m["morebuf.sp"]);
+  expect("morebuf.pc", "m.morebuf.pc", e.f_caller_pc, r.m["morebuf.pc"]);
 }
 
 // check_resumed follows the blocks after gogo: the first must be f's resume point

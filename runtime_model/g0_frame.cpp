@@ -120,13 +120,24 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
     return w ? hex(*w) : "(outside the g0 frame)";
   };
   auto add = [&](std::string check, bool ok, std::string slot, std::string expected, std::string seen) {
-    out.push_back({std::move(check), ok, std::move(slot), std::move(expected), std::move(seen)});
+    SlotCheck c;
+    c.check = std::move(check), c.ok = ok, c.slot = std::move(slot);
+    c.expected = std::move(expected), c.seen = std::move(seen);
+    out.push_back(std::move(c));
+  };
+  // The last check added is about the frame slot at SP+off.
+  auto in_memory = [&](int64_t off, int size, std::optional<uint64_t> value = std::nullopt) {
+    out.back().addr = f.sp + off;
+    out.back().size = size;
+    out.back().want = value;
   };
 
   // newstack runs on the scheduler stack, as m.g0.
   add("sp-on-g0-stack", want.g0_stack.contains(f.sp), spec.sp.name,
       fmt::format("in g0 stack [{:#x}, {:#x})", want.g0_stack.lo, want.g0_stack.hi), hex(f.sp));
-  add("g-is-g0", f.g == want.g0, "g (current goroutine)", hex(want.g0), hex(f.g));
+  add("g-is-g0", f.g == want.g0, f.g_slot ? "g (current goroutine, in TLS)" : "g (current goroutine)", hex(want.g0),
+      hex(f.g));
+  if (f.g_slot) out.back().addr = f.g_slot, out.back().size = spec.ptr_size, out.back().want = want.g0;
 
   // newstack's argument: the context register's value at morestack.
   const int arg0 = spec.arg0_offset();
@@ -134,6 +145,7 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
     auto seen = f.word(arg0, spec.ptr_size, spec.order);
     add("ctxt-argument", seen == want.ctxt, spec.slot(arg0) + " ctxt argument", hex(want.ctxt),
         word(arg0, spec.ptr_size));
+    in_memory(arg0, spec.ptr_size, want.ctxt);
   }
 
   // Under it: a zero saved LR in the fresh frame (link-register machines), or the
@@ -142,14 +154,17 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   auto below = f.word(0, slot0, spec.order);
   if (spec.has_link()) {
     // Only a contract that passes an argument builds a frame on g0.
-    if (contract.ctxt_is_argument)
+    if (contract.ctxt_is_argument) {
       add("slot-below-arg0", below == 0u, spec.slot(0) + " saved LR (zero)", hex(0), word(0, slot0));
+      in_memory(0, slot0);
+    }
     add("return-pc", want.trampoline.contains(f.link), spec.link.name + " (newstack's return address)",
         "inside " + want.trampoline.name, want.describe_code ? want.describe_code(f.link) : hex(f.link));
   } else {
     bool ok = below && want.trampoline.contains(*below);
     add("slot-below-arg0", ok, spec.slot(0) + " return PC", "a return PC inside " + want.trampoline.name,
         below && want.describe_code ? want.describe_code(*below) : word(0, slot0));
+    in_memory(0, slot0);
   }
   add("sp-aligned", f.sp % spec.stack_align == 0, spec.sp.name, fmt::format("a multiple of {}", spec.stack_align),
       hex(f.sp));
@@ -166,6 +181,7 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
     std::vector<uint8_t> poison(8, want.g0_poison);
     add("g0-frame-intact", false, fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off),
         hex(emu::load_uint(poison.data(), spec.ptr_size, spec.order)), word(top + word_off, spec.ptr_size));
+    in_memory(static_cast<int64_t>(top + word_off), spec.ptr_size);
   }
   return out;
 }

@@ -27,6 +27,7 @@ struct G0Frame {
   uint64_t link = 0;           // link register (newstack's return address); 0 on x86
   uint64_t ctxt_reg = 0;       // the context register
   uint64_t g = 0;              // the current g
+  uint64_t g_slot = 0;         // where g lives in memory (TLS); 0 when in a register
 
   // The interrupted goroutine as morestack described it, read at the same moment.
   struct Goroutine {
@@ -56,6 +57,11 @@ struct SlotCheck {
   bool ok = true;
   std::string slot;  // "8(RSP) ctxt argument"
   std::string expected, seen;
+  // The slot's guest memory (size 0: a register), and the value it must hold when
+  // that is one value (to find where it went instead).
+  uint64_t addr = 0;
+  int size = 0;
+  std::optional<uint64_t> want;
 };
 
 // One slot of a frame diagram.

@@ -141,6 +141,17 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
       engine_.set_current_g(r.g0.addr());
       engine_.set_sp(g0s.lo + kStackGuard / 2);
       break;
+    case Fault::OnGsignal: {
+      // A signal handler deep in m.gsignal's signal stack: its next prologue calls morestack.
+      StackSpan sig = arena_.stackalloc(kSignalStack);
+      r.gsignal["stack.lo"].set(sig.lo);
+      r.gsignal["stack.hi"].set(sig.hi);
+      r.gsignal["stackguard0"].set(sig.lo + kStackGuard);
+      r.gsignal["stackguard1"].set(sig.lo + kStackGuard);
+      engine_.set_current_g(r.gsignal.addr());
+      engine_.set_sp(sig.lo + kStackGuard / 2);
+      break;
+    }
     case Fault::ThrowSplit:
       r.gp["throwsplit"].set(1);
       break;
@@ -155,6 +166,20 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
 }
 
 RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
+  // A traced run takes the slow path anyway: it logs its stores at once.
+  RunOptions first = opt;
+  first.log_stores = opt.log_stores || opt.trace.enabled;
+  RunReport report = run_once(s, c, first);
+  if (first.log_stores) return report;
+  const bool blameable = std::any_of(report.findings.begin(), report.findings.end(),
+                                     [](const Finding& f) { return f.size > 0 && !f.cause; });
+  if (!blameable) return report;
+  RunOptions again = opt;
+  again.log_stores = true;
+  return run_once(s, c, again);
+}
+
+RunReport Machine::run_once(const Scenario& s, const Contract& c, const RunOptions& opt) {
   run_ = std::make_unique<Run>(s, c, opt, engine_);
   Run& r = *run_;
   r.wb.set_phase(s.gc);
@@ -175,7 +200,9 @@ RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& o
   if (r.wb.enabled())
     audit = engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
                              [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
+  if (opt.log_stores) log_stores_start();
   emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, s.budget ? s.budget : opt.budget);
+  if (opt.log_stores) log_stores_stop();
   if (audit) engine_.remove_hook(*audit);
   finish(stop);
   if (opt.trace.enabled) trace_stop();
@@ -234,6 +261,7 @@ void Machine::finish(const emu::RunResult& stop) {
   r.report.shaded.assign(r.wb.shaded().begin(), r.wb.shaded().end());
   r.report.checks = r.log.checks();
   r.report.findings = r.log.findings();
+  r.report.findings_omitted = r.log.omitted();
   set_verdict();
 }
 
@@ -248,7 +276,8 @@ void Machine::diagnose(const emu::RunResult& stop) {
     return sym_.morestack.contains(pc) || sym_.morestack_noctxt.contains(pc) || sym_.abort.contains(pc);
   };
   switch (r.scenario.fault) {
-    case Fault::OnG0: {
+    case Fault::OnG0:
+    case Fault::OnGsignal: {
       bool printed = std::find(r.report.printed.begin(), r.report.printed.end(), want) != r.report.printed.end();
       bool crashed =
           stop.reason != emu::StopReason::Until && (in_trampoline(stop.pc) || in_trampoline(stop.block_addr));
@@ -303,7 +332,7 @@ void Machine::set_verdict() {
     r.report.verdict = caught && !other ? "diagnosed" : "FAILED";
     if (!caught) {
       r.report.findings.push_back(finding(must_fail, "", "the contract's defect caught", "no Finding", 0));
-      r.report.checks.push_back({must_fail + "-caught", false, 0, "expected " + must_fail + " to fail"});
+      r.report.checks.push_back({must_fail + "-caught", false, 0, "expected " + must_fail + " to fail", 1});
     }
     return;
   }
@@ -321,6 +350,8 @@ void Machine::lost_write_barrier(const UnbarrieredWrite& w) {
                           "still points to it",
                           hex(w.old), w.field),
               w.growth, w.pc);
+  // The audit saw the guilty store itself.
+  if (r.log.keeps(f.check)) f.cause = store_cause(w.pc, w.value);
   r.log.fail(std::move(f));
 }
 
@@ -345,9 +376,12 @@ void Machine::on_heap_write(uint64_t addr, int size, uint64_t value) {
     if (auto insn = engine_.disasm().one(code, w.pc)) last.insn = insn->text;
   // Under a contract whose trampoline stores the context itself this is the store
   // it is expected to make; anything else is a defect on its own.
-  if (!(r.contract.trampoline_stores_ctxt && at->path == "g.sched.ctxt"))
-    r.log.fail(finding("unbarriered-pointer-write", at->path, "no pointer store without a barrier",
-                       fmt::format("{} written by {} `{}`", hex(value), last.where, last.insn), r.growth, w.pc));
+  if (!(r.contract.trampoline_stores_ctxt && at->path == "g.sched.ctxt")) {
+    Finding f = finding("unbarriered-pointer-write", at->path, "no pointer store without a barrier",
+                        fmt::format("{} written by {} `{}`", hex(value), last.where, last.insn), r.growth, w.pc);
+    if (r.log.keeps(f.check)) f.cause = store_cause(w.pc, value);
+    r.log.fail(std::move(f));
+  }
 }
 
 // on_morestack records the CPU state as f enters the trampoline.
@@ -379,7 +413,11 @@ void Machine::on_morestack(uint64_t pc) {
   e.ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   e.g = engine_.current_g();
   if (!r.entry) trace_window_opens();
-  if (!r.entry) {  // morestack_noctxt then morestack: keep what f handed over
+  // morestack_noctxt then morestack: keep what f handed over. The store log
+  // starts again with each trampoline entry.
+  if (!r.entry) {
+    r.stores.clear();
+    r.stores_dropped = false;
     e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
     r.entry = e;
   } else {
@@ -395,8 +433,8 @@ void Machine::on_block(uint64_t addr, uint32_t) {
   if (run_->resume != Run::Resume::None) check_resumed(addr);
 }
 
-// badmorestackg0/badmorestackgsignal: Go 1.8 writes "fatal: morestack on g0" and
-// returns; the trampoline then crashes itself.
+// badmorestackg0/badmorestackgsignal: Go 1.8 writes "fatal: morestack on g0" (or
+// "on gsignal") and returns; the trampoline then crashes itself.
 void Machine::on_badmorestack(const char* what) {
   Run& r = *run_;
   r.report.printed.push_back(fmt::format("fatal: {}", what));

@@ -53,6 +53,9 @@ struct RunOptions {
   // Called as a host-implemented function (newstack...) is entered, before the host
   // changes anything: the CPU as the call left it (tests compare traces with it).
   std::function<void(uint64_t pc)> host_entered;
+  // Log every guest store, to blame Findings on the store that caused them. Off the
+  // fast path: run() re-runs a failed run with it (runs are deterministic).
+  bool log_stores = false;
 };
 
 // What the CPU looked like when f called the trampoline: the ground truth the
@@ -75,6 +78,8 @@ class Machine {
   Machine(const emu::ArchSpec& spec, const std::string& elf_path);
   ~Machine();
 
+  // One run of a scenario under a contract. A run with Findings about guest memory
+  // is run again with a store log, so that each names its cause.
   RunReport run(const Scenario& s, const Contract& c, const RunOptions& opt = {});
 
   const emu::ArchSpec& spec() const { return spec_; }
@@ -104,6 +109,7 @@ class Machine {
   void diagnose(const emu::RunResult& stop);
   void set_verdict();
   void lost_write_barrier(const UnbarrieredWrite& w);
+  RunReport run_once(const Scenario& s, const Contract& c, const RunOptions& opt);
   void setup(const Scenario& s, const RunOptions& opt);
   void finish(const emu::RunResult& stop);
 
@@ -127,6 +133,8 @@ class Machine {
   void trace_window_closes();
   void trace_first_failure();
   void annotate(TraceStep& s) const;
+  std::string store_meaning(uint64_t addr, int growth, uint64_t sp_after) const;
+  const emu::LineTable* lines();  // the ELF's line table, loaded once; null without DWARF
   std::string stack_name(uint64_t sp) const;
   bool host_implemented(uint64_t pc) const;
 
@@ -136,6 +144,18 @@ class Machine {
   void check_frame_pointers(const StackSpan& stack, int growth);
   Finding finding(std::string check, std::string slot, std::string expected, std::string seen, int growth,
                   std::optional<uint64_t> pc = std::nullopt);
+  // Blame (blame.cpp): the store log, and the cause of a Finding about memory.
+  void log_stores_start();
+  void log_stores_stop();
+  void blame(Finding& f, std::optional<uint64_t> want);
+  Cause store_cause(uint64_t pc, uint64_t value);  // a known guilty store (write-barrier audit)
+  struct LoggedStore {
+    uint64_t pc = 0, sp = 0, addr = 0;
+    int size = 0;
+    uint64_t value = 0;
+  };
+  Cause::Elsewhere elsewhere(const LoggedStore& s, uint64_t value, int growth);
+  void describe_store(uint64_t pc, std::string& where, std::string& source, std::string& text);
   std::string hex(uint64_t v) const;
   std::string code_name(uint64_t pc) const;
 

@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <optional>
+#include <vector>
 
 #include "runtime_model/machine.hpp"
 
@@ -27,6 +28,14 @@ struct Machine::Run {
 
   // The trampoline entry since the last growth.
   std::optional<MorestackEntry> entry;
+
+  // The store log (RunOptions::log_stores): the guest stores made since the
+  // current growth's trampoline was entered (none between growths), at most
+  // kMaxStores of the latest (a trampoline that runs away stores without end).
+  static constexpr size_t kMaxStores = 1 << 20;
+  std::vector<LoggedStore> stores;
+  bool stores_dropped = false;  // the oldest were dropped: "never stored" cannot be said
+  size_t store_hook = 0;
 
   // newstack returned to the trampoline (Fault::NewstackReturns): where.
   uint64_t returned_to = 0;

@@ -7,15 +7,60 @@
 
 namespace gotramp::model {
 
+const char* cause_kind_name(Cause::Kind k) {
+  switch (k) {
+    case Cause::Kind::WrongStore:
+      return "wrong-store";
+    case Cause::Kind::NeverStored:
+      return "never-stored";
+    case Cause::Kind::ClobberedBy:
+      return "clobbered-by";
+  }
+  return "?";
+}
+
+// "morestack.s:43 `MOVD R26, 16(RSP)` (0x662cc main.morestack+0x5c)"
+static std::string store_site(uint64_t pc, const std::string& where, const std::string& source,
+                              const std::string& text) {
+  std::string s = source.empty() ? fmt::format("{:#x} {}", pc, where) : source;
+  if (!text.empty()) s += fmt::format(" `{}`", text);
+  if (!source.empty()) s += fmt::format(" ({:#x} {})", pc, where);
+  return s;
+}
+
+std::string Cause::describe() const {
+  std::string s;
+  switch (kind) {
+    case Kind::WrongStore:
+      s = fmt::format("{:#x} stored by {}", value, store_site(pc, where, source, text));
+      break;
+    case Kind::NeverStored:
+      s = "never stored: no instruction stored to it since the trampoline was entered";
+      break;
+    case Kind::ClobberedBy:
+      s = overwritten
+              ? fmt::format("{:#x} was stored by {}, ", overwritten->value,
+                            store_site(overwritten->pc, overwritten->where, overwritten->source, overwritten->text))
+              : "the expected value was stored, ";
+      s += fmt::format("then overwritten with {:#x} by {}", value, store_site(pc, where, source, text));
+      break;
+  }
+  if (instead)
+    s += fmt::format("; {:#x} was stored at {} by {} instead", instead->value, instead->slot,
+                     store_site(instead->pc, instead->where, instead->source, instead->text));
+  return s;
+}
+
 std::string Finding::message() const {
   std::string s = fmt::format("{} [{} {} {}", check, goarch, contract, scenario);
   if (growth > 0) s += fmt::format(", growth {}", growth);
   s += "]";
   if (!slot.empty()) s += fmt::format(": {}", slot);
   s += fmt::format(": expected {}, seen {}", expected, seen);
-  if (!where.empty()) s += fmt::format(" (at {:#x} {}", pc, where);
+  if (!where.empty()) s += fmt::format(" (checked at {:#x} {}", pc, where);
   if (!where.empty() && !insn.empty()) s += fmt::format(": {}", insn);
   if (!where.empty()) s += ")";
+  if (cause) s += "; cause: " + cause->describe();
   return s;
 }
 
@@ -43,14 +88,22 @@ void CheckLog::pass(const std::string& name, std::string detail) {
   if (c.ok && !detail.empty()) c.detail = std::move(detail);
 }
 
+bool CheckLog::keeps(const std::string& check) const {
+  auto it = checks_.find(check);
+  return it == checks_.end() || it->second.failed < kMaxFindingsPerCheck;
+}
+
 void CheckLog::fail(Finding f) {
   if (findings_.empty() && on_first_failure) on_first_failure();
+  const bool keep = keeps(f.check);
   Check& c = slot(f.check);
   if (c.ok) c.detail = f.message();
   c.ok = false;
-  int same = 0;
-  for (const auto& x : findings_) same += x.check == f.check;
-  if (same < kMaxFindingsPerCheck) findings_.push_back(std::move(f));
+  c.failed++;
+  if (keep)
+    findings_.push_back(std::move(f));
+  else
+    omitted_++;
 }
 
 std::vector<Check> CheckLog::checks() const {

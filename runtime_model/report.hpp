@@ -16,6 +16,38 @@
 
 namespace gotramp::model {
 
+// Why a slot or field holds a wrong value, found in the run's store log (a failed
+// run is re-run with one: runs are deterministic). The guilty store is named by
+// PC, symbol, source line and the line as the porter wrote it.
+struct Cause {
+  enum class Kind {
+    WrongStore,   // the last store since the trampoline was entered wrote the wrong value
+    NeverStored,  // no instruction stored to it since the trampoline was entered
+    ClobberedBy,  // the expected value was stored, then this later store overwrote it
+  };
+  Kind kind = Kind::NeverStored;
+  // The guilty store (WrongStore, ClobberedBy): its instruction and what it wrote.
+  uint64_t pc = 0;
+  std::string where;   // "main.morestack+0x5c"
+  std::string source;  // "morestack.s:43"
+  std::string text;    // "MOVD R26, 16(RSP) // one word off"
+  uint64_t value = 0;
+  // Another store of the expected value: to another slot (instead), or to this
+  // one before the guilty store (overwritten).
+  struct Elsewhere {
+    uint64_t addr = 0, value = 0;
+    std::string slot;  // "g0 stack 16(RSP) (newstack's caller frame)"
+    uint64_t pc = 0;
+    std::string where, source, text;
+  };
+  std::optional<Elsewhere> instead;
+  // ClobberedBy: the earlier store of the right value into the slot itself.
+  std::optional<Elsewhere> overwritten;
+  // "MOVD R26, 16(RSP) at morestack.s:43 (0x662cc main.morestack+0x5c) stored 0x400004d0"
+  std::string describe() const;
+};
+const char* cause_kind_name(Cause::Kind k);  // "wrong-store", "never-stored", "clobbered-by"
+
 // One failed check, with everything a porter needs to find the bug.
 struct Finding {
   std::string check;  // "ctxt-argument"
@@ -26,6 +58,11 @@ struct Finding {
   std::string insn;   // disassembly at pc
   std::string slot;   // "8(RSP) ctxt argument" or "g.sched.sp"
   std::string expected, seen;
+  // The guest memory the slot or field lives in (size 0: a register or a property
+  // of the run), and what blamed it.
+  uint64_t addr = 0;
+  int size = 0;
+  std::optional<Cause> cause;
   std::string message() const;
 };
 
@@ -35,6 +72,7 @@ struct Check {
   bool ok = true;
   int passed = 0;      // times it held
   std::string detail;  // first failure, or what held
+  int failed = 0;      // times it failed (each a Finding, listed or not)
 };
 
 // One call of newstack.
@@ -57,7 +95,8 @@ struct RunReport {
   std::vector<Growth> growths;
   int preemptions = 0;
   std::vector<Check> checks;
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;  // the first few of each check's
+  int findings_omitted = 0;       // failures beyond them, counted in Check::failed
   uint64_t result_expected = 0, result_got = 0;
   std::optional<std::string> throw_text;  // a Go throw the model raised
   std::vector<std::string> printed;       // what the runtime wrote to stderr
@@ -81,21 +120,26 @@ struct RunReport {
   }
 };
 
-// Records checks as growths happen, keeping the first few failures as Findings.
+// Records checks as growths happen, keeping the first few failures of each check
+// as Findings and counting the rest.
 class CheckLog {
  public:
   std::function<void()> on_first_failure;  // called once, before the first failure is logged
   static constexpr int kMaxFindingsPerCheck = 3;
   void pass(const std::string& name, std::string detail = {});
+  // Whether a failure of this check would be kept as a Finding (blame only those).
+  bool keeps(const std::string& check) const;
   void fail(Finding f);
   std::vector<Check> checks() const;
   const std::vector<Finding>& findings() const { return findings_; }
+  int omitted() const { return omitted_; }
   bool all_ok() const;
 
  private:
   std::vector<std::string> order_;
   std::map<std::string, Check> checks_;
   std::vector<Finding> findings_;
+  int omitted_ = 0;
   Check& slot(const std::string& name);
 };
 

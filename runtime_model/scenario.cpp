@@ -48,6 +48,10 @@ std::vector<Scenario> build() {
   };
   all.push_back(fault("g0", "the closure runs on m.g0: morestack must refuse to grow the scheduler stack", Fault::OnG0,
                       "fatal: morestack on g0"));
+  all.push_back(fault("gsignal",
+                      "the closure runs on m.gsignal, as a signal handler would: morestack must refuse to grow "
+                      "the signal stack",
+                      Fault::OnGsignal, "fatal: morestack on gsignal"));
   all.push_back(fault("throwsplit", "gp.throwsplit is set: the stack must not split now", Fault::ThrowSplit,
                       "runtime: stack split at bad time"));
   all.push_back(fault("wrong-g", "m.curg is not the goroutine that called morestack", Fault::WrongGoroutine,

@@ -14,6 +14,7 @@ namespace gotramp::model {
 enum class Fault {
   None,
   OnG0,             // the function runs on m.g0: morestack must refuse to grow it
+  OnGsignal,        // the function runs on m.gsignal (a signal handler): likewise
   ThrowSplit,       // gp.throwsplit is set: newstack must throw
   WrongGoroutine,   // m.curg is another goroutine: newstack must throw
   Preempt,          // stackguard0 == stackPreempt: newstack serves the request, no growth

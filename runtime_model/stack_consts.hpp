@@ -8,6 +8,8 @@ namespace gotramp::model {
 constexpr uint64_t kStackMin = 2048;   // _StackMin: a new goroutine's stack
 constexpr uint64_t kStackGuard = 880;  // _StackGuard: stackguard0 = stack.lo + _StackGuard
 constexpr uint64_t kStackSmall = 128;  // _StackSmall: frames this small compare SP directly
+// mpreinit's malg(32 * 1024): the signal-handling goroutine m.gsignal's stack.
+constexpr uint64_t kSignalStack = 32 * 1024;
 
 inline uint64_t uintptr_mask(int ptr_size) {
   return ptr_size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * ptr_size)) - 1;

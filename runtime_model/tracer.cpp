@@ -60,7 +60,7 @@ std::string format_step(const TraceStep& s, const TraceFormat& how) {
 
 void Machine::trace_start() {
   Run& r = *run_;
-  if (!lines_) lines_ = std::make_unique<emu::LineTable>(emu::LineTable::load(image_.path()));
+  lines();
   r.trace_open = r.opt.trace.growth == 0;
   r.trace_regs.clear();
   for (const auto& reg : spec_.regs) r.trace_regs.push_back(engine_.reg(reg));
@@ -172,9 +172,9 @@ void Machine::trace_insn(uint64_t pc) {
   s.pc = pc;
   s.sp = sp;
   s.where = image_.describe(pc);
-  if (auto line = lines_->at(pc)) {
+  if (auto line = lines_ ? lines_->at(pc) : std::nullopt) {
     s.source = fmt::format("{}:{}", line->short_name(), line->line);
-    s.source_text = lines_->text(*line);
+    s.source_text = lines_->code(*line);
   }
   std::vector<uint8_t> code(16);
   if (engine_.try_read(pc, code)) {
@@ -235,47 +235,36 @@ void Machine::trace_first_failure() {
 // newstack sees it at its entry; a goroutine stack slot relative to SP after the
 // store; the g slot in TLS; or one of the harness's variables.
 void Machine::annotate(TraceStep& s) const {
-  const Run& r = *run_;
   uint64_t sp_after = s.sp;
   for (const auto& reg : s.regs)
     if (reg.name == spec_.sp.name) sp_after = reg.after;
-  for (auto& w : s.writes) {
-    if (auto at = arena_.field_at(w.addr)) {
-      w.meaning = at->path;
-      continue;
-    }
-    if (w.addr == sym_.result.addr) {
-      w.meaning = "main.result";
-      continue;
-    }
-    if (arena_.g0_stack().contains(w.addr)) {
-      const G0Frame* f = nullptr;
-      if (s.growth >= 1 && s.growth <= static_cast<int>(r.report.frames.size())) f = &r.report.frames[s.growth - 1];
-      if (!f) {
-        w.meaning = fmt::format("g0 stack {:#x}", w.addr);
-        continue;
-      }
-      const int64_t off = static_cast<int64_t>(w.addr - f->sp);
-      const uint64_t frame_top = f->g0_sched_sp;
-      if (w.addr >= frame_top) {
-        w.meaning = fmt::format("g0 stack g0.sched.sp+{} (the scheduler's frame)", w.addr - frame_top);
-      } else if (off < 0) {
-        w.meaning = fmt::format("g0 stack, {} bytes below newstack's SP (newstack's and gogo's frames)", -off);
-      } else if (r.contract.ctxt_is_argument && off == spec_.arg0_offset()) {
-        w.meaning = fmt::format("g0 stack {} = ctxt argument", spec_.slot(off));
-      } else if (off == 0) {
-        w.meaning = fmt::format("g0 stack {} = {}", spec_.slot(0), spec_.has_link() ? "saved LR (zero)" : "return PC");
-      } else {
-        w.meaning = fmt::format("g0 stack {} (newstack's caller frame)", spec_.slot(off));
-      }
-      continue;
-    }
-    if (auto stk = arena_.stack_containing(w.addr)) {
-      w.meaning = fmt::format("goroutine stack {}", spec_.slot(static_cast<int64_t>(w.addr - sp_after)));
-      continue;
-    }
-    if (w.addr >= Arena::kHeapBase && w.addr < Arena::kHeapBase + Arena::kTlsSize) w.meaning = "TLS (g)";
+  for (auto& w : s.writes) w.meaning = store_meaning(w.addr, s.growth, sp_after);
+}
+
+// What the memory at addr is, in Go's terms, for a store made during `growth`
+// with SP at sp_after once the storing instruction is done.
+std::string Machine::store_meaning(uint64_t addr, int growth, uint64_t sp_after) const {
+  const Run& r = *run_;
+  if (auto at = arena_.field_at(addr)) return at->path;
+  if (addr == sym_.result.addr) return "main.result";
+  if (arena_.g0_stack().contains(addr)) {
+    const G0Frame* f = nullptr;
+    if (growth >= 1 && growth <= static_cast<int>(r.report.frames.size())) f = &r.report.frames[growth - 1];
+    if (!f) return fmt::format("g0 stack {:#x}", addr);
+    const int64_t off = static_cast<int64_t>(addr - f->sp);
+    const uint64_t frame_top = f->g0_sched_sp;
+    if (addr >= frame_top) return fmt::format("g0 stack g0.sched.sp+{} (the scheduler's frame)", addr - frame_top);
+    if (off < 0) return fmt::format("g0 stack, {} bytes below newstack's SP (newstack's and gogo's frames)", -off);
+    if (r.contract.ctxt_is_argument && off == spec_.arg0_offset())
+      return fmt::format("g0 stack {} = ctxt argument", spec_.slot(off));
+    if (off == 0)
+      return fmt::format("g0 stack {} = {}", spec_.slot(0), spec_.has_link() ? "saved LR (zero)" : "return PC");
+    return fmt::format("g0 stack {} (newstack's caller frame)", spec_.slot(off));
   }
+  if (arena_.stack_containing(addr))
+    return fmt::format("goroutine stack {}", spec_.slot(static_cast<int64_t>(addr - sp_after)));
+  if (addr >= Arena::kHeapBase && addr < Arena::kHeapBase + Arena::kTlsSize) return "TLS (g)";
+  return "";
 }
 
 }  // namespace gotramp::model

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -53,19 +54,25 @@ std::string env_or(const char* name, const std::string& fallback) {
 }
 
 // The files an ELF was built from, kept where LineTable looks for them, so that
-// traces show each instruction's source line as written. Published before the ELF
-// (whose existence is the cache hit), with a rename: another process building the
-// same ELF may have published identical files first.
+// traces and findings quote each source line as it was assembled. Published before
+// the ELF (whose existence is the cache hit), with a rename: another process
+// building the same ELF may have published identical files first. Best effort:
+// without the copy, reports give file:line without the text.
 void keep_sources(const fs::path& elf, const std::vector<std::pair<std::string, std::string>>& files) {
-  const fs::path dir = emu::LineTable::source_dir(elf);
-  if (fs::exists(dir)) return;
-  const fs::path tmp = fs::path(dir).concat(fmt::format(".tmp{}", getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp / kModule);
-  for (const auto& [name, data] : files) write_file(tmp / kModule / name, data);
   std::error_code ec;
-  fs::rename(tmp, dir, ec);
-  if (ec) fs::remove_all(tmp);
+  const fs::path dir = emu::LineTable::source_dir(elf);
+  if (fs::exists(dir, ec)) return;
+  static std::atomic<int> serial{0};
+  const fs::path tmp = fs::path(dir).concat(fmt::format(".tmp{}-{}", getpid(), serial++));
+  try {
+    fs::remove_all(tmp);
+    fs::create_directories(tmp / kModule);
+    for (const auto& [name, data] : files) write_file(tmp / kModule / name, data);
+    fs::rename(tmp, dir, ec);
+  } catch (const std::exception&) {
+    ec = std::make_error_code(std::errc::io_error);
+  }
+  if (ec) fs::remove_all(tmp, ec);
 }
 
 }  // namespace
@@ -115,7 +122,10 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   for (const auto& [name, data] : files) h.add(name), h.add(data);
   const fs::path out_dir = cfg.cache / spec.goarch;
   const fs::path elf = out_dir / fmt::format("{}-{:016x}.elf", trampoline.stem().string(), h.h);
-  if (fs::exists(elf)) return elf;
+  if (fs::exists(elf)) {
+    keep_sources(elf, files);
+    return elf;
+  }
 
   // One build at a time in this process: threads verifying two contracts with the
   // same trampoline would otherwise build the same ELF at once. Other processes

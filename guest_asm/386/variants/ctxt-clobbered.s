@@ -1,5 +1,5 @@
 // BROKEN on purpose (386): DX, the context register, is used as scratch for g0 before it is pushed.
-// gotramp-expect: ctxt-argument 4(SP)
+// gotramp-expect: ctxt-argument 4(SP) cause=wrong-store:48
 #include "textflag.h"
 #include "runtime_layout.h"
 

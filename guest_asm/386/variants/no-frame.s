@@ -1,5 +1,5 @@
 // BROKEN on purpose (386): nothing is pushed: newstack takes its ctxt from the scheduler's frame.
-// gotramp-expect: ctxt-argument 4(SP)
+// gotramp-expect: ctxt-argument 4(SP) cause=never-stored
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,5 +1,5 @@
 // BROKEN on purpose (amd64): DX, the context register, is used as scratch before it is pushed.
-// gotramp-expect: ctxt-argument 8(SP)
+// gotramp-expect: ctxt-argument 8(SP) cause=wrong-store:47
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,6 +1,6 @@
 // BROKEN on purpose (amd64): the ctxt argument is stored one word too high, over the scheduler's frame.
-// gotramp-expect: ctxt-argument 8(SP)
-// gotramp-expect: g0-frame-intact
+// gotramp-expect: ctxt-argument 8(SP) cause=never-stored
+// gotramp-expect: g0-frame-intact cause=wrong-store:49
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,5 +1,5 @@
 // BROKEN on purpose (amd64): nothing is pushed: newstack takes its ctxt from the scheduler's frame.
-// gotramp-expect: ctxt-argument 8(SP)
+// gotramp-expect: ctxt-argument 8(SP) cause=never-stored
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,5 +1,5 @@
 // BROKEN on purpose (arm): R7, the context register, is used as scratch before it is stored.
-// gotramp-expect: ctxt-argument 4(R13)
+// gotramp-expect: ctxt-argument 4(R13) cause=wrong-store:42
 #include "textflag.h"
 #include "runtime_layout.h"
 

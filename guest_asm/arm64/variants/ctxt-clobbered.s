@@ -1,5 +1,5 @@
 // BROKEN on purpose (arm64): R26, the context register, is used as scratch before it is stored.
-// gotramp-expect: ctxt-argument 8(RSP)
+// gotramp-expect: ctxt-argument 8(RSP) cause=wrong-store:41
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,5 +1,5 @@
 // BROKEN on purpose (ppc64, ppc64le): R11, the context register, is used as scratch before it is stored.
-// gotramp-expect: ctxt-argument 32(R1)
+// gotramp-expect: ctxt-argument 32(R1) cause=wrong-store:40
 #include "textflag.h"
 #include "runtime_layout.h"
 

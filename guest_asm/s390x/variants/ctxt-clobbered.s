@@ -1,5 +1,5 @@
 // BROKEN on purpose (s390x): R12, the context register, is used as scratch before it is stored.
-// gotramp-expect: ctxt-argument 8(R15)
+// gotramp-expect: ctxt-argument 8(R15) cause=wrong-store:40
 #include "textflag.h"
 #include "runtime_layout.h"
 

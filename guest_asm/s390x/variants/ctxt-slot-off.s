@@ -1,6 +1,6 @@
 // BROKEN on purpose (s390x): the ctxt argument is stored one word too high, over the scheduler's frame.
-// gotramp-expect: ctxt-argument 8(R15)
-// gotramp-expect: g0-frame-intact
+// gotramp-expect: ctxt-argument 8(R15) cause=never-stored
+// gotramp-expect: g0-frame-intact cause=wrong-store:40
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,6 +1,6 @@
 // BROKEN on purpose (s390x): no frame is created on g0: the saved-LR slot under the argument is the scheduler's.
-// gotramp-expect: slot-below-arg0 0(R15)
-// gotramp-expect: g0-frame-intact
+// gotramp-expect: slot-below-arg0 0(R15) cause=never-stored
+// gotramp-expect: g0-frame-intact cause=wrong-store:38
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,0 +1,195 @@
+// Blame, counted failures and verdicts everywhere: a Finding about guest memory
+// names the store that caused it (in the report, the text and the JSON), every
+// failing growth is counted, a passing run pays for no store log, and trace,
+// frame and verify end with the run's verdict.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/report.hpp"
+#include "emu/elf_image.hpp"
+#include "emu/line_table.hpp"
+#include "runtime_model/machine.hpp"
+#include "support.hpp"
+#include "toolchain/process.hpp"
+
+namespace gotramp {
+namespace {
+
+std::string variant(const std::string& dir, const std::string& name) {
+  return std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/" + dir + "/variants/" + name;
+}
+
+toolchain::ProcessResult gotramp(std::vector<std::string> args) {
+  args.insert(args.begin(), GOTRAMP_BIN);
+  return toolchain::run_process(args, {}, std::filesystem::current_path());
+}
+
+model::RunReport run_variant(const std::string& goarch, const std::string& file, model::Machine** keep = nullptr) {
+  const emu::ArchSpec& spec = *emu::find_arch(goarch);
+  static std::vector<std::unique_ptr<model::Machine>> machines;
+  auto cfg = test::guest_config();
+  machines.push_back(
+      std::make_unique<model::Machine>(spec, toolchain::guest_elf(spec, variant(spec.guest_dir, file), cfg).string()));
+  if (keep) *keep = machines.back().get();
+  return machines.back()->run(*model::find_scenario("closure"), *model::find_contract("seed"));
+}
+
+TEST(Blame, EveryFailingGrowthIsCountedAndTheFirstFewListed) {
+  // No frame on g0: every growth fails slot-below-arg0 and g0-frame-intact.
+  model::RunReport r = run_variant("arm64", "no-frame.s");
+  ASSERT_EQ(r.verdict, "FAILED");
+  int listed = 0, failed = 0;
+  for (const auto& c : r.checks) {
+    if (c.name != "slot-below-arg0" && c.name != "g0-frame-intact") continue;
+    EXPECT_EQ(c.failed, r.grown()) << c.name << ": every growth fails it";
+    int shown = 0;
+    for (const auto& f : r.findings) shown += f.check == c.name;
+    EXPECT_EQ(shown, model::CheckLog::kMaxFindingsPerCheck) << c.name;
+    listed += shown, failed += c.failed;
+  }
+  ASSERT_GT(failed, listed) << "the run must fail more often than it lists";
+  EXPECT_EQ(r.findings_omitted, failed - listed);
+  const std::string text = cli::format_run_findings(r);
+  EXPECT_NE(text.find(fmt::format("and {} more", failed - listed)), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("{} slot-below-arg0", r.grown() - 3)), std::string::npos) << text;
+  EXPECT_EQ(cli::to_json(r)["findings_omitted"], failed - listed);
+}
+
+TEST(Blame, APassingRunRunsOnceAndAFailingRunIsReRunWithAStoreLog) {
+  const emu::ArchSpec& spec = *emu::find_arch("arm64");
+  model::Machine good(spec, test::seed_elf(spec));
+  model::RunReport ok = good.run(*model::find_scenario("closure"), *model::find_contract("seed"));
+  ASSERT_EQ(ok.verdict, "verified");
+  EXPECT_EQ(good.engine().total_insns(), ok.stop.insns) << "a passing run must not be run again";
+
+  model::Machine* bad = nullptr;
+  model::RunReport failed = run_variant("arm64", "ctxt-slot-off.s", &bad);
+  ASSERT_EQ(failed.verdict, "FAILED");
+  EXPECT_EQ(bad->engine().total_insns(), 2 * failed.stop.insns) << "the re-run runs the same instructions";
+  for (const auto& f : failed.findings)
+    if (f.size > 0) {
+      EXPECT_TRUE(f.cause) << f.message();
+    }
+}
+
+TEST(Blame, ClobberedByNamesTheStoreThatOverwroteTheRightValue) {
+  model::RunReport r = run_variant("arm64", "ctxt-overwritten.s");
+  ASSERT_FALSE(r.findings.empty());
+  const model::Finding& f = r.findings.front();
+  ASSERT_EQ(f.check, "ctxt-argument");
+  ASSERT_TRUE(f.cause);
+  EXPECT_EQ(f.cause->kind, model::Cause::Kind::ClobberedBy);
+  EXPECT_EQ(f.cause->value, 0u);
+  EXPECT_TRUE(f.cause->text.starts_with("STP (ZR, ZR), 0(RSP)")) << f.cause->text;
+  EXPECT_NE(f.message().find("then overwritten with 0x0 by ctxt-overwritten.s:"), std::string::npos) << f.message();
+  // ... and the store it overwrote: the argument, stored right, one line before.
+  ASSERT_TRUE(f.cause->overwritten);
+  EXPECT_EQ(f.cause->overwritten->value, r.ctxt_set);
+  EXPECT_EQ(f.cause->overwritten->addr, f.addr);
+  EXPECT_TRUE(f.cause->overwritten->text.starts_with("MOVD R26, 8(RSP)")) << f.message();
+}
+
+TEST(Blame, JsonFindingsCarryTheCause) {
+  auto r = gotramp({"verify", "--goarch", "arm64", "--contract", "seed", "--scenario", "closure", "--json", "--asm",
+                    variant("arm64", "ctxt-slot-off.s")});
+  auto j = nlohmann::json::parse(r.output);
+  const auto& findings = j["runs"][0]["findings"];
+  ASSERT_GE(findings.size(), 2u);
+  const auto& arg = findings[0];
+  ASSERT_EQ(arg["check"], "ctxt-argument");
+  EXPECT_EQ(arg["cause"]["kind"], "never-stored");
+  EXPECT_TRUE(arg["cause"]["pc"].is_null());
+  EXPECT_TRUE(arg["cause"]["source"].is_null());
+  // Where ctxt went: one word too high, by the line the porter wrote.
+  EXPECT_EQ(arg["cause"]["instead"]["source"], "ctxt-slot-off.s:42");
+  EXPECT_EQ(arg["cause"]["instead"]["text"], "MOVD R26, 16(RSP) // one word off: should be 8(RSP)");
+  EXPECT_NE(arg["cause"]["instead"]["slot"].get<std::string>().find("g0.sched.sp+0"), std::string::npos);
+  EXPECT_EQ(arg["cause"]["instead"]["value"], arg["expected"]);
+  const auto& sched = findings[1];
+  ASSERT_EQ(sched["check"], "g0-frame-intact");
+  EXPECT_EQ(sched["cause"]["kind"], "wrong-store");
+  EXPECT_EQ(sched["cause"]["source"], "ctxt-slot-off.s:42");
+  EXPECT_EQ(sched["cause"]["text"], "MOVD R26, 16(RSP) // one word off: should be 8(RSP)");
+  EXPECT_TRUE(sched["cause"]["where"].get<std::string>().starts_with("main.morestack+0x"));
+  EXPECT_NE(sched["cause"]["pc"], "0x0");
+  EXPECT_EQ(j["runs"][0]["findings_omitted"], 0);
+}
+
+// The text of a source line is the line as the guest builder assembled it,
+// from the copy it keeps beside the ELF; without that copy there is no text.
+TEST(Blame, SourceTextIsTheAssembledLine) {
+  const emu::ArchSpec& spec = *emu::find_arch("arm64");
+  const std::string elf = test::seed_elf(spec);
+  const emu::LineTable lines = emu::LineTable::load(elf);
+  const uint64_t entry = emu::ElfImage::load(elf, "main.").func("morestack").addr;
+  auto line = lines.at(entry);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->short_name(), "morestack.s");
+  std::ifstream in(std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/morestack.s");
+  std::string want;
+  for (int i = 0; i < line->line; i++) std::getline(in, want);
+  std::string collapsed;
+  std::istringstream words(want);
+  for (std::string w; words >> w;) collapsed += (collapsed.empty() ? "" : " ") + w;
+  EXPECT_EQ(lines.text(*line), collapsed);
+  EXPECT_FALSE(lines.text({line->file, 100000}));  // past the end of the file
+
+  const auto bare = std::filesystem::temp_directory_path() / fmt::format("gotramp-blame-{}.elf", getpid());
+  std::filesystem::copy_file(elf, bare, std::filesystem::copy_options::overwrite_existing);
+  const emu::LineTable without = emu::LineTable::load(bare.string());
+  EXPECT_FALSE(without.text(*line)) << "no copy of the sources beside " << bare;
+  std::filesystem::remove(bare);
+}
+
+TEST(Verdicts, TraceAndFrameEndWithTheVerdictAndTheFindings) {
+  const std::string broken = variant("arm64", "no-morebuf-pc.s");
+  for (const char* cmd : {"trace", "frame"}) {
+    auto r = gotramp({cmd, "--goarch", "arm64", "--growth", "1", "--asm", broken});
+    const auto verdict = r.output.rfind("arm64 seed closure: FAILED");
+    ASSERT_NE(verdict, std::string::npos) << cmd << ":\n" << r.output;
+    EXPECT_NE(r.output.find("morebuf.pc [arm64 seed closure, growth 1]: m.morebuf.pc", verdict), std::string::npos)
+        << cmd;
+    EXPECT_NE(r.output.find("cause: never stored", verdict), std::string::npos) << cmd;
+    EXPECT_NE(r.output.find("and ", verdict), std::string::npos) << cmd << ": every growth fails, three are listed";
+
+    auto j =
+        nlohmann::json::parse(gotramp({cmd, "--goarch", "arm64", "--growth", "1", "--json", "--asm", broken}).output);
+    EXPECT_EQ(j["verdict"], "FAILED") << cmd;
+    ASSERT_FALSE(j["findings"].empty()) << cmd;
+    EXPECT_EQ(j["findings"][0]["check"], "morebuf.pc") << cmd;
+    EXPECT_EQ(j["findings"][0]["cause"]["kind"], "never-stored") << cmd;
+    EXPECT_GT(j["findings_omitted"].get<int>(), 0) << cmd;
+  }
+  for (const char* cmd : {"trace", "frame"}) {
+    auto r = gotramp({cmd, "--goarch", "amd64", "--growth", "1"});
+    EXPECT_TRUE(r.output.ends_with("\namd64 seed closure: verified\n")) << cmd << ":\n"
+                                                                        << r.output.substr(r.output.size() - 300);
+    auto j = nlohmann::json::parse(gotramp({cmd, "--goarch", "amd64", "--growth", "1", "--json"}).output);
+    EXPECT_EQ(j["verdict"], "verified") << cmd;
+    EXPECT_TRUE(j["findings"].empty()) << cmd;
+  }
+}
+
+TEST(Verdicts, VerifyEndsWithASummaryLine) {
+  auto r = gotramp({"verify", "--goarch", "amd64,arm64", "--contract", "seed", "--scenario", "closure,g0"});
+  EXPECT_TRUE(r.output.ends_with("\n2 verified, 2 diagnosed, 0 FAILED\n")) << r.output;
+  auto bad = gotramp({"verify", "--goarch", "arm64", "--contract", "seed", "--scenario", "closure,g0", "--asm",
+                      variant("arm64", "ctxt-slot-off.s")});
+  EXPECT_TRUE(bad.output.ends_with("\n0 verified, 1 diagnosed, 1 FAILED\n")) << bad.output;
+}
+
+TEST(Verdicts, SummaryCountsRowsNotYetVerified) {
+  std::vector<cli::VerifyRow> rows(4);
+  rows[0].verdict = "verified", rows[1].verdict = "FAILED", rows[2].verdict = "not yet verified";
+  rows[3].verdict = "not yet verified";
+  EXPECT_EQ(cli::format_summary(rows), "1 verified, 0 diagnosed, 1 FAILED, 2 not yet verified\n");
+}
+
+}  // namespace
+}  // namespace gotramp
