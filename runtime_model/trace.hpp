@@ -44,6 +44,10 @@ struct TraceOptions {
   int growth = 0;       // only the steps around this growth (0: the whole run)
   size_t context = 24;  // instructions kept before the window opens
   size_t tail = 16;     // steps kept before the first failure
+  // Trace only from this instruction on (0: from the first). The run gets there
+  // untraced, at full speed, then goes on traced: a run that ends on its budget is
+  // told from a window before its end without tracing the whole budget.
+  uint64_t from_insn = 0;
 };
 
 // One line per step, without host addresses (guest addresses are fixed by the
