@@ -342,6 +342,8 @@ size_t Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
   auto h = std::make_unique<Hook>();
   h->code = std::move(fn);
   add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(&Engine::code_cb), begin, end, std::move(h));
+  // Blocks translated before the hook existed would run without it: drop them.
+  check(uc_ctl_flush_tb(uc_), "flush the translation cache");
   return hooks_.size() - 1;
 }
 
@@ -351,6 +353,8 @@ Engine::HookId Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
   auto h = std::make_unique<Hook>();
   h->write = std::move(fn);
   add_hook(UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Engine::write_cb), begin, end, std::move(h));
+  // TLB entries made before the hook existed would let stores bypass it: drop them.
+  check(uc_ctl_flush_tlb(uc_), "flush the TLB");
   return hooks_.size() - 1;
 }
 

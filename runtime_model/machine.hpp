@@ -46,7 +46,10 @@ struct GoThrow : std::runtime_error {
 };
 
 struct RunOptions {
-  uint64_t budget = 20'000'000;  // guest instructions per run (unless the scenario sets one)
+  // Guest instructions per run (unless the scenario sets one): 35x the longest
+  // scenario (closure-gc and preempt, about 56,000), so that a runaway trampoline
+  // is stopped in about 0.1 s rather than seconds.
+  uint64_t budget = 2'000'000;
   uint64_t initial_stack = 0;    // the goroutine's first stack, a power of 2 (0: _StackMin)
   TraceOptions trace;            // off the fast path: hooks exist only for traced runs
 };
