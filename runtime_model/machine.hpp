@@ -4,7 +4,7 @@
 // stacks.
 //
 // The host half lives in stack.cpp (newstack, copystack, gogo, as in runtime/stack.go)
-// and checks.cpp (what every growth is checked for, DESIGN §4).
+// and checks.cpp (what every growth is checked for, docs/DESIGN.md §4).
 #pragma once
 
 #include <cstdint>
@@ -128,7 +128,7 @@ class Machine {
   std::string stack_name(uint64_t sp) const;
   bool host_implemented(uint64_t pc) const;
 
-  // DESIGN §4 (checks.cpp).
+  // docs/DESIGN.md §4 (checks.cpp).
   void check_newstack_entry(uint64_t sp, int growth);
   void check_resumed(uint64_t addr);
   void check_frame_pointers(const StackSpan& stack, int growth);

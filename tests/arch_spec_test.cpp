@@ -1,4 +1,4 @@
-// The ArchSpec table against DESIGN §1: every seed GOARCH, its context register
+// The ArchSpec table against docs/DESIGN.md §1: every seed GOARCH, its context register
 // and where newstack's argument is.
 #include <gtest/gtest.h>
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -383,6 +384,78 @@ TEST(Report, JunitFailuresAreExactlyTheFailingRunsWithFindingsAndStory) {
   EXPECT_HAS(ss.str(), "8(RSP) ctxt argument: expected 0x400004d0");  // a finding
   EXPECT_HAS(ss.str(), "trace lines before the first failure");       // the story
   EXPECT_HAS(ss.str(), "ctxt-slot-off.s:");                           // its source lines
+}
+
+// ---- The repository's own documents
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t"));
+  s.erase(s.find_last_not_of(" \t") + 1);
+  return s;
+}
+
+// The CI example runs the README's commands and nothing else.
+TEST(Docs, WorkflowRunsTheReadmesCommands) {
+  const std::string workflow = read_text(kSource + "/.github/workflows/gotramp.yml");
+  std::set<std::string> readme_commands;  // lines of the README's code blocks, comments dropped
+  {
+    std::istringstream in(read_text(kSource + "/README.md"));
+    bool code = false;
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("```")) {
+        code = !code;
+        continue;
+      }
+      if (code) readme_commands.insert(trim(line.substr(0, line.find(" #"))));
+    }
+  }
+  std::vector<std::string> runs;
+  std::regex run_line("^ *- run: (.*)$");
+  std::istringstream in(workflow);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, run_line)) runs.push_back(trim(m[1]));
+  }
+  ASSERT_GE(runs.size(), 3u) << workflow;
+  for (const auto& cmd : runs) EXPECT_TRUE(readme_commands.contains(cmd)) << "not in the README: " << cmd;
+  // The README's own first commands, then a porter's trampoline with a JUnit report.
+  EXPECT_EQ(runs[0], "scripts/test");
+  EXPECT_EQ(runs[1], "scripts/verify");
+  EXPECT_NE(runs[2].find("verify --asm"), std::string::npos);
+  EXPECT_NE(runs[2].find("--junit gotramp-junit.xml"), std::string::npos);
+  EXPECT_NE(workflow.find("report_paths: gotramp-junit.xml"), std::string::npos);  // published
+  EXPECT_NE(workflow.find("path: gotramp-junit.xml"), std::string::npos);
+}
+
+// Every "DESIGN.md §N" the sources and the README cite is a section of docs/DESIGN.md.
+TEST(Docs, DesignCitationsNameSectionsOfDocsDesign) {
+  const std::string design = read_text(kSource + "/docs/DESIGN.md");
+  ASSERT_FALSE(design.empty());
+  std::regex cite("DESIGN(\\.md)?\\)? \u00a7([0-9]+)");
+  int citations = 0;
+  for (const char* dir : {"cli", "emu", "runtime_model", "toolchain", "tests", "bench", "scripts"})
+    for (const auto& f : fs::recursive_directory_iterator(kSource + "/" + dir)) {
+      if (!f.is_regular_file()) continue;
+      const std::string text = read_text(f.path());
+      for (std::sregex_iterator it(text.begin(), text.end(), cite), end; it != end; ++it) {
+        const std::string section = (*it)[2];
+        EXPECT_NE(design.find("\n## " + section + ". "), std::string::npos) << f.path() << " cites \u00a7" << section;
+        citations++;
+      }
+    }
+  const std::string readme = read_text(kSource + "/README.md");
+  for (std::sregex_iterator it(readme.begin(), readme.end(), cite), end; it != end; ++it) {
+    EXPECT_NE(design.find("\n## " + std::string((*it)[2]) + ". "), std::string::npos) << "README cites " << it->str();
+    citations++;
+  }
+  EXPECT_GE(citations, 10);
 }
 
 }  // namespace

@@ -35,8 +35,24 @@ TEST_F(X86, InfiniteLoopExhaustsTheBudget) {
   code({0xeb, 0xfe});  // jmp .
   RunResult r = e.run(kCode, kCode + 0x100, 10000);
   EXPECT_EQ(r.reason, StopReason::Budget);
-  EXPECT_GT(r.insns, 10000u);
+  EXPECT_EQ(r.insns, 10000u);  // what ran: the block that would pass the budget does not
   EXPECT_NE(r.detail.find("runs away or loops"), std::string::npos) << r.detail;
+}
+
+// A run stopped on its budget resumes where it stopped, as if the budget had been
+// the larger one from the start.
+TEST_F(X86, ResumeContinuesARunStoppedOnItsBudget) {
+  code({0x48, 0xff, 0xc0, 0xeb, 0xfb});  // loop: incq %rax; jmp loop
+  e.set_reg(UC_X86_REG_RAX, 0);
+  RunResult r = e.run(kCode, kCode + 0x100, 1001);
+  EXPECT_EQ(r.reason, StopReason::Budget);
+  EXPECT_EQ(r.insns, 1000u);
+  EXPECT_EQ(e.reg(UC_X86_REG_RAX), 500u);
+  r = e.resume(kCode + 0x100, 3001);
+  EXPECT_EQ(r.reason, StopReason::Budget);
+  EXPECT_EQ(r.insns, 3000u);
+  EXPECT_EQ(e.reg(UC_X86_REG_RAX), 1500u);
+  EXPECT_NE(r.detail.find("more than 3001"), std::string::npos) << r.detail;
 }
 
 TEST_F(X86, WildWriteIsAFaultNamingTheAddress) {

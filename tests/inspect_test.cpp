@@ -86,7 +86,7 @@ TEST_P(Inspect, TraceOfTheFirstGrowthMatchesGolden) {
 }
 
 // The instruction that writes the ctxt argument: its Plan 9 source line, and an
-// annotation naming the slot of DESIGN §1.
+// annotation naming the slot of docs/DESIGN.md §1.
 TEST_P(Inspect, TraceNamesTheCtxtArgumentStore) {
   const auto& spec = *GetParam();
   auto r = gotramp({"trace", "--goarch", spec.goarch, "--growth", "1"});
