@@ -386,6 +386,20 @@ TEST(Report, JunitFailuresAreExactlyTheFailingRunsWithFindingsAndStory) {
   EXPECT_HAS(ss.str(), "ctxt-slot-off.s:");                           // its source lines
 }
 
+// ---- The suite itself
+
+// A CTest entry whose filter selects nothing fails (tests/main.cpp), as one whose
+// GOARCH was renamed would.
+TEST(Suite, AnEntryThatSelectsNoTestFails) {
+  const auto self = fs::read_symlink("/proc/self/exe");
+  auto r = toolchain::run_process({self.string(), "--gtest_filter=Verified/*/riscv64"}, {}, fs::current_path());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_HAS(r.output, "selected no test");
+  r = toolchain::run_process({self.string(), "--gtest_filter=Golden.ComparisonIsExactToTheLastLine"}, {},
+                             fs::current_path());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 // ---- The repository's own documents
 
 std::string read_text(const fs::path& p) {
