@@ -380,7 +380,12 @@ int main(int argc, char** argv) {
   CLI::App app{"gotramp: verify the Go runtime's stack-growth trampolines under emulation"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] {
-    std::string v = cli::format_versions(cli::tool_versions(toolchain::GuestBuildConfig::defaults()));
+    toolchain::GuestBuildConfig cfg;  // only the Go command is needed: --version works without guest sources
+    try {
+      cfg = toolchain::GuestBuildConfig::defaults();
+    } catch (const toolchain::GuestBuildError&) {
+    }
+    std::string v = cli::format_versions(cli::tool_versions(cfg));
     return v.substr(0, v.size() - 1);  // CLI11 adds the newline
   });
 

@@ -72,9 +72,13 @@ GuestBuildConfig GuestBuildConfig::defaults() {
   } else if (data) {
     c.guest_asm = *data / "guest_asm";
   } else {
-    throw GuestBuildError(
-        "cannot find gotramp's guest sources: neither <bin>/../share/gotramp/guest_asm nor "
-        "<bin>/share/gotramp/guest_asm exists beside this executable (set GOTRAMP_GUEST_ASM)");
+    std::error_code ec;
+    const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    throw GuestBuildError(fmt::format(
+        "cannot find gotramp's guest sources: neither {} nor {} exists (install with cmake --install, or set "
+        "GOTRAMP_GUEST_ASM)",
+        (bin / ".." / "share" / "gotramp" / "guest_asm").lexically_normal().string(),
+        (bin / "share" / "gotramp" / "guest_asm").string()));
   }
   if (data) c.prebuilt = *data / "guests";
   const std::string home = env_or("HOME", "/tmp");
