@@ -263,6 +263,19 @@ int cmd_trace(const InspectArgs& a) {
   model::RunOptions opt;
   opt.trace.enabled = true;
   opt.trace.growth = a.growth;
+  if (a.growth == 0) {
+    // A run that ends on its budget (a runaway trampoline) would trace millions of
+    // identical lines: an untraced run finds out, then only the window before the end
+    // is traced (runs are deterministic).
+    auto probe = inspect_run(what, {}, cfg);
+    const auto& stop = probe.report.stop;
+    if (stop.reason == emu::StopReason::Budget && stop.insns > cli::kStoryWindow) {
+      opt.trace.from_insn = stop.insns - cli::kStoryWindow;
+      std::cerr << fmt::format(
+          "gotramp: the run ran out of its budget after {} instructions; tracing the last {} (from {})\n", stop.insns,
+          cli::kStoryWindow, opt.trace.from_insn + 1);
+    }
+  }
   auto run = inspect_run(what, opt, cfg);
   if (a.growth > static_cast<int>(run.report.frames.size()))
     throw BadInput(fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
@@ -277,6 +290,15 @@ int cmd_frame(const InspectArgs& a) {
   const auto what = inspection(a, "frame");
   std::optional<std::ofstream> svg;
   if (!a.svg.empty()) svg = open_output(a.svg, "--svg");
+  // Opened early so that an unwritable path costs no run; removed unless drawn.
+  struct RemoveUnlessDrawn {
+    std::string path;
+    bool drawn = false;
+    ~RemoveUnlessDrawn() {
+      std::error_code ec;
+      if (!drawn && !path.empty()) fs::remove(path, ec);
+    }
+  } svg_file{a.svg};
   const auto cfg = config(a.common);
   auto run = inspect_run(what, {}, cfg);
   const int growth = a.growth > 0 ? a.growth : 1;
@@ -299,6 +321,7 @@ int cmd_frame(const InspectArgs& a) {
     *svg << *cli::frame_svg(run, growth);
     svg->close();
     if (!*svg) throw BadInput(fmt::format("--svg {}: cannot write: {}", a.svg, std::strerror(errno)));
+    svg_file.drawn = true;
   }
   if (a.json)
     std::cout << cli::frame_json(run, growth)->dump(2) << "\n";

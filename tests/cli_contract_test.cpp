@@ -210,10 +210,12 @@ TEST(PaperCuts, UnwritableSvgGivesTheReason) {
 }
 
 TEST(PaperCuts, FrameOfAScenarioWithoutOneSaysItIsExpected) {
-  auto r = gotramp({"frame", "--goarch", "arm64", "--scenario", "g0"});
+  auto svg = scratch("frame-g0") / "g0.svg";
+  auto r = gotramp({"frame", "--goarch", "arm64", "--scenario", "g0", "--svg", svg.string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_HAS(r.output, "no frame is expected in scenario g0");
   EXPECT_HAS(r.output, "the run ended as the scenario expects");
+  EXPECT_FALSE(fs::exists(svg)) << "no empty picture is left behind";
 }
 
 TEST(PaperCuts, UnreadableAsmGivesTheReason) {

@@ -8,6 +8,7 @@
 #include "cli/inspect.hpp"
 #include "runtime_model/machine.hpp"
 #include "support.hpp"
+#include "toolchain/process.hpp"
 
 namespace gotramp {
 namespace {
@@ -45,6 +46,18 @@ TEST(Runaway, StoryCostsAboutWhatTheRunCost) {
   // The story tells the loop as the porter wrote it, numbered as the run counted.
   EXPECT_NE(story.find("loop_arm64.s:5"), std::string::npos) << story;
   EXPECT_NE(story.find(std::to_string(ran) + " 0x"), std::string::npos) << story;
+}
+
+// gotramp trace of a runaway run traces the window before its end, not the budget.
+TEST(Runaway, TraceShowsOnlyTheWindowBeforeTheBudgetRanOut) {
+  auto r = toolchain::run_process({GOTRAMP_BIN, "trace", "--asm", loop_trampoline().string()}, {}, fs::current_path());
+  EXPECT_EQ(r.exit_code, 1);  // the run failed
+  EXPECT_NE(r.output.find("ran out of its budget after"), std::string::npos) << r.output.substr(0, 500);
+  size_t lines = 0;
+  for (char c : r.output) lines += c == '\n';
+  EXPECT_LE(lines, cli::kStoryWindow + 16);
+  EXPECT_GE(lines, cli::kStoryWindow);
+  EXPECT_NE(r.output.find("loop_arm64.s:5"), std::string::npos);
 }
 
 // Without the failed run's report the story has no window: it traces from the start
