@@ -1,6 +1,6 @@
 // gotramp benchmarks (Google Benchmark). Every figure the README quotes comes from
 // one run of this program, and the summary at the end prints them as ratios to
-// the anchors of DESIGN §6, measured in the same run where the anchor can be.
+// the anchors of docs/DESIGN.md §6, measured in the same run where the anchor can be.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 #include <unicorn/unicorn.h>
@@ -172,7 +172,7 @@ void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string pro
   }
 }
 
-// Prints the DESIGN §6 ratios from this run's results.
+// Prints the docs/DESIGN.md §6 ratios from this run's results.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -185,7 +185,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void Finalize() override {
     ConsoleReporter::Finalize();
     auto& o = GetOutputStream();
-    o << "\nDESIGN §6 targets, from this run\n";
+    o << "\ndocs/DESIGN.md §6 targets, from this run\n";
     double cold = get("BM_SeedMatrixColdProcess/iterations:20/real_time");
     double cold_same = get("BM_QemuComparableColdProcess/iterations:20/real_time");
     double inproc = get("BM_SeedMatrixInProcess/real_time");

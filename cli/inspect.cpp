@@ -194,11 +194,15 @@ std::optional<json> frame_json(const InspectedRun& run, int growth) {
               {"findings_omitted", run.report.findings_omitted}};
 }
 
-std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg) {
+std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg,
+                          const model::RunReport* failed, StoryCost* cost) {
   model::RunOptions opt;
   opt.trace.enabled = true;
   opt.trace.keep = false;
+  if (failed && failed->stop.reason == emu::StopReason::Budget && failed->stop.insns > kStoryWindow)
+    opt.trace.from_insn = failed->stop.insns - kStoryWindow;
   InspectedRun run = run_one(what, opt, cfg);
+  if (cost) *cost = {run.machine->engine().total_insns(), opt.trace.from_insn};
   std::string out = fmt::format("  the last {} trace lines before the first failure:\n", run.report.trace_tail.size());
   for (const auto& s : run.report.trace_tail) out += "    " + model::format_step(s) + "\n";
   int growth = 0;

@@ -49,6 +49,15 @@ std::vector<std::pair<std::string, std::string>> goroutine_fields(const Inspecte
 
 // For a failed verify row: the last trace lines before the first failure and the
 // frame of the failing growth, from a traced re-run (runs are deterministic).
-std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg);
+// Given the failed run's report, a run that ran out of budget is re-run untraced
+// up to kStoryWindow instructions before its end and traced from there, so its
+// story costs about what the run did. cost, if given, receives what the re-run took.
+constexpr uint64_t kStoryWindow = 1000;
+struct StoryCost {
+  uint64_t instructions = 0;  // guest instructions the re-run executed
+  uint64_t traced_from = 0;   // the first traced instruction (0: all of them)
+};
+std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg,
+                          const model::RunReport* failed = nullptr, StoryCost* cost = nullptr);
 
 }  // namespace gotramp::cli

@@ -1,146 +1,343 @@
 // gotramp: runs the Go runtime's stack-growth trampolines under Unicorn and checks,
 // instruction by instruction, each architecture's calling sequence.
+//
+// Exit status, the same for every subcommand (cli/exit_code.hpp, README): 0 every
+// run passed, 1 a run failed its checks, 2 bad input, 3 an internal error.
 #include <fmt/format.h>
-#include <CLI/CLI.hpp>
 
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 
+#include "cli/exit_code.hpp"
 #include "cli/inspect.hpp"
 #include "cli/report.hpp"
+#include "cli/suggest.hpp"
 #include "cli/verify_cmd.hpp"
+#include "cli/versions.hpp"
 #include "runtime_model/contract.hpp"
 #include "toolchain/guest_build.hpp"
 
 namespace {
 
 using namespace gotramp;
+using cli::BadInput;
+namespace fs = std::filesystem;
 
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
+// ---- Options shared by every subcommand.
 
-int usage_error(const std::string& msg) {
-  std::cerr << "gotramp: " << msg << "\n";
-  return kExitUsage;
+struct CommonArgs {
+  std::string cache;  // --cache DIR
+};
+
+void add_common_options(CLI::App* c, CommonArgs& a) {
+  c->add_option("--cache", a.cache,
+                "where guest ELFs built for --asm are cached (default: $GOTRAMP_CACHE, else "
+                "$XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
 }
+
+toolchain::GuestBuildConfig config(const CommonArgs& a) {
+  auto cfg = toolchain::GuestBuildConfig::defaults();
+  if (!a.cache.empty()) cfg.cache = a.cache;
+  const bool chosen = !a.cache.empty() || std::getenv("GOTRAMP_CACHE");
+  if (chosen) {
+    std::error_code ec;
+    fs::create_directories(cfg.cache, ec);
+    if (ec) throw BadInput(fmt::format("cannot use {} as the guest cache: {}", cfg.cache.string(), ec.message()));
+  }
+  return cfg;
+}
+
+// A whole number of at least `lo`; the message says what the option means when not.
+CLI::Validator at_least(long lo, std::string meaning) {
+  return CLI::Validator(
+      [lo, meaning](std::string& text) -> std::string {
+        long v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || v < lo)
+          return fmt::format("'{}' is not valid: {} is a whole number, {} or more", text, meaning, lo);
+        return "";
+      },
+      fmt::format("INT>={}", lo));
+}
+
+// A file the user named, before any work: errno's reason when it cannot be read.
+void require_readable(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw BadInput(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (fs::is_directory(path)) throw BadInput(fmt::format("cannot read {}: Is a directory", path));
+}
+
+// An output file the user named, opened before any work so that an unwritable path
+// costs nothing.
+std::ofstream open_output(const std::string& path, const char* option) {
+  std::ofstream out(path);
+  if (!out) throw BadInput(fmt::format("{} {}: cannot write: {}", option, path, std::strerror(errno)));
+  return out;
+}
+
+// A trampoline the user gave (--asm) must define what the harness calls.
+void check_asm(const std::string& path) {
+  require_readable(path);
+  try {
+    toolchain::check_trampoline(path);
+  } catch (const toolchain::GuestBuildError& e) {
+    throw BadInput(e.what());
+  }
+}
+
+// ---- gotramp verify
 
 struct VerifyArgs {
   std::vector<std::string> goarch = {"all"}, contract = {"both"}, scenario = {"all"};
-  std::string asm_file;
+  std::string asm_file, junit;
   bool json = false, unverified = false;
   int jobs = 0;
+  bool goarch_given = false, contract_given = false;
+  CommonArgs common;
 };
 
-int cmd_verify(const VerifyArgs& a) {
-  const auto &goarch = a.goarch, &contract = a.contract, &scenario = a.scenario;
+CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
+  auto* c = app.add_subcommand("verify", "run every GOARCH x contract x scenario and check each growth");
+  c->add_option("--goarch", a.goarch, "GOARCH list (" + emu::arch_names() + ") or all; with --asm, from the file name")
+      ->delimiter(',');
+  c->add_option("--contract", a.contract,
+                "contract list (" + model::contract_names() + ") or all; default both, seed with --asm")
+      ->delimiter(',');
+  c->add_option("--scenario", a.scenario, "scenario list (" + model::scenario_names() + ") or all")->delimiter(',');
+  c->add_option("--asm", a.asm_file,
+                "your own trampoline (Plan 9 assembly defining morestack and morestack_noctxt), built "
+                "with the GOARCH's harness and checked against the contract");
+  c->add_flag("--json", a.json, "print JSON instead of a table");
+  c->add_option("--junit", a.junit, "also write a JUnit XML report to this file");
+  c->add_flag("--unverified", a.unverified, "also run GOARCH rows not verified yet");
+  c->add_option("-j,--jobs", a.jobs, "machines to run at once, 1 or more (default: one per core)")
+      ->check(at_least(1, "-j (machines run at once)"));
+  add_common_options(c, a.common);
+  return c;
+}
+
+// --asm narrows the defaults: the seed contract, and the GOARCHes its name says.
+void apply_asm_defaults(VerifyArgs& a) {
+  if (a.asm_file.empty()) return;
+  if (!a.contract_given) a.contract = {"seed"};
+  if (a.goarch_given) return;
+  auto archs = cli::archs_for_trampoline(a.asm_file);
+  if (archs.empty())
+    throw BadInput(
+        fmt::format("--goarch is required with --asm {}: neither its name (Go's convention: morestack_arm64.s, "
+                    "asm_ppc64x.s) nor a guest_asm/<GOARCH>/ folder says which GOARCH it is for",
+                    a.asm_file));
+  a.goarch.clear();
+  for (const auto* s : archs) a.goarch.push_back(s->goarch);
+}
+
+int cmd_verify(VerifyArgs a) {
+  if (!a.asm_file.empty()) check_asm(a.asm_file);
+  apply_asm_defaults(a);
   std::string err;
   cli::VerifyRequest req;
   req.unverified = a.unverified;
   req.jobs = a.jobs;
-  if (!a.asm_file.empty()) {
-    if (!std::filesystem::exists(a.asm_file)) return usage_error("no such file: " + a.asm_file);
-    req.trampoline = std::filesystem::absolute(a.asm_file);
-  }
-  auto archs = cli::parse_archs(goarch, err);
-  if (!archs) return usage_error(err);
-  auto contracts = cli::parse_contracts(contract, err);
-  if (!contracts) return usage_error(err);
-  auto scenarios = cli::parse_scenarios(scenario, err);
-  if (!scenarios) return usage_error(err);
+  if (!a.asm_file.empty()) req.trampoline = a.asm_file;
+  auto archs = cli::parse_archs(a.goarch, err);
+  if (!archs) throw BadInput(err);
+  auto contracts = cli::parse_contracts(a.contract, err);
+  if (!contracts) throw BadInput(err);
+  auto scenarios = cli::parse_scenarios(a.scenario, err);
+  if (!scenarios) throw BadInput(err);
   req.archs = *archs, req.contracts = *contracts, req.scenarios = *scenarios;
+  std::optional<std::ofstream> junit;
+  if (!a.junit.empty()) junit = open_output(a.junit, "--junit");
 
-  auto rows = cli::run_verify(req, toolchain::GuestBuildConfig::defaults());
+  const auto cfg = config(a.common);
+  std::vector<cli::VerifyRow> rows;
+  try {
+    rows = cli::run_verify(req, cfg);
+  } catch (const toolchain::GuestBuildError& e) {
+    if (req.trampoline) throw BadInput(e.what());  // the porter's file does not build
+    throw;                                         // a built-in guest: ours
+  }
   bool failed = false;
   for (const auto& r : rows) failed = failed || r.failed();
   auto diffs = cli::differentials(rows);
   for (const auto& d : diffs) failed = failed || !d.same;
-  if (a.json) {
-    std::cout << cli::to_json(rows).dump(2) << "\n";
-  } else {
-    // A failed row tells its story: the trace up to the first failure and the frame.
-    auto story = [&](const cli::VerifyRow& row) {
-      try {
-        return cli::failure_story({row.spec, row.contract, row.scenario, row.trampoline},
-                                  toolchain::GuestBuildConfig::defaults());
-      } catch (const std::exception& e) {
-        return std::string("  (no trace: ") + e.what() + ")\n";
-      }
-    };
+
+  // A failed row tells its story: the trace up to the first failure and the frame.
+  std::map<const cli::VerifyRow*, std::string> stories;
+  auto story = [&](const cli::VerifyRow& row) -> std::string {
+    auto [it, fresh] = stories.try_emplace(&row);
+    if (!fresh) return it->second;
+    try {
+      it->second = cli::failure_story({row.spec, row.contract, row.scenario, row.trampoline}, cfg,
+                                      row.report ? &*row.report : nullptr);
+    } catch (const std::exception& e) {
+      it->second = std::string("  (no trace: ") + e.what() + ")\n";
+    }
+    return it->second;
+  };
+  const bool want_versions = a.json || junit;
+  const cli::ToolVersions versions = want_versions ? cli::tool_versions(cfg) : cli::ToolVersions{};
+  if (a.json)
+    std::cout << cli::to_json(rows, versions).dump(2) << "\n";
+  else
     std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story)
               << "\n"
               << cli::format_summary(rows);
+  if (junit) {
+    *junit << cli::to_junit(rows, versions, story);
+    junit->close();
+    if (!*junit) throw BadInput(fmt::format("--junit {}: cannot write: {}", a.junit, std::strerror(errno)));
   }
-  return failed ? kExitFailed : 0;
+  return failed ? cli::kExitFailed : cli::kExitPassed;
 }
+
+// ---- gotramp trace and gotramp frame
 
 struct InspectArgs {
   std::string goarch, contract = "seed", scenario = "closure", asm_file, svg;
   int growth = 0;
   bool json = false;
   bool regs = false, plan9 = false;  // trace only
+  CommonArgs common;
 };
 
+CLI::App* add_inspect(CLI::App& app, const std::string& name, const std::string& what, InspectArgs& a) {
+  auto* c = app.add_subcommand(name, what);
+  c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + "); with --asm, from the file name");
+  c->add_option("--contract", a.contract, "contract (" + model::contract_names(false) + "); default seed");
+  c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
+  c->add_option("--growth", a.growth, "only around this growth, 1 or more")
+      ->check(at_least(1, "--growth (the growth to look at, counted from 1)"));
+  c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
+  c->add_flag("--json", a.json, "print JSON");
+  add_common_options(c, a.common);
+  return c;
+}
+
 // Resolves the names of a trace or frame request, or explains what is valid.
-std::optional<cli::Inspection> inspection(const InspectArgs& a, std::string& err) {
+cli::Inspection inspection(InspectArgs a, const char* command) {
+  if (!a.asm_file.empty()) check_asm(a.asm_file);
+  if (a.goarch.empty() && !a.asm_file.empty()) {
+    auto archs = cli::archs_for_trampoline(a.asm_file);
+    if (archs.size() == 1) a.goarch = archs[0]->goarch;
+  }
+  if (a.goarch.empty()) throw BadInput(fmt::format("{} needs --goarch (one of {})", command, emu::arch_names()));
   cli::Inspection w;
   w.spec = emu::find_arch(a.goarch);
   w.contract = model::find_contract(a.contract);
   w.scenario = model::find_scenario(a.scenario);
-  if (!w.spec)
-    err = fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names());
-  else if (!w.contract)
-    err = fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names());
-  else if (!w.scenario)
-    err = fmt::format("unknown scenario '{}'; valid: {}", a.scenario, model::scenario_names());
-  else if (!a.asm_file.empty() && !std::filesystem::exists(a.asm_file))
-    err = "no such file: " + a.asm_file;
-  if (!err.empty()) return std::nullopt;
-  if (!a.asm_file.empty()) w.trampoline = std::filesystem::absolute(a.asm_file);
+  if (!w.spec) throw BadInput(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
+  if (!w.contract && !model::contract_group(a.contract).empty())
+    throw BadInput(fmt::format(
+        "--contract {} is not valid for {}: '{}' names several contracts, which verify runs and compares; {} looks "
+        "at one run: choose one of {}",
+        a.contract, command, a.contract, command, model::contract_names(false)));
+  if (!w.contract)
+    throw BadInput(fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names(false)));
+  if (!w.scenario)
+    throw BadInput(fmt::format("unknown scenario '{}'; {} looks at one run: choose one of {}", a.scenario, command,
+                               model::scenario_names()));
+  if (!a.asm_file.empty()) w.trampoline = a.asm_file;
   return w;
 }
 
+cli::InspectedRun inspect_run(const cli::Inspection& what, const model::RunOptions& opt,
+                              const toolchain::GuestBuildConfig& cfg) {
+  try {
+    return cli::run_one(what, opt, cfg);
+  } catch (const toolchain::GuestBuildError& e) {
+    if (what.trampoline) throw BadInput(e.what());
+    throw;
+  }
+}
+
+int run_status(const cli::InspectedRun& run) {
+  return run.report.verdict == "FAILED" ? cli::kExitFailed : cli::kExitPassed;
+}
+
 int cmd_trace(const InspectArgs& a) {
-  std::string err;
-  auto what = inspection(a, err);
-  if (!what) return usage_error(err);
+  const auto what = inspection(a, "trace");
+  const auto cfg = config(a.common);
   model::RunOptions opt;
   opt.trace.enabled = true;
   opt.trace.growth = a.growth;
+  if (a.growth == 0) {
+    // A run that ends on its budget (a runaway trampoline) would trace millions of
+    // identical lines: an untraced run finds out, then only the window before the end
+    // is traced (runs are deterministic).
+    auto probe = inspect_run(what, {}, cfg);
+    const auto& stop = probe.report.stop;
+    if (stop.reason == emu::StopReason::Budget && stop.insns > cli::kStoryWindow) {
+      opt.trace.from_insn = stop.insns - cli::kStoryWindow;
+      std::cerr << fmt::format(
+          "gotramp: the run ran out of its budget after {} instructions; tracing the last {} (from {})\n", stop.insns,
+          cli::kStoryWindow, opt.trace.from_insn + 1);
+    }
+  }
   opt.trace.all_regs = a.regs;
-  auto run = cli::run_one(*what, opt, toolchain::GuestBuildConfig::defaults());
+  auto run = inspect_run(what, opt, cfg);
   if (a.growth > static_cast<int>(run.report.frames.size()))
-    return usage_error(
-        fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
+    throw BadInput(fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
   if (a.json)
     std::cout << cli::trace_json(run, a.growth).dump(2) << "\n";
   else
     std::cout << cli::format_trace(run.report.trace, {.plan9 = a.plan9}) << cli::format_run_verdict(run.report);
-  return 0;
+  return run_status(run);
 }
 
 int cmd_frame(const InspectArgs& a) {
-  std::string err;
-  auto what = inspection(a, err);
-  if (!what) return usage_error(err);
-  auto run = cli::run_one(*what, {}, toolchain::GuestBuildConfig::defaults());
+  const auto what = inspection(a, "frame");
+  std::optional<std::ofstream> svg;
+  if (!a.svg.empty()) svg = open_output(a.svg, "--svg");
+  // Opened early so that an unwritable path costs no run; removed unless drawn.
+  struct RemoveUnlessDrawn {
+    std::string path;
+    bool drawn = false;
+    ~RemoveUnlessDrawn() {
+      std::error_code ec;
+      if (!drawn && !path.empty()) fs::remove(path, ec);
+    }
+  } svg_file{a.svg};
+  const auto cfg = config(a.common);
+  auto run = inspect_run(what, {}, cfg);
   const int growth = a.growth > 0 ? a.growth : 1;
-  if (growth > static_cast<int>(run.report.frames.size()))
-    return usage_error(
-        fmt::format("growth {} never reached newstack: the run has {} frames", growth, run.report.frames.size()));
-  if (!a.svg.empty()) {
-    std::ofstream out(a.svg);
-    out << *cli::frame_svg(run, growth);
-    if (!out) return usage_error("cannot write " + a.svg);
+  const int frames = static_cast<int>(run.report.frames.size());
+  if (frames == 0 && what.scenario->expects_failure() && run_status(run) == cli::kExitPassed)
+    throw BadInput(fmt::format(
+        "no frame is expected in scenario {}: {}, so newstack is never entered; the run ended as the scenario "
+        "expects ({}: {})",
+        what.scenario->name, what.scenario->description, run.report.verdict, what.scenario->expect));
+  if (frames == 0) {
+    std::cerr << fmt::format(
+        "gotramp: the run FAILED before newstack was entered: no frame to draw ({})\n",
+        run.report.findings.empty() ? run.report.stop.detail : run.report.findings.front().message());
+    return cli::kExitFailed;
+  }
+  if (growth > frames)
+    throw BadInput(fmt::format("growth {} never reached newstack: the run has {} growths (frames 1 to {})", growth,
+                               frames, frames));
+  if (svg) {
+    *svg << *cli::frame_svg(run, growth);
+    svg->close();
+    if (!*svg) throw BadInput(fmt::format("--svg {}: cannot write: {}", a.svg, std::strerror(errno)));
+    svg_file.drawn = true;
   }
   if (a.json)
     std::cout << cli::frame_json(run, growth)->dump(2) << "\n";
   else
     std::cout << *cli::format_frame(run, growth) << cli::format_run_verdict(run.report);
-  return 0;
+  return run_status(run);
 }
 
-int cmd_build_guests() {
-  auto cfg = toolchain::GuestBuildConfig::defaults();
+// ---- gotramp build-guests
+
+int cmd_build_guests(const CommonArgs& a) {
+  auto cfg = config(a);
   int built = 0;
   for (const auto& spec : emu::arch_table()) {
     if (!toolchain::has_guest(spec, cfg)) continue;
@@ -156,7 +353,52 @@ int cmd_build_guests() {
         if (f.path().extension() == ".s") toolchain::guest_elf(spec, f.path(), cfg), built++;
   }
   std::cout << fmt::format("gotramp: {} guest ELFs up to date in {}\n", built, cfg.cache.string());
-  return 0;
+  return cli::kExitPassed;
+}
+
+// ---- Words CLI11 would reject with less help: an unknown command or option gets
+// the nearest valid one.
+
+std::vector<std::string> option_names(const CLI::App* c) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : c->get_options()) {
+    for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+    for (const auto& s : o->get_snames()) out.push_back("-" + s);
+  }
+  return out;
+}
+
+bool is_number(const std::string& s) {
+  double v;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+void check_words(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2) return;
+  const std::string first = argv[1];
+  if (first.starts_with("-")) return;  // --help, --version: CLI11's
+  std::vector<std::string> commands;
+  for (const CLI::App* c : app.get_subcommands({})) commands.push_back(c->get_name());
+  const CLI::App* sub = nullptr;
+  for (const CLI::App* c : app.get_subcommands({}))
+    if (c->get_name() == first) sub = c;
+  if (!sub) {
+    auto near = cli::closest(first, commands);
+    throw BadInput(fmt::format("unknown command '{}'{} Commands: {}", first,
+                               near ? fmt::format(". Did you mean '{}'?", *near) : ";", fmt::join(commands, ", ")));
+  }
+  const auto known = option_names(sub);
+  for (int i = 2; i < argc; i++) {
+    std::string word = argv[i];
+    if (!word.starts_with("-") || word == "-" || word == "--" || is_number(word)) continue;
+    std::string name = word.substr(0, word.find('='));
+    if (!name.starts_with("--")) name = name.substr(0, 2);  // -j4
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    auto near = cli::closest(name, known);
+    throw BadInput(fmt::format("unknown option '{}' for gotramp {}{} Its options: {}", name, first,
+                               near ? fmt::format(". Did you mean {}?", *near) : ";", fmt::join(known, ", ")));
+  }
 }
 
 }  // namespace
@@ -164,58 +406,64 @@ int cmd_build_guests() {
 int main(int argc, char** argv) {
   CLI::App app{"gotramp: verify the Go runtime's stack-growth trampolines under emulation"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", [] {
+    toolchain::GuestBuildConfig cfg;  // only the Go command is needed: --version works without guest sources
+    try {
+      cfg = toolchain::GuestBuildConfig::defaults();
+    } catch (const toolchain::GuestBuildError&) {
+    }
+    std::string v = cli::format_versions(cli::tool_versions(cfg));
+    return v.substr(0, v.size() - 1);  // CLI11 adds the newline
+  });
 
   VerifyArgs va;
-  auto* verify = app.add_subcommand("verify", "run every GOARCH x contract x scenario and check each growth");
-  verify->add_option("--goarch", va.goarch, "GOARCH list (" + emu::arch_names() + ") or all")->delimiter(',');
-  verify->add_option("--contract", va.contract, "contract list (" + model::contract_names() + ") or all; default both")
-      ->delimiter(',');
-  verify->add_option("--scenario", va.scenario, "scenario list (" + model::scenario_names() + ") or all")
-      ->delimiter(',');
-  verify->add_option("--asm", va.asm_file,
-                     "your own trampoline (Plan 9 assembly defining morestack and morestack_noctxt), built "
-                     "with the GOARCH's harness and checked against the contract");
-  verify->add_flag("--json", va.json, "print JSON instead of a table");
-  verify->add_flag("--unverified", va.unverified, "also run GOARCH rows not verified yet");
-  verify->add_option("-j,--jobs", va.jobs, "machines to run at once (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
-
+  auto* verify = add_verify(app, va);
   InspectArgs ta, fa;
-  auto inspect_options = [](CLI::App* c, InspectArgs& a) {
-    c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + ")")->required();
-    c->add_option("--contract", a.contract, "contract (" + model::contract_names() + "); default seed");
-    c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
-    c->add_option("--growth", a.growth, "only around this growth (1-based)")->check(CLI::PositiveNumber);
-    c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
-    c->add_flag("--json", a.json, "print JSON");
-  };
-  auto* trace = app.add_subcommand("trace", "every guest instruction of a run, with source lines and effects");
-  inspect_options(trace, ta);
+  auto* trace = add_inspect(app, "trace", "every guest instruction of a run, with source lines and effects", ta);
   trace->add_flag("--regs", ta.regs, "also print every general register (Plan 9 names) after each instruction");
   trace->add_flag("--plan9", ta.plan9, "show each instruction as its Plan 9 source line only, without disassembly");
-  auto* frame = app.add_subcommand("frame", "the g0 frame at newstack's entry beside the interrupted goroutine");
-  inspect_options(frame, fa);
+  auto* frame = add_inspect(app, "frame", "the g0 frame at newstack's entry beside the interrupted goroutine", fa);
   frame->add_option("--svg", fa.svg, "also draw the diagram as SVG into this file");
-
-  app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
+  CommonArgs ba;
+  auto* build_guests =
+      app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
+  add_common_options(build_guests, ba);
 
   try {
+    check_words(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "gotramp: " << e.what() << "\n\n" << app.help();
-    return kExitUsage;
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* c : app.get_subcommands()) sub = c;
+    std::cerr << "gotramp: " << e.what() << "\n"
+              << (sub ? fmt::format("(gotramp {} --help lists its options)\n", sub->get_name())
+                      : "(gotramp --help lists the commands: verify, trace, frame, build-guests)\n");
+    return cli::kExitBadInput;
+  } catch (const BadInput& e) {
+    std::cerr << "gotramp: " << e.what() << "\n";
+    return cli::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "gotramp: internal error: " << e.what() << "\n";
+    return cli::kExitInternal;
   }
   try {
+    va.goarch_given = verify->count("--goarch") > 0;
+    va.contract_given = verify->count("--contract") > 0;
     if (verify->parsed()) return cmd_verify(va);
     if (trace->parsed()) return cmd_trace(ta);
     if (frame->parsed()) return cmd_frame(fa);
-    return cmd_build_guests();
-  } catch (const std::exception& e) {
+    return cmd_build_guests(ba);
+  } catch (const BadInput& e) {
     std::cerr << "gotramp: " << e.what() << "\n";
-    return kExitFailed;
+    return cli::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "gotramp: internal error: " << e.what() << "\n";
+    return cli::kExitInternal;
   }
 }

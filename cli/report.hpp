@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/verify_cmd.hpp"
+#include "cli/versions.hpp"
 
 namespace gotramp::cli {
 
@@ -32,6 +33,13 @@ std::string format_run_verdict(const model::RunReport& r);
 std::string format_summary(const std::vector<VerifyRow>& rows);
 nlohmann::ordered_json findings_json(const model::RunReport& r);
 nlohmann::ordered_json to_json(const model::RunReport& r);
-nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows);
+nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVersions& versions);
+
+// JUnit XML for CI: one <testsuite> per GOARCH with one <testcase> per run
+// (classname gotramp.<goarch>.<contract>, name the scenario); a failed run's
+// <failure> holds its findings and story(row). Rows not yet verified are
+// <skipped>. Seed-vs-parent comparisons form their own suite, "seed-vs-parent".
+std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& versions,
+                     const std::function<std::string(const VerifyRow&)>& story);
 
 }  // namespace gotramp::cli

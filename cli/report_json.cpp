@@ -115,7 +115,7 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
   return out;
 }
 
-nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows) {
+nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVersions& versions) {
   using json = nlohmann::ordered_json;
   json runs = json::array();
   bool passed = true;
@@ -138,7 +138,14 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows) {
     passed = passed && d.same;
     diff.push_back({{"goarch", d.goarch}, {"scenario", d.scenario}, {"same", d.same}, {"detail", d.detail}});
   }
-  return {{"tool", "gotramp"}, {"passed", passed}, {"runs", runs}, {"differential", diff}};
+  return {{"tool", "gotramp"},
+          {"version", versions.gotramp},
+          {"unicorn", versions.unicorn},
+          {"capstone", versions.capstone},
+          {"go", versions.go},
+          {"passed", passed},
+          {"runs", runs},
+          {"differential", diff}};
 }
 
 }  // namespace gotramp::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "runtime_model/machine.hpp"
@@ -71,6 +72,15 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
   for (const emu::ArchSpec* spec : req.archs)
     for (const model::Contract* c : req.contracts) jobs.push_back({spec, c, {}});
 
+  // Every guest ELF first, one build at a time: a trampoline that does not build
+  // stops here, reported once rather than once per run.
+  std::map<std::pair<const emu::ArchSpec*, const model::Contract*>, std::filesystem::path> elves;
+  for (const auto& job : jobs) {
+    if (!job.spec->verified && !req.unverified) continue;
+    auto file = req.trampoline ? *req.trampoline : toolchain::guest_dir(*job.spec, cfg) / job.contract->trampoline_file;
+    elves[{job.spec, job.contract}] = toolchain::guest_elf(*job.spec, file, cfg);
+  }
+
   auto run_job = [&](Job& job) {
     const emu::ArchSpec* spec = job.spec;
     const model::Contract* c = job.contract;
@@ -90,9 +100,7 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
       return;
     }
     try {
-      auto file = req.trampoline ? *req.trampoline : toolchain::guest_dir(*spec, cfg) / c->trampoline_file;
-      auto elf = toolchain::guest_elf(*spec, file, cfg);
-      model::Machine machine(*spec, elf.string());
+      model::Machine machine(*spec, elves.at({spec, c}).string());
       for (const model::Scenario* s : req.scenarios) {
         VerifyRow row = row_for(s);
         row.report = machine.run(*s, *c);
@@ -125,6 +133,19 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
   for (auto& job : jobs)
     for (auto& row : job.rows) rows.push_back(std::move(row));
   return rows;
+}
+
+std::vector<const emu::ArchSpec*> archs_for_trampoline(const std::filesystem::path& file) {
+  // Go's convention: the last _-separated word of the name, as in asm_linux_arm64.s.
+  const std::string stem = file.stem().string();
+  if (auto us = stem.rfind('_'); us != std::string::npos)
+    if (auto named = emu::archs_named(stem.substr(us + 1)); !named.empty()) return named;
+  // Or the guest folder it lives in: guest_asm/<folder>/...
+  const auto path = std::filesystem::absolute(file).lexically_normal();
+  for (auto it = path.begin(); it != path.end(); ++it)
+    if (*it == "guest_asm" && std::next(it) != path.end())
+      if (auto named = emu::archs_named(std::next(it)->string()); !named.empty()) return named;
+  return {};
 }
 
 }  // namespace gotramp::cli

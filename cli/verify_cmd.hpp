@@ -37,7 +37,14 @@ struct VerifyRow {
   bool failed() const { return verdict == "FAILED"; }
 };
 
+// Builds (or finds) every guest ELF first, one at a time, so that a trampoline that
+// does not build is reported once: throws toolchain::GuestBuildError. Then runs.
 std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::GuestBuildConfig& cfg);
+
+// The GOARCHes a trampoline file is for, by Go's file-name convention
+// (morestack_arm64.s; asm_ppc64x.s for ppc64 and ppc64le), else by the guest folder
+// it lies in (guest_asm/arm64/variants/x.s). Empty when neither says.
+std::vector<const emu::ArchSpec*> archs_for_trampoline(const std::filesystem::path& file);
 
 // Parses "amd64,arm64" or "all"; on an unknown name returns nullopt and sets error
 // to a message listing the valid names.

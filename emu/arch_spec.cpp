@@ -341,4 +341,11 @@ std::string arch_names() {
   return out;
 }
 
+std::vector<const ArchSpec*> archs_named(std::string_view name) {
+  std::vector<const ArchSpec*> out;
+  for (const auto& a : arch_table())
+    if (a.goarch == name || a.guest_dir == name) out.push_back(&a);
+  return out;
+}
+
 }  // namespace gotramp::emu

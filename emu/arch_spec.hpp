@@ -105,5 +105,9 @@ std::span<const ArchSpec> arch_table();
 const ArchSpec* find_arch(std::string_view goarch);
 // "386, amd64, ..." for error messages.
 std::string arch_names();
+// The rows a name stands for in Go's file-name convention (`*_GOARCH.s`): a GOARCH,
+// or a guest folder shared by a family of rows ("ppc64x": ppc64 and ppc64le).
+// Empty when the name is neither.
+std::vector<const ArchSpec*> archs_named(std::string_view name);
 
 }  // namespace gotramp::emu

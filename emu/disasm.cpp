@@ -6,6 +6,13 @@
 
 namespace gotramp::emu {
 
+std::string capstone_version() {
+  int major = 0, minor = 0;
+  cs_version(&major, &minor);
+  // The library reports major.minor; the patch level is the header's, the one we built with.
+  return fmt::format("{}.{}.{}", major, minor, CS_VERSION_EXTRA);
+}
+
 Disasm::Disasm(const ArchSpec& spec) {
   csh h = 0;
   cs_err err = cs_open(spec.cs_arch_id, static_cast<cs_mode>(spec.cs_mode), &h);

@@ -17,6 +17,9 @@ struct Insn {
   std::string text;  // "movq %rdx, 8(%rsp)"
 };
 
+// The Capstone library's version, "5.0.9".
+std::string capstone_version();
+
 class Disasm {
  public:
   explicit Disasm(const ArchSpec& spec);

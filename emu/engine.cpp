@@ -347,6 +347,8 @@ size_t Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
   auto h = std::make_unique<Hook>();
   h->code = std::move(fn);
   add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(&Engine::code_cb), begin, end, std::move(h));
+  // Blocks translated before the hook existed would run without it: drop them.
+  check(uc_ctl_flush_tb(uc_), "flush the translation cache");
   return hooks_.size() - 1;
 }
 
@@ -356,6 +358,8 @@ Engine::HookId Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
   auto h = std::make_unique<Hook>();
   h->write = std::move(fn);
   add_hook(UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Engine::write_cb), begin, end, std::move(h));
+  // TLB entries made before the hook existed would let stores bypass it: drop them.
+  check(uc_ctl_flush_tlb(uc_), "flush the TLB");
   return hooks_.size() - 1;
 }
 
@@ -409,8 +413,11 @@ void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
     uc_emu_stop(e->uc_);
     return;
   }
-  e->run_insns_ += e->block_insns(addr, size);
+  const uint32_t insns = e->block_insns(addr, size);
+  e->run_insns_ += insns;
   if (e->run_insns_ > e->budget_) {
+    // The block does not run: uncharge it, so that resume() continues exactly here.
+    e->run_insns_ -= insns;
     e->budget_hit_ = true;
     uc_emu_stop(e->uc_);
     return;
@@ -550,17 +557,34 @@ bool Engine::invalid_insn_cb(uc_engine*, void* self) {
   return false;
 }
 
+std::string unicorn_version() {
+  unsigned major = 0, minor = 0;
+  uc_version(&major, &minor);
+  // The library reports major.minor; the patch level is the header's (linked statically).
+  return fmt::format("{}.{}.{}", major, minor, UC_VERSION_PATCH);
+}
+
 RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
+  prev_block_ = cur_block_ = {};
+  return start(begin, until, budget, 0);
+}
+
+RunResult Engine::resume(uint64_t until, uint64_t budget) {
+  if (!budget_hit_) throw EmuError("resume: the last run did not stop on its budget");
+  // The block that tripped the budget was not run (nor charged): start there.
+  return start(pc(), until, budget, run_insns_);
+}
+
+RunResult Engine::start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run) {
   if (unusable_) throw EmuError(fmt::format("{}: this engine cannot run again after {}", spec_.goarch, *unusable_));
   budget_ = budget;
-  run_insns_ = 0;
-  prev_block_ = cur_block_ = {};
+  run_insns_ = already_run;
   budget_hit_ = false;
   host_stop_.reset();
   trap_.reset();
   uc_err err = uc_emu_start(uc_, begin, until, 0, 0);
   undo_landings();
-  total_insns_ += run_insns_;
+  total_insns_ += run_insns_ - already_run;
 
   RunResult r;
   if (host_stop_) {

@@ -45,6 +45,9 @@ enum class StopReason {
 
 const char* stop_reason_name(StopReason r);
 
+// The Unicorn library's version, "2.1.4".
+std::string unicorn_version();
+
 struct RunResult {
   StopReason reason = StopReason::Until;
   uint64_t pc = 0;  // guest PC when the run ended
@@ -145,6 +148,10 @@ class Engine {
   // than `budget` instructions. The budget is charged a whole block (at most a few
   // hundred instructions) as the block starts.
   RunResult run(uint64_t begin, uint64_t until, uint64_t budget);
+  // Continues a run that stopped on its budget, from the block it had not started,
+  // under a larger budget for the whole run: run(b, u, n) then resume(u, m) does
+  // what run(b, u, m) does, and the result counts the instructions of both parts.
+  RunResult resume(uint64_t until, uint64_t budget);
   // From inside a hook: end the run with StopReason::HostStop and this message.
   void stop(std::string why);
   // From inside a hook at a function's entry: return to its caller, as RET would
@@ -164,6 +171,7 @@ class Engine {
   static void intr_cb(uc_engine*, uint32_t intno, void* self);
   static bool tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type, uc_tlb_entry* entry, void*);
   static bool invalid_insn_cb(uc_engine*, void* self);
+  RunResult start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run);
   uint32_t block_insns(uint64_t addr, uint32_t size);
   bool land_fetch(uc_mem_type type, uint64_t addr);
   bool is_landing(uint64_t addr) const;

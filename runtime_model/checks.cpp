@@ -1,4 +1,4 @@
-// What every growth is checked for (DESIGN §4): the calling sequence as newstack sees
+// What every growth is checked for (docs/DESIGN.md §4): the calling sequence as newstack sees
 // it at its entry, and the resumption after gogo. Each failure is a Finding naming
 // the slot or field in Go's terms and both values.
 #include <fmt/format.h>

@@ -21,10 +21,10 @@ const Contract* find_contract(std::string_view name) {
   return nullptr;
 }
 
-std::string contract_names() {
+std::string contract_names(bool with_groups) {
   std::string out;
   for (const auto& c : contracts()) out += (out.empty() ? "" : ", ") + c.name;
-  return out + ", both";
+  return with_groups ? out + ", both" : out;
 }
 
 std::vector<const Contract*> contract_group(std::string_view name) {

@@ -31,7 +31,9 @@ struct Contract {
 
 std::span<const Contract> contracts();
 const Contract* find_contract(std::string_view name);
-std::string contract_names();
+// "seed, parent, parent-norepair, both": the names a user may give, with the groups
+// unless with_groups is false (where one run is looked at).
+std::string contract_names(bool with_groups = true);
 // "both" is seed and parent, the pair the seed commit is about.
 std::vector<const Contract*> contract_group(std::string_view name);
 

@@ -1,6 +1,6 @@
 // The calling sequence as newstack sees it: a snapshot of the frame the trampoline
 // built on the g0 stack, taken at newstack's first instruction, and the checks of
-// that frame (DESIGN §4) as a pure function of the snapshot and the row. Frame
+// that frame (docs/DESIGN.md §4) as a pure function of the snapshot and the row. Frame
 // diagrams are drawn from the same snapshot, so they show what the emulator saw.
 #pragma once
 

@@ -192,20 +192,30 @@ RunReport Machine::run_once(const Scenario& s, const Contract& c, const RunOptio
   setup(s, opt);
   engine_.watch_blocks(false);
   // Guest stores into the model's heap objects are audited while the GC is marking.
-  if (opt.trace.enabled) {
-    r.log.on_first_failure = [this] { trace_first_failure(); };
-    trace_start();
-  }
+  if (opt.trace.enabled) r.log.on_first_failure = [this] { trace_first_failure(); };
   std::optional<emu::Engine::HookId> audit;
   if (r.wb.enabled())
     audit = engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
                              [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
   if (opt.log_stores) log_stores_start();
-  emu::RunResult stop = engine_.run(sym_.entry(s).addr, sym_.harness_exit.addr, s.budget ? s.budget : opt.budget);
+  const uint64_t budget = s.budget ? s.budget : opt.budget, entry = sym_.entry(s).addr, until = sym_.harness_exit.addr;
+  emu::RunResult stop;
+  if (opt.trace.enabled && opt.trace.from_insn > 0 && opt.trace.from_insn < budget) {
+    // Untraced up to the window, then traced (runs are deterministic).
+    stop = engine_.run(entry, until, opt.trace.from_insn);
+    if (stop.reason == emu::StopReason::Budget) {
+      r.trace_count = stop.insns;
+      trace_start();
+      stop = engine_.resume(until, budget);
+    }
+  } else {
+    if (opt.trace.enabled) trace_start();
+    stop = engine_.run(entry, until, budget);
+  }
   if (opt.log_stores) log_stores_stop();
   if (audit) engine_.remove_hook(*audit);
   finish(stop);
-  if (opt.trace.enabled) trace_stop();
+  if (r.tracing) trace_stop();
   RunReport out = std::move(r.report);
   run_.reset();
   return out;

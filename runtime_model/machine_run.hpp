@@ -46,7 +46,8 @@ struct Machine::Run {
   StackSpan resume_stack;
   int resume_growth = 0;
 
-  // Tracing (RunOptions::trace).
+  // Tracing (RunOptions::trace), once trace_start ran.
+  bool tracing = false;
   bool trace_open = false, trace_closed = false;
   int trace_after = 0;  // instructions still kept after the window's growth resumed
   uint64_t trace_count = 0;

@@ -1,4 +1,4 @@
-// What a run found: the checks of DESIGN §4 per growth, Findings for the failures,
+// What a run found: the checks of docs/DESIGN.md §4 per growth, Findings for the failures,
 // and the facts a report prints (in Go's terms: registers, slots, fields).
 #pragma once
 

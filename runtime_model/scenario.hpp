@@ -1,4 +1,4 @@
-// Scenarios (DESIGN §3): what the harness sets up, and what must come out.
+// Scenarios (docs/DESIGN.md §3): what the harness sets up, and what must come out.
 #pragma once
 
 #include <cstdint>

@@ -50,10 +50,14 @@ struct TraceStep {
 
 struct TraceOptions {
   bool enabled = false;
-  bool keep = true;       // keep the steps (false: only the tail before the first failure)
-  int growth = 0;         // only the steps around this growth (0: the whole run)
-  size_t context = 24;    // instructions kept before the window opens
-  size_t tail = 16;       // steps kept before the first failure
+  bool keep = true;     // keep the steps (false: only the tail before the first failure)
+  int growth = 0;       // only the steps around this growth (0: the whole run)
+  size_t context = 24;  // instructions kept before the window opens
+  size_t tail = 16;     // steps kept before the first failure
+  // Trace only from this instruction on (0: from the first). The run gets there
+  // untraced, at full speed, then goes on traced: a run that ends on its budget is
+  // told from a window before its end without tracing the whole budget.
+  uint64_t from_insn = 0;
   bool all_regs = false;  // every general register at every step (trace --regs)
 };
 

@@ -61,6 +61,7 @@ std::string format_step(const TraceStep& s, const TraceFormat& how) {
 void Machine::trace_start() {
   Run& r = *run_;
   lines();
+  r.tracing = true;
   r.trace_open = r.opt.trace.growth == 0;
   r.trace_regs.clear();
   for (const auto& reg : spec_.regs) r.trace_regs.push_back(engine_.reg(reg));
@@ -188,7 +189,7 @@ void Machine::trace_insn(uint64_t pc) {
 // A host step: what the host runtime did in place of a guest function.
 void Machine::trace_host(std::string text) {
   Run& r = *run_;
-  if (!r.opt.trace.enabled || r.trace_closed) return;
+  if (!r.tracing || r.trace_closed) return;
   trace_settle();
   TraceStep s;
   s.kind = TraceStep::Kind::Host;
@@ -205,7 +206,7 @@ void Machine::trace_host(std::string text) {
 // Opens the window of a --growth N trace when growth N's trampoline is entered.
 void Machine::trace_window_opens() {
   Run& r = *run_;
-  if (!r.opt.trace.enabled || !r.opt.trace.keep || r.trace_open || r.growth + 1 != r.opt.trace.growth) return;
+  if (!r.tracing || !r.opt.trace.keep || r.trace_open || r.growth + 1 != r.opt.trace.growth) return;
   r.trace_open = true;
   for (auto& s : r.trace_before) r.report.trace.push_back(std::move(s));
   r.trace_before.clear();
@@ -220,14 +221,13 @@ void Machine::trace_window_opens() {
 // And closes it a few instructions after the goroutine restarted at f's entry.
 void Machine::trace_window_closes() {
   Run& r = *run_;
-  if (r.opt.trace.enabled && r.opt.trace.growth == r.resume_growth && r.trace_open && r.trace_after == 0)
-    r.trace_after = 8;
+  if (r.tracing && r.opt.trace.growth == r.resume_growth && r.trace_open && r.trace_after == 0) r.trace_after = 8;
 }
 
 // The first failing check freezes the last steps before it, for the report.
 void Machine::trace_first_failure() {
   Run& r = *run_;
-  if (!r.opt.trace.enabled || !r.report.trace_tail.empty()) return;
+  if (!r.tracing || !r.report.trace_tail.empty()) return;
   r.report.trace_tail.assign(r.trace_ring.begin(), r.trace_ring.end());
 }
 

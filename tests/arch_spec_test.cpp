@@ -1,4 +1,4 @@
-// The ArchSpec table against DESIGN §1: every seed GOARCH, its context register
+// The ArchSpec table against docs/DESIGN.md §1: every seed GOARCH, its context register
 // and where newstack's argument is; and the rows beyond the seed's file list
 // (mips, mipsle from Go 1.8's asm_mipsx.s), kept apart by ArchSpec::in_seed.
 #include <gtest/gtest.h>

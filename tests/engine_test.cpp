@@ -5,6 +5,8 @@
 #include "emu/byte_order.hpp"
 #include "emu/engine.hpp"
 
+#include <set>
+
 namespace gotramp::emu {
 namespace {
 
@@ -33,8 +35,24 @@ TEST_F(X86, InfiniteLoopExhaustsTheBudget) {
   code({0xeb, 0xfe});  // jmp .
   RunResult r = e.run(kCode, kCode + 0x100, 10000);
   EXPECT_EQ(r.reason, StopReason::Budget);
-  EXPECT_GT(r.insns, 10000u);
+  EXPECT_EQ(r.insns, 10000u);  // what ran: the block that would pass the budget does not
   EXPECT_NE(r.detail.find("runs away or loops"), std::string::npos) << r.detail;
+}
+
+// A run stopped on its budget resumes where it stopped, as if the budget had been
+// the larger one from the start.
+TEST_F(X86, ResumeContinuesARunStoppedOnItsBudget) {
+  code({0x48, 0xff, 0xc0, 0xeb, 0xfb});  // loop: incq %rax; jmp loop
+  e.set_reg(UC_X86_REG_RAX, 0);
+  RunResult r = e.run(kCode, kCode + 0x100, 1001);
+  EXPECT_EQ(r.reason, StopReason::Budget);
+  EXPECT_EQ(r.insns, 1000u);
+  EXPECT_EQ(e.reg(UC_X86_REG_RAX), 500u);
+  r = e.resume(kCode + 0x100, 3001);
+  EXPECT_EQ(r.reason, StopReason::Budget);
+  EXPECT_EQ(r.insns, 3000u);
+  EXPECT_EQ(e.reg(UC_X86_REG_RAX), 1500u);
+  EXPECT_NE(r.detail.find("more than 3001"), std::string::npos) << r.detail;
 }
 
 TEST_F(X86, WildWriteIsAFaultNamingTheAddress) {
@@ -274,6 +292,104 @@ TEST(ByteOrder, LoadsAndStoresEveryWidthBothWays) {
       store_uint(out, w, o, load_uint(bytes, w, o));
       EXPECT_EQ(std::memcmp(out, bytes, w), 0) << w;
     }
+}
+
+}  // namespace
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+// 386: Unicorn ignores GS_BASE in 32-bit mode, so install_tls builds a GDT in guest
+// memory (null, flat code, flat data, TLS) and loads the selectors. Guest code then
+// finds GS:0 pointing at itself, g at GS:0-4, and pushes with a 32-bit ESP.
+TEST(Engine386, InstallTlsBuildsAGdtTheGuestUses) {
+  Engine e{*find_arch("386")};
+  constexpr uint64_t kTls = 0x300000, kTlsSize = 0x1000, kStack = 0x40200000;
+  e.map(kCode, 0x1000, kProtAll);
+  e.map(kTls, kTlsSize, kProtRW);
+  e.map(kStack, 0x2000, kProtRW);
+  e.install_tls(kTls, kTlsSize);
+
+  // The table at the block's start: a null descriptor, then three present segments.
+  EXPECT_EQ(e.read_uint(kTls, 8), 0u);
+  for (int i = 1; i <= 3; i++) EXPECT_NE(e.read_uint(kTls + 8 * i, 8) & (uint64_t{1} << 47), 0u) << "present " << i;
+  EXPECT_EQ(e.reg(UC_X86_REG_GS), 0x18u);
+  EXPECT_EQ(e.reg(UC_X86_REG_SS), 0x10u);
+  EXPECT_EQ(e.reg(UC_X86_REG_DS), 0x10u);
+
+  e.set_current_g(0x1234);
+  e.set_sp(kStack + 0x1000);
+  e.write(kCode, std::vector<uint8_t>{
+                     0x65, 0xa1, 0x00, 0x00, 0x00, 0x00,  // movl %gs:0, %eax  (the TLS base)
+                     0x8b, 0x48, 0xfc,                    // movl -4(%eax), %ecx  (g)
+                     0x50,                                // pushl %eax
+                 });
+  RunResult r = e.run(kCode, kCode + 10, 100);
+  ASSERT_EQ(r.reason, StopReason::Until) << r.detail;
+  const uint64_t tls_base = e.reg(UC_X86_REG_EAX);
+  EXPECT_GE(tls_base, kTls);
+  EXPECT_LT(tls_base, kTls + kTlsSize);
+  EXPECT_EQ(e.read_uint(tls_base, 4), tls_base);  // GS:0 holds its own address
+  EXPECT_EQ(e.reg(UC_X86_REG_ECX), 0x1234u);      // g at GS:0 + g_tls_offset
+  EXPECT_EQ(e.sp(), kStack + 0x1000 - 4);         // a 32-bit push, not a 16-bit one
+  EXPECT_EQ(e.read_uint(kStack + 0x1000 - 4, 4), tls_base);
+}
+
+// One engine per byte order and register width in the table (a new row with a new
+// combination is covered without a new test): memory crosses in the guest's byte
+// order at every width, registers hold the row's register width, and the current g
+// lives where the row says.
+struct Layout {
+  ByteOrder order;
+  int reg_size;
+  const ArchSpec* row;
+};
+std::vector<Layout> layouts() {
+  std::vector<Layout> out;
+  for (const auto& a : arch_table()) {
+    bool seen = false;
+    for (const auto& l : out) seen = seen || (l.order == a.order && l.reg_size == a.reg_size);
+    if (!seen) out.push_back({a.order, a.reg_size, &a});
+  }
+  return out;
+}
+struct EngineLayout : ::testing::TestWithParam<Layout> {};
+
+TEST_P(EngineLayout, MemoryAndRegistersFollowTheRow) {
+  const Layout& l = GetParam();
+  Engine e{*l.row};
+  e.map(kData, 0x1000, kProtRW);
+  const bool big = l.order == ByteOrder::Big;
+  e.write_uint(kData, 8, 0x0102030405060708ULL);
+  auto bytes = e.read(kData, 8);
+  const std::vector<uint8_t> be = {1, 2, 3, 4, 5, 6, 7, 8}, le = {8, 7, 6, 5, 4, 3, 2, 1};
+  EXPECT_EQ(bytes, big ? be : le);
+  for (int w : {1, 2, 4, 8}) {
+    e.write_uint(kData + 0x100, w, 0x1122334455667788ULL);
+    const uint64_t want = 0x1122334455667788ULL & width_mask(w);
+    EXPECT_EQ(e.read_uint(kData + 0x100, w), want) << w;
+    auto b = e.read(kData + 0x100, w);
+    EXPECT_EQ(b[0], big ? static_cast<uint8_t>(want >> (8 * (w - 1))) : static_cast<uint8_t>(want)) << w;
+  }
+  e.write_ptr(kData + 0x200, 0xa1b2c3d4e5f60718ULL & width_mask(l.row->ptr_size));
+  EXPECT_EQ(e.read_ptr(kData + 0x200), 0xa1b2c3d4e5f60718ULL & width_mask(l.row->ptr_size));
+  // A register holds reg_size bytes of what is written to it.
+  e.set_reg(l.row->ctxt, 0x0102030405060708ULL);
+  EXPECT_EQ(e.reg(l.row->ctxt), 0x0102030405060708ULL & width_mask(l.reg_size));
+}
+
+INSTANTIATE_TEST_SUITE_P(ByOrderAndWidth, EngineLayout, ::testing::ValuesIn(layouts()), [](const auto& info) {
+  return std::string(info.param.order == ByteOrder::Big ? "Big" : "Little") + std::to_string(info.param.reg_size * 8) +
+         "_" + info.param.row->goarch;
+});
+
+TEST(EngineLayout, TheTableHasBothOrdersAndBothWidths) {
+  std::set<std::pair<ByteOrder, int>> seen;
+  for (const auto& l : layouts()) seen.insert({l.order, l.reg_size});
+  EXPECT_TRUE(seen.contains({ByteOrder::Little, 4}));
+  EXPECT_TRUE(seen.contains({ByteOrder::Little, 8}));
+  EXPECT_TRUE(seen.contains({ByteOrder::Big, 8}));
 }
 
 }  // namespace

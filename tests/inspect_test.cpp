@@ -27,6 +27,35 @@ std::string read(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// Where two texts first differ, by line; the end of a text counts as a line of its
+// own, so trailing lines, a missing final newline or an extra one all show.
+std::string golden_difference(const std::string& want, const std::string& actual) {
+  auto lines = [](const std::string& s) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    for (size_t nl; (nl = s.find('\n', pos)) != std::string::npos; pos = nl + 1)
+      out.push_back(s.substr(pos, nl - pos + 1));
+    if (pos < s.size()) out.push_back(s.substr(pos));  // a last line without its newline
+    return out;
+  };
+  const auto a = lines(want), b = lines(actual);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); i++) {
+    const std::string la = i < a.size() ? a[i] : "(end of file)", lb = i < b.size() ? b[i] : "(end of file)";
+    if (la != lb) return "line " + std::to_string(i + 1) + ":\n  golden: " + la + "\n  actual: " + lb;
+  }
+  return "";  // equal
+}
+
+// The comparison the golden tests make is exact: a text that only adds a line, or
+// only a newline, at the end differs.
+TEST(Golden, ComparisonIsExactToTheLastLine) {
+  EXPECT_EQ(golden_difference("a\nb\n", "a\nb\n"), "");
+  EXPECT_NE(golden_difference("a\nb\n", "a\nb\nc\n"), "");
+  EXPECT_NE(golden_difference("a\nb\n", "a\nb\n\n"), "");
+  EXPECT_NE(golden_difference("a\nb\n", "a\nb"), "");
+  EXPECT_NE(golden_difference("a\nb\nc\n", "a\nb\n"), "");
+}
+
 // Compares with tests/golden/NAME, or rewrites it under GOTRAMP_UPDATE_GOLDEN.
 void expect_golden(const std::string& name, const std::string& actual) {
   auto path = std::filesystem::path(GOTRAMP_SOURCE_DIR) / "tests" / "golden" / name;
@@ -37,16 +66,7 @@ void expect_golden(const std::string& name, const std::string& actual) {
   ASSERT_TRUE(std::filesystem::exists(path)) << path << " is missing (GOTRAMP_UPDATE_GOLDEN=1 writes it)";
   std::string want = read(path);
   if (want == actual) return;
-  std::istringstream a(want), b(actual);
-  std::string la, lb;
-  for (int line = 1;; line++) {
-    bool ea = !std::getline(a, la), eb = !std::getline(b, lb);
-    if (ea && eb) break;
-    if (la != lb) {
-      ADD_FAILURE() << name << " differs at line " << line << ":\n  golden: " << la << "\n  actual: " << lb;
-      return;
-    }
-  }
+  ADD_FAILURE() << name << " differs: " << golden_difference(want, actual);
 }
 
 struct Inspect : ::testing::TestWithParam<const emu::ArchSpec*> {};
@@ -66,7 +86,7 @@ TEST_P(Inspect, TraceOfTheFirstGrowthMatchesGolden) {
 }
 
 // The instruction that writes the ctxt argument: its Plan 9 source line, and an
-// annotation naming the slot of DESIGN §1.
+// annotation naming the slot of docs/DESIGN.md §1.
 TEST_P(Inspect, TraceNamesTheCtxtArgumentStore) {
   const auto& spec = *GetParam();
   auto r = gotramp({"trace", "--goarch", spec.goarch, "--growth", "1"});

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -27,7 +30,7 @@ constexpr const char* kModule = "gotramp/guest";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  if (!in) throw GuestBuildError(fmt::format("cannot read {}", p.string()));
+  if (!in) throw GuestBuildError(fmt::format("cannot read {}: {}", p.string(), std::strerror(errno)));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -35,6 +38,7 @@ std::string read_file(const fs::path& p) {
 
 void write_file(const fs::path& p, const std::string& data) {
   std::ofstream out(p, std::ios::binary);
+  if (!out) throw GuestBuildError(fmt::format("cannot write {}: {}", p.string(), std::strerror(errno)));
   out << data;
   if (!out) throw GuestBuildError(fmt::format("cannot write {}", p.string()));
 }
@@ -77,16 +81,59 @@ void keep_sources(const fs::path& elf, const std::vector<std::pair<std::string, 
 
 }  // namespace
 
-#ifndef GOTRAMP_DEFAULT_GUEST_ASM
-#error "GOTRAMP_DEFAULT_GUEST_ASM must name the guest_asm folder"
-#endif
+std::optional<fs::path> data_dir() {
+  std::error_code ec;
+  const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  if (ec) return std::nullopt;
+  for (const fs::path& d : {bin / ".." / "share" / "gotramp", bin / "share" / "gotramp"})
+    if (fs::is_directory(d / "guest_asm", ec)) return fs::weakly_canonical(d, ec);
+  return std::nullopt;
+}
 
 GuestBuildConfig GuestBuildConfig::defaults() {
   GuestBuildConfig c;
-  c.guest_asm = env_or("GOTRAMP_GUEST_ASM", GOTRAMP_DEFAULT_GUEST_ASM);
-  c.cache = env_or("GOTRAMP_CACHE", GOTRAMP_DEFAULT_CACHE);
+  const auto data = data_dir();
+  if (const char* v = std::getenv("GOTRAMP_GUEST_ASM"); v && *v) {
+    c.guest_asm = v;
+  } else if (data) {
+    c.guest_asm = *data / "guest_asm";
+  } else {
+    std::error_code ec;
+    const fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    throw GuestBuildError(fmt::format(
+        "cannot find gotramp's guest sources: neither {} nor {} exists (install with cmake --install, or set "
+        "GOTRAMP_GUEST_ASM)",
+        (bin / ".." / "share" / "gotramp" / "guest_asm").lexically_normal().string(),
+        (bin / "share" / "gotramp" / "guest_asm").string()));
+  }
+  if (data) c.prebuilt = *data / "guests";
+  const std::string home = env_or("HOME", "/tmp");
+  c.cache = env_or("GOTRAMP_CACHE", fs::path(env_or("XDG_CACHE_HOME", home + "/.cache")) / "gotramp");
   c.go = env_or("GOTRAMP_GO", "go");
   return c;
+}
+
+void check_trampoline(const fs::path& file) {
+  const std::string text = read_file(file);
+  std::vector<std::string> missing;
+  for (const char* name : {"morestack", "morestack_noctxt"}) {
+    // TEXT ·morestack(SB) or TEXT main·morestack(SB): the symbol defined in package main.
+    std::regex def(fmt::format("(^|\\n)[ \\t]*TEXT[ \\t]+(main)?\u00b7{}\\(SB\\)", name));
+    if (!std::regex_search(text, def)) missing.push_back(name);
+  }
+  if (missing.empty()) return;
+  throw GuestBuildError(
+      fmt::format("{} does not define {}: a trampoline must define both morestack and morestack_noctxt "
+                  "(TEXT \u00b7morestack(SB),NOSPLIT|NOFRAME,$0-0 and TEXT \u00b7morestack_noctxt(SB),...)",
+                  file.string(), missing.size() == 2 ? "morestack or morestack_noctxt" : missing[0]));
+}
+
+std::string go_version(const GuestBuildConfig& cfg) {
+  ProcessResult r = run_process({cfg.go, "env", "GOVERSION"}, {{"GOENV", "off"}}, fs::current_path());
+  std::string v = r.output;
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+  if (r.exit_code != 0 || v.empty()) return "unavailable (" + (v.empty() ? "no output" : v) + ")";
+  return v;
 }
 
 fs::path guest_dir(const emu::ArchSpec& spec, const GuestBuildConfig& cfg) { return cfg.guest_asm / spec.guest_dir; }
@@ -101,6 +148,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
     throw GuestBuildError(
         fmt::format("GOARCH {} has no guest code yet ({} is missing)", spec.goarch, (dir / kHarnessFiles[0]).string()));
   if (!fs::exists(trampoline)) throw GuestBuildError(fmt::format("no such trampoline file: {}", trampoline.string()));
+  check_trampoline(trampoline);
 
   // What goes into the build, by staged name.
   std::vector<std::pair<std::string, std::string>> files;
@@ -120,8 +168,11 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   h.add(spec.goarch);
   h.add(spec.build_goarch);
   for (const auto& [name, data] : files) h.add(name), h.add(data);
+  const std::string elf_name = fmt::format("{}-{:016x}.elf", trampoline.stem().string(), h.h);
+  if (!cfg.prebuilt.empty() && fs::exists(cfg.prebuilt / spec.goarch / elf_name))
+    return cfg.prebuilt / spec.goarch / elf_name;
   const fs::path out_dir = cfg.cache / spec.goarch;
-  const fs::path elf = out_dir / fmt::format("{}-{:016x}.elf", trampoline.stem().string(), h.h);
+  const fs::path elf = out_dir / elf_name;
   if (fs::exists(elf)) {
     keep_sources(elf, files);
     return elf;
@@ -134,7 +185,9 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   std::lock_guard lock(building);
   if (fs::exists(elf)) return elf;
 
-  fs::create_directories(out_dir);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw GuestBuildError(fmt::format("cannot create the guest cache {}: {}", out_dir.string(), ec.message()));
   fs::path stage = cfg.cache / "stage" / fmt::format("{}-{:016x}-{}", spec.goarch, h.h, getpid());
   fs::remove_all(stage);
   fs::create_directories(stage);
@@ -158,8 +211,15 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   fs::remove_all(stage);
   if (r.exit_code != 0) {
     fs::remove(tmp);
-    throw GuestBuildError(fmt::format("go build failed for GOARCH={} with trampoline {}:\n{}", spec.goarch,
-                                      trampoline.string(), r.output));
+    // The toolchain names the staged copy ("./x.s:43"): name the file the user gave.
+    std::string out = r.output;
+    for (const std::string& staged : {(stage / tname).string(), "./" + tname})
+      for (size_t at = 0; (at = out.find(staged, at)) != std::string::npos; at += trampoline.string().size())
+        out.replace(at, staged.size(), trampoline.string());
+    // "# gotramp/guest" is the name of the staged package, no help to anyone.
+    if (out.starts_with("# gotramp/guest\n")) out.erase(0, out.find('\n') + 1);
+    throw GuestBuildError(
+        fmt::format("go build failed for GOARCH={} with trampoline {}:\n{}", spec.goarch, trampoline.string(), out));
   }
   keep_sources(elf, files);
   fs::rename(tmp, elf);

@@ -1,0 +1,122 @@
+// verify --junit: the report as JUnit XML, the format CI systems show as tests.
+#include <fmt/format.h>
+
+#include <map>
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "cli/report.hpp"
+
+namespace gotramp::cli {
+namespace {
+
+// The text of a failed run: the findings as verify prints them, then the story.
+std::string failure_text(const VerifyRow& row, const std::function<std::string(const VerifyRow&)>& story) {
+  std::string out;
+  if (!row.report) return row.note + "\n";
+  for (const auto& f : row.report->findings) out += f.message() + "\n";
+  for (const auto& p : row.report->printed) out += "runtime printed: " + p + "\n";
+  if (story) out += "\n" + story(row);
+  return out;
+}
+
+std::string failure_message(const VerifyRow& row) {
+  if (!row.report) return row.note;
+  const auto& f = row.report->findings;
+  if (f.empty()) return "FAILED";
+  return f.size() == 1 ? f[0].message() : fmt::format("{} findings; the first: {}", f.size(), f[0].message());
+}
+
+struct Suite {
+  pugi::xml_node node;
+  int tests = 0, failures = 0, skipped = 0;
+};
+
+void add_properties(pugi::xml_node suite, const ToolVersions& v) {
+  auto props = suite.append_child("properties");
+  for (const auto& [k, val] : {std::pair{"gotramp", v.gotramp}, std::pair{"unicorn", v.unicorn},
+                               std::pair{"capstone", v.capstone}, std::pair{"go", v.go}}) {
+    auto p = props.append_child("property");
+    p.append_attribute("name") = k;
+    p.append_attribute("value") = val.c_str();
+  }
+}
+
+}  // namespace
+
+std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& versions,
+                     const std::function<std::string(const VerifyRow&)>& story) {
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto root = doc.append_child("testsuites");
+  root.append_attribute("name") = "gotramp verify";
+
+  std::vector<std::string> order;  // suites in the order their first run appears
+  std::map<std::string, Suite> suites;
+  auto suite = [&](const std::string& name) -> Suite& {
+    auto [it, fresh] = suites.try_emplace(name);
+    if (fresh) {
+      order.push_back(name);
+      it->second.node = root.append_child("testsuite");
+      it->second.node.append_attribute("name") = name.c_str();
+      add_properties(it->second.node, versions);
+    }
+    return it->second;
+  };
+
+  for (const auto& row : rows) {
+    Suite& s = suite(row.spec->goarch);
+    auto tc = s.node.append_child("testcase");
+    tc.append_attribute("classname") = fmt::format("gotramp.{}.{}", row.spec->goarch, row.contract->name).c_str();
+    tc.append_attribute("name") = row.scenario->name.c_str();
+    s.tests++;
+    if (row.failed()) {
+      s.failures++;
+      auto f = tc.append_child("failure");
+      f.append_attribute("type") = "FAILED";
+      f.append_attribute("message") = failure_message(row).c_str();
+      f.text() = failure_text(row, story).c_str();
+    } else if (!row.report) {
+      s.skipped++;
+      tc.append_child("skipped").append_attribute("message") = (row.verdict + ": " + row.note).c_str();
+    } else {
+      tc.append_child("system-out").text() =
+          fmt::format("{}: {} checks passed", row.verdict, row.report->checks.size()).c_str();
+    }
+  }
+  for (const auto& d : differentials(rows)) {
+    Suite& s = suite("seed-vs-parent");
+    auto tc = s.node.append_child("testcase");
+    tc.append_attribute("classname") = fmt::format("gotramp.{}.seed-vs-parent", d.goarch).c_str();
+    tc.append_attribute("name") = d.scenario.c_str();
+    s.tests++;
+    if (!d.same) {
+      s.failures++;
+      auto f = tc.append_child("failure");
+      f.append_attribute("type") = "seed and parent differ";
+      f.append_attribute("message") = d.detail.c_str();
+      f.text() = d.detail.c_str();
+    }
+  }
+
+  int tests = 0, failures = 0, skipped = 0;
+  for (const auto& name : order) {
+    Suite& s = suites[name];
+    s.node.append_attribute("tests") = s.tests;
+    s.node.append_attribute("failures") = s.failures;
+    s.node.append_attribute("errors") = 0;
+    s.node.append_attribute("skipped") = s.skipped;
+    tests += s.tests, failures += s.failures, skipped += s.skipped;
+  }
+  root.append_attribute("tests") = tests;
+  root.append_attribute("failures") = failures;
+  root.append_attribute("errors") = 0;
+  root.append_attribute("skipped") = skipped;
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
+}
+
+}  // namespace gotramp::cli

@@ -1,0 +1,15 @@
+// "did you mean": the closest of a set of names to a mistyped one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gotramp::cli {
+
+// The candidate nearest to word by edit distance, if it is near enough to be what
+// was meant (at most a third of the word's letters differ, and at least 1).
+std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace gotramp::cli

@@ -1,0 +1,85 @@
+// cmake --install into a temporary prefix, the tree moved elsewhere, run from a third
+// folder: the binary finds its guest sources, prebuilt guests and Capstone relative
+// to itself, caches under $XDG_CACHE_HOME/gotramp, and verifies every GOARCH.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "toolchain/process.hpp"
+
+namespace gotramp {
+namespace {
+
+namespace fs = std::filesystem;
+
+toolchain::ProcessResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                             const fs::path& cwd = fs::current_path()) {
+  return toolchain::run_process(argv, env, cwd);
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Install, RelocatedTreeVerifiesEveryGoarch) {
+  const fs::path tmp = fs::temp_directory_path() / ("gotramp-install-" + std::to_string(getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / "elsewhere");
+  auto r = run({"cmake", "--install", GOTRAMP_BUILD_DIR, "--prefix", (tmp / "prefix").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(fs::exists(tmp / "prefix" / "bin" / "gotramp"));
+  ASSERT_TRUE(fs::exists(tmp / "prefix" / "share" / "gotramp" / "guest_asm" / "arm64" / "morestack.s"));
+  fs::rename(tmp / "prefix", tmp / "moved");
+  const fs::path bin = tmp / "moved" / "bin" / "gotramp";
+
+  // No path to the checkout's guest sources or the build's guest cache is compiled
+  // into the program's data. (Sanitizer builds keep source file names there for
+  // their reports, so the test looks for the data folders, not the checkout itself.)
+  r = run({"objcopy", "-O", "binary", "--only-section=.rodata", bin.string(), (tmp / "rodata").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string rodata = read(tmp / "rodata");
+  EXPECT_EQ(rodata.find(std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm"), std::string::npos);
+  EXPECT_EQ(rodata.find(std::string(GOTRAMP_BUILD_DIR) + "/guests"), std::string::npos);
+  EXPECT_EQ(rodata.find(std::string(GOTRAMP_BUILD_DIR) + "/share"), std::string::npos);
+
+  // Capstone comes from the moved tree (Unicorn is linked in).
+  r = run({"ldd", bin.string()});
+  const auto at = r.output.find("libcapstone.so.5 => ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+  EXPECT_NE(line.find((tmp / "moved").string() + "/bin/../lib/gotramp/libcapstone.so.5"), std::string::npos) << line;
+  EXPECT_EQ(r.output.find("not found"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("libunicorn"), std::string::npos) << r.output;
+
+  // Run from a third folder with a clean environment for gotramp's variables.
+  const std::map<std::string, std::string> env = {
+      {"XDG_CACHE_HOME", (tmp / "xdg").string()}, {"GOTRAMP_CACHE", ""}, {"GOTRAMP_GUEST_ASM", ""}};
+  r = run({bin.string(), "verify", "--goarch", "all", "--json"}, env, tmp / "elsewhere");
+  ASSERT_EQ(r.exit_code, 0) << r.output.substr(0, 2000);
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_TRUE(j["passed"].get<bool>());
+  std::set<std::string> goarches;
+  for (const auto& run : j["runs"]) goarches.insert(run["goarch"].get<std::string>());
+  EXPECT_GE(goarches.size(), 10u);
+
+  // A porter's trampoline is built into $XDG_CACHE_HOME/gotramp.
+  fs::copy_file(tmp / "moved" / "share" / "gotramp" / "guest_asm" / "arm64" / "variants" / "ctxt-slot-off.s",
+                tmp / "elsewhere" / "mine_arm64.s");
+  r = run({bin.string(), "verify", "--asm", "mine_arm64.s", "--scenario", "closure"}, env, tmp / "elsewhere");
+  EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 2000);
+  EXPECT_TRUE(fs::is_directory(tmp / "xdg" / "gotramp" / "arm64"));
+  // --cache overrides it.
+  r = run({bin.string(), "verify", "--asm", "mine_arm64.s", "--scenario", "closure", "--cache", "mine"}, env,
+          tmp / "elsewhere");
+  EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 2000);
+  EXPECT_TRUE(fs::is_directory(tmp / "elsewhere" / "mine" / "arm64"));
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace gotramp
