@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/debug_cmd.hpp"
 #include "cli/inspect.hpp"
 #include "cli/report.hpp"
 #include "cli/verify_cmd.hpp"
@@ -191,6 +192,9 @@ int main(int argc, char** argv) {
   inspect_options(frame, fa);
   frame->add_option("--svg", fa.svg, "also draw the diagram as SVG into this file");
 
+  cli::DebugArgs da;
+  auto* debug = cli::add_debug_command(app, da);
+
   app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
 
   try {
@@ -207,6 +211,7 @@ int main(int argc, char** argv) {
     if (verify->parsed()) return cmd_verify(va);
     if (trace->parsed()) return cmd_trace(ta);
     if (frame->parsed()) return cmd_frame(fa);
+    if (debug->parsed()) return cli::run_debug(da);
     return cmd_build_guests();
   } catch (const std::exception& e) {
     std::cerr << "gotramp: " << e.what() << "\n";
