@@ -106,6 +106,9 @@ class DebugSession final : public gdb::Target {
     // next sees the goroutine resumed on its new stack.
     if (host_implemented(addr)) {
       atomic_ = atomic_ || addr == m_.symbols().newstack.addr;
+      // A breakpoint there (gdb's software single-step puts one on a call's
+      // target) stops at the first guest instruction after the host is done.
+      if (stub_ && stub_->breakpoint_at(addr)) break_after_host_ = true;
       return;
     }
     if (atomic_) {
@@ -114,9 +117,10 @@ class DebugSession final : public gdb::Target {
     }
     if (!stub_) return connect();
     gdb::StopInfo stop;
+    const bool at_breakpoint = std::exchange(break_after_host_, false) || stub_->breakpoint_at(addr);
     if (pending_watch_) {
       stop.watch = std::exchange(pending_watch_, std::nullopt);
-    } else if (!stepping_ && !stub_->breakpoint_at(addr)) {
+    } else if (!stepping_ && !at_breakpoint) {
       if (++since_poll_ < kInterruptPoll) return;
       since_poll_ = 0;
       if (!stub_->interrupted()) return;
@@ -205,6 +209,7 @@ class DebugSession final : public gdb::Target {
   uint64_t pc_ = 0;        // the instruction about to run
   bool stepping_ = true;   // stop at the next instruction
   bool atomic_ = false;    // inside the host newstack and gogo
+  bool break_after_host_ = false;  // a breakpoint on a host-implemented function
   bool detached_ = false;  // gdb detached: run to the end
   bool killed_ = false;
   std::optional<uint64_t> pending_watch_;  // a store hit a watchpoint: stop after it

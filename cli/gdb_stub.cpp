@@ -272,15 +272,14 @@ void Connection::send(std::string_view payload) {
 }
 
 bool Connection::interrupted() {
-  if (interrupt_) {
-    interrupt_ = false;
-    return true;
-  }
-  if (!fill(std::chrono::milliseconds(0))) return false;
-  while (auto ev = framer_.next()) {
-    if (ev->kind == Framer::Event::Kind::Interrupt) return true;
-    if (ev->kind == Framer::Event::Kind::Packet) pending_.push_back(std::move(ev->payload));
-  }
+  if (std::exchange(interrupt_, false)) return true;
+  // What arrived with the last packet first, then whatever the socket holds now.
+  do {
+    while (auto ev = framer_.next()) {
+      if (ev->kind == Framer::Event::Kind::Interrupt) return true;
+      if (ev->kind == Framer::Event::Kind::Packet) pending_.push_back(std::move(ev->payload));
+    }
+  } while (fill(std::chrono::milliseconds(0)));
   return false;
 }
 
@@ -429,7 +428,10 @@ std::string Stub::handle(std::string_view p, std::optional<Resume>& resume) {
       return registers();
     case 'p': {
       auto n = parse_hex(args);
-      if (!n || *n >= static_cast<uint64_t>(target_.register_count())) return kError;
+      if (!n) return kError;
+      // A register past the ones the target has: gdb then reads the g packet, and
+      // what it does not hold is unavailable.
+      if (*n >= static_cast<uint64_t>(target_.register_count())) return "";
       const int reg = static_cast<int>(*n);
       auto v = target_.read_register(reg);
       return v ? to_hex(*v) : std::string(2 * target_.register_size(reg), 'x');

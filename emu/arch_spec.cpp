@@ -246,7 +246,7 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
   a.stack_align = 8;
   // gdb's MIPS layout (mips-tdep.c) with the n64 register names: r0-r31, sr, lo,
   // hi, badvaddr, cause, pc, 64 bits each.
-  a.gdb.arch = "mips:isa64";
+  a.gdb.arch = "mips:4000";
   const char* names[] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
                          "a7",   "t0", "t1", "t2", "t3", "s0", "s1", "s2", "s3", "s4", "s5",
                          "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
