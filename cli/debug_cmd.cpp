@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <utility>
 
 #include "cli/gdb_stub.hpp"
 #include "emu/byte_order.hpp"

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 namespace gotramp::cli::gdb {
 namespace {
@@ -213,6 +214,17 @@ bool Connection::fill(std::chrono::milliseconds wait) {
   return true;
 }
 
+void Connection::ack(char c) {
+  if (write(fd_, &c, 1) != 1) throw Disconnected("gdb closed the connection");
+}
+
+// A packet that came while waiting for something else: acknowledged now, served
+// next.
+void Connection::keep(std::string packet) {
+  ack('+');
+  pending_.push_back(std::move(packet));
+}
+
 std::string Connection::receive() {
   if (interrupt_) {
     interrupt_ = false;
@@ -226,16 +238,12 @@ std::string Connection::receive() {
   for (;;) {
     while (auto ev = framer_.next()) {
       switch (ev->kind) {
-        case Framer::Event::Kind::Packet: {
-          const char ack = '+';
-          if (write(fd_, &ack, 1) != 1) throw Disconnected("gdb closed the connection");
+        case Framer::Event::Kind::Packet:
+          ack('+');
           return std::move(ev->payload);
-        }
-        case Framer::Event::Kind::BadPacket: {
-          const char nak = '-';
-          if (write(fd_, &nak, 1) != 1) throw Disconnected("gdb closed the connection");
+        case Framer::Event::Kind::BadPacket:
+          ack('-');
           break;
-        }
         case Framer::Event::Kind::Interrupt:
           return std::string(1, kInterrupt);
         default:
@@ -265,7 +273,7 @@ void Connection::send(std::string_view payload) {
       if (ev->kind == Framer::Event::Kind::Ack) return;
       if (ev->kind == Framer::Event::Kind::Nak) break;  // resend
       if (ev->kind == Framer::Event::Kind::Interrupt) interrupt_ = true;
-      if (ev->kind == Framer::Event::Kind::Packet) pending_.push_back(std::move(ev->payload));
+      if (ev->kind == Framer::Event::Kind::Packet) keep(std::move(ev->payload));
     }
   }
   throw Disconnected("gdb rejected a packet 8 times");
@@ -277,7 +285,7 @@ bool Connection::interrupted() {
   do {
     while (auto ev = framer_.next()) {
       if (ev->kind == Framer::Event::Kind::Interrupt) return true;
-      if (ev->kind == Framer::Event::Kind::Packet) pending_.push_back(std::move(ev->payload));
+      if (ev->kind == Framer::Event::Kind::Packet) keep(std::move(ev->payload));
     }
   } while (fill(std::chrono::milliseconds(0)));
   return false;

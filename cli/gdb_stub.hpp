@@ -94,6 +94,8 @@ class Connection {
 
  private:
   bool fill(std::chrono::milliseconds wait);  // reads what is there; false on timeout
+  void ack(char c);
+  void keep(std::string packet);
   int fd_;
   std::chrono::milliseconds timeout_;
   Framer framer_;
