@@ -30,9 +30,12 @@ constexpr unsigned kInterruptPoll = 4096;
 
 class DebugSession final : public gdb::Target {
  public:
-  DebugSession(model::Machine& machine, gdb::Listener& listener, std::chrono::milliseconds timeout,
-               std::string banner)
-      : m_(machine), e_(machine.engine()), spec_(machine.spec()), listener_(listener), timeout_(timeout),
+  DebugSession(model::Machine& machine, gdb::Listener& listener, std::chrono::milliseconds timeout, std::string banner)
+      : m_(machine),
+        e_(machine.engine()),
+        spec_(machine.spec()),
+        listener_(listener),
+        timeout_(timeout),
         banner_(std::move(banner)) {
     e_.on_code_range(1, 0, [this](uint64_t addr) { on_insn(addr); });
     e_.on_write(1, 0, [this](uint64_t addr, int size, uint64_t) { on_store(addr, size); });
@@ -104,17 +107,18 @@ class DebugSession final : public gdb::Target {
     pc_ = addr;
     if (detached_) return;
     // The host newstack and the guest gogo it resumes through are one step: gdb
-    // next sees the goroutine resumed on its new stack.
+    // next sees the goroutine resumed on its new stack. (The machine's own hook
+    // at newstack, added first, has run by now.)
     if (host_implemented(addr)) {
-      atomic_ = atomic_ || addr == m_.symbols().newstack.addr;
+      if (addr == m_.symbols().newstack.addr) resume_at_ = m_.resuming_at();
       // A breakpoint there (gdb's software single-step puts one on a call's
       // target) stops at the first guest instruction after the host is done.
       if (stub_ && stub_->breakpoint_at(addr)) break_after_host_ = true;
       return;
     }
-    if (atomic_) {
-      if (m_.symbols().gogo.contains(addr)) return;
-      atomic_ = false;
+    if (resume_at_) {
+      if (addr != *resume_at_) return;  // gogo, and what it calls
+      resume_at_.reset();
     }
     if (!stub_) return connect();
     gdb::StopInfo stop;
@@ -136,7 +140,7 @@ class DebugSession final : public gdb::Target {
     if (!hit) return;
     // Where gdb steps over the store itself, stop before it runs; otherwise (and
     // inside the atomic newstack step) at the next instruction, after it.
-    if (spec_.gdb.watch_before_store && !atomic_) {
+    if (spec_.gdb.watch_before_store && !resume_at_) {
       gdb::StopInfo stop;
       stop.watch = hit;
       stop_here(stop);
@@ -191,11 +195,10 @@ class DebugSession final : public gdb::Target {
     model::Ref m(e_, L.m, g["m"].get());
     const char* type = spec_.ptr_size == 8 ? "long" : "int";
     std::string out = fmt::format("  g {:#x}, m {:#x}, m.g0 {:#x}\n", g.addr(), m.addr(), m["g0"].get());
-    for (auto [ref, name] : {std::pair{m, "m.morebuf.pc"}, {m, "m.morebuf.sp"}, {g, "g.sched.pc"},
-                             {g, "g.sched.sp"}, {g, "g.sched.ctxt"}})
-      out += fmt::format("  {:<13} at {:#x}: watch *({}*){:#x}\n", name,
-                         ref[std::string_view(name).substr(2)].addr(), type,
-                         ref[std::string_view(name).substr(2)].addr());
+    for (auto [ref, name] :
+         {std::pair{m, "m.morebuf.pc"}, {m, "m.morebuf.sp"}, {g, "g.sched.pc"}, {g, "g.sched.sp"}, {g, "g.sched.ctxt"}})
+      out += fmt::format("  {:<13} at {:#x}: watch *({}*){:#x}\n", name, ref[std::string_view(name).substr(2)].addr(),
+                         type, ref[std::string_view(name).substr(2)].addr());
     return out;
   }
 
@@ -207,11 +210,11 @@ class DebugSession final : public gdb::Target {
   std::string banner_;
   std::unique_ptr<gdb::Connection> conn_;
   std::unique_ptr<gdb::Stub> stub_;
-  uint64_t pc_ = 0;        // the instruction about to run
-  bool stepping_ = true;   // stop at the next instruction
-  bool atomic_ = false;    // inside the host newstack and gogo
-  bool break_after_host_ = false;  // a breakpoint on a host-implemented function
-  bool detached_ = false;  // gdb detached: run to the end
+  uint64_t pc_ = 0;                    // the instruction about to run
+  bool stepping_ = true;               // stop at the next instruction
+  std::optional<uint64_t> resume_at_;  // inside newstack's gogo: where it resumes
+  bool break_after_host_ = false;      // a breakpoint on a host-implemented function
+  bool detached_ = false;              // gdb detached: run to the end
   bool killed_ = false;
   std::optional<uint64_t> pending_watch_;  // a store hit a watchpoint: stop after it
   unsigned since_poll_ = 0;
@@ -256,7 +259,13 @@ int run_debug(const DebugArgs& a) {
                                  : std::filesystem::absolute(a.asm_file);
   const std::string elf = toolchain::guest_elf(*spec, file, cfg).string();
   model::Machine machine(*spec, elf);
-  gdb::Listener listener(*where);
+  std::unique_ptr<gdb::Listener> listening;
+  try {
+    listening = std::make_unique<gdb::Listener>(*where);
+  } catch (const std::runtime_error& e) {
+    return usage(e.what());  // a busy port, an address not of this machine
+  }
+  gdb::Listener& listener = *listening;
   const std::string name = fmt::format("{} {} {}", spec->goarch, contract->name, scenario->name);
   DebugSession session(machine, listener, std::chrono::seconds(a.timeout),
                        fmt::format("gotramp debug: {}, stopped at its first instruction\n  guest ELF {} (load it "

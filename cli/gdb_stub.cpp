@@ -187,8 +187,7 @@ std::string Listener::address() const {
 int Listener::accept(std::chrono::milliseconds timeout) {
   pollfd p{fd_, POLLIN, 0};
   int n = poll(&p, 1, static_cast<int>(timeout.count()));
-  if (n <= 0)
-    throw Disconnected(fmt::format("no gdb connected to {} within {} s", address(), timeout.count() / 1000));
+  if (n <= 0) throw Disconnected(fmt::format("no gdb connected to {} within {} s", address(), timeout.count() / 1000));
   int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) throw Disconnected(fmt::format("accept: {}", std::strerror(errno)));
   int one = 1;
@@ -414,9 +413,12 @@ std::string Stub::v_packet(std::string_view p, std::optional<Resume>& resume) {
   if (p.starts_with("vCont;")) {
     // One thread: the first action is what gdb wants of it.
     const char action = p[6];
-    if (action == 's' || action == 'S') resume = Resume::Step;
-    else if (action == 'c' || action == 'C') resume = Resume::Continue;
-    else return kError;
+    if (action == 's' || action == 'S')
+      resume = Resume::Step;
+    else if (action == 'c' || action == 'C')
+      resume = Resume::Continue;
+    else
+      return kError;
     return "";  // the stop reply comes when the target stops
   }
   if (p.starts_with("vKill")) {

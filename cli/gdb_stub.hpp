@@ -124,9 +124,9 @@ class Target {
 
 // Why the target stopped.
 struct StopInfo {
-  int signal = 5;                     // SIGTRAP; 2 (SIGINT) after Ctrl-C
-  std::optional<uint64_t> watch;      // the address a write watchpoint caught
-  std::string stop_reply() const;     // "T05thread:1;" / "T05watch:40001020;thread:1;"
+  int signal = 5;                  // SIGTRAP; 2 (SIGINT) after Ctrl-C
+  std::optional<uint64_t> watch;   // the address a write watchpoint caught
+  std::string stop_reply() const;  // "T05thread:1;" / "T05watch:40001020;thread:1;"
 };
 
 // What gdb asked for once the target may run again.

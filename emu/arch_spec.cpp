@@ -27,7 +27,8 @@ Reg named(const std::vector<Reg>& regs, std::string_view name) {
 // gdb's registers: prefix0..prefixN-1 from consecutive Unicorn ids, or absent (uc -1).
 std::vector<GdbReg> gdb_numbered(const char* prefix, int first_uc, int count, int size) {
   std::vector<GdbReg> out;
-  for (int i = 0; i < count; i++) out.push_back({fmt::format("{}{}", prefix, i), first_uc < 0 ? -1 : first_uc + i, size});
+  for (int i = 0; i < count; i++)
+    out.push_back({fmt::format("{}{}", prefix, i), first_uc < 0 ? -1 : first_uc + i, size});
   return out;
 }
 
@@ -42,13 +43,14 @@ std::vector<GdbReg> gdb_concat(std::initializer_list<std::vector<GdbReg>> parts)
 GdbFacts gdb_x86_64() {
   GdbFacts g;
   g.arch = "i386:x86-64";
-  g.regs = {{"rax", UC_X86_REG_RAX}, {"rbx", UC_X86_REG_RBX}, {"rcx", UC_X86_REG_RCX}, {"rdx", UC_X86_REG_RDX},
-            {"rsi", UC_X86_REG_RSI}, {"rdi", UC_X86_REG_RDI}, {"rbp", UC_X86_REG_RBP}, {"rsp", UC_X86_REG_RSP},
-            {"r8", UC_X86_REG_R8},   {"r9", UC_X86_REG_R9},   {"r10", UC_X86_REG_R10}, {"r11", UC_X86_REG_R11},
-            {"r12", UC_X86_REG_R12}, {"r13", UC_X86_REG_R13}, {"r14", UC_X86_REG_R14}, {"r15", UC_X86_REG_R15},
-            {"rip", UC_X86_REG_RIP}, {"eflags", UC_X86_REG_EFLAGS, 4}, {"cs", UC_X86_REG_CS, 4},
-            {"ss", UC_X86_REG_SS, 4}, {"ds", UC_X86_REG_DS, 4}, {"es", UC_X86_REG_ES, 4}, {"fs", UC_X86_REG_FS, 4},
-            {"gs", UC_X86_REG_GS, 4}};
+  g.regs = {{"rax", UC_X86_REG_RAX},  {"rbx", UC_X86_REG_RBX},  {"rcx", UC_X86_REG_RCX},
+            {"rdx", UC_X86_REG_RDX},  {"rsi", UC_X86_REG_RSI},  {"rdi", UC_X86_REG_RDI},
+            {"rbp", UC_X86_REG_RBP},  {"rsp", UC_X86_REG_RSP},  {"r8", UC_X86_REG_R8},
+            {"r9", UC_X86_REG_R9},    {"r10", UC_X86_REG_R10},  {"r11", UC_X86_REG_R11},
+            {"r12", UC_X86_REG_R12},  {"r13", UC_X86_REG_R13},  {"r14", UC_X86_REG_R14},
+            {"r15", UC_X86_REG_R15},  {"rip", UC_X86_REG_RIP},  {"eflags", UC_X86_REG_EFLAGS, 4},
+            {"cs", UC_X86_REG_CS, 4}, {"ss", UC_X86_REG_SS, 4}, {"ds", UC_X86_REG_DS, 4},
+            {"es", UC_X86_REG_ES, 4}, {"fs", UC_X86_REG_FS, 4}, {"gs", UC_X86_REG_GS, 4}};
   return g;
 }
 
@@ -121,11 +123,11 @@ ArchSpec row_386() {
   a.stack_align = 4;
   // gdb's i386 order (i386-tdep.c) differs from the hardware encoding's.
   a.gdb.arch = "i386";
-  a.gdb.regs = {{"eax", UC_X86_REG_EAX, 4}, {"ecx", UC_X86_REG_ECX, 4}, {"edx", UC_X86_REG_EDX, 4},
-                {"ebx", UC_X86_REG_EBX, 4}, {"esp", UC_X86_REG_ESP, 4}, {"ebp", UC_X86_REG_EBP, 4},
-                {"esi", UC_X86_REG_ESI, 4}, {"edi", UC_X86_REG_EDI, 4}, {"eip", UC_X86_REG_EIP, 4},
-                {"eflags", UC_X86_REG_EFLAGS, 4}, {"cs", UC_X86_REG_CS, 4}, {"ss", UC_X86_REG_SS, 4},
-                {"ds", UC_X86_REG_DS, 4}, {"es", UC_X86_REG_ES, 4}, {"fs", UC_X86_REG_FS, 4},
+  a.gdb.regs = {{"eax", UC_X86_REG_EAX, 4},       {"ecx", UC_X86_REG_ECX, 4}, {"edx", UC_X86_REG_EDX, 4},
+                {"ebx", UC_X86_REG_EBX, 4},       {"esp", UC_X86_REG_ESP, 4}, {"ebp", UC_X86_REG_EBP, 4},
+                {"esi", UC_X86_REG_ESI, 4},       {"edi", UC_X86_REG_EDI, 4}, {"eip", UC_X86_REG_EIP, 4},
+                {"eflags", UC_X86_REG_EFLAGS, 4}, {"cs", UC_X86_REG_CS, 4},   {"ss", UC_X86_REG_SS, 4},
+                {"ds", UC_X86_REG_DS, 4},         {"es", UC_X86_REG_ES, 4},   {"fs", UC_X86_REG_FS, 4},
                 {"gs", UC_X86_REG_GS, 4}};
   return a;
 }
@@ -202,8 +204,11 @@ ArchSpec row_arm64() {
   a.stack_align = 16;
   a.gdb.arch = "aarch64";
   a.gdb.regs = gdb_concat({gdb_numbered("x", UC_ARM64_REG_X0, 29, 8),
-                           {{"x29", UC_ARM64_REG_X29}, {"x30", UC_ARM64_REG_X30}, {"sp", UC_ARM64_REG_SP},
-                            {"pc", UC_ARM64_REG_PC}, {"cpsr", UC_ARM64_REG_NZCV, 4}}});
+                           {{"x29", UC_ARM64_REG_X29},
+                            {"x30", UC_ARM64_REG_X30},
+                            {"sp", UC_ARM64_REG_SP},
+                            {"pc", UC_ARM64_REG_PC},
+                            {"cpsr", UC_ARM64_REG_NZCV, 4}}});
   a.gdb.watch_before_store = true;
   return a;
 }
@@ -292,7 +297,8 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   // gdb's register numbers (ppc-tdep.h): r0-r31, f0-f31 (absent here), pc, msr,
   // cr, lr, ctr, xer.
   a.gdb.arch = "powerpc:common64";
-  a.gdb.regs = gdb_concat({gdb_numbered("r", UC_PPC_REG_0, 32, 8), gdb_numbered("f", -1, 32, 8),
+  a.gdb.regs = gdb_concat({gdb_numbered("r", UC_PPC_REG_0, 32, 8),
+                           gdb_numbered("f", -1, 32, 8),
                            {{"pc", UC_PPC_REG_PC},
                             {"msr", UC_PPC_REG_MSR},
                             {"cr", UC_PPC_REG_CR, 4},
@@ -327,8 +333,8 @@ ArchSpec row_s390x() {
   a.stack_align = 8;
   // gdb's s390x layout (s390-tdep.h): the PSW's mask and address, then r0-r15.
   a.gdb.arch = "s390:64-bit";
-  a.gdb.regs = gdb_concat(
-      {{{"pswm", UC_S390X_REG_PSWM}, {"pswa", UC_S390X_REG_PC}}, gdb_numbered("r", UC_S390X_REG_R0, 16, 8)});
+  a.gdb.regs =
+      gdb_concat({{{"pswm", UC_S390X_REG_PSWM}, {"pswa", UC_S390X_REG_PC}}, gdb_numbered("r", UC_S390X_REG_R0, 16, 8)});
   return a;
 }
 

@@ -49,8 +49,8 @@ struct GdbReg {
 
 // What gdb-multiarch (Debian's gdb 13) needs to debug this CPU remotely.
 struct GdbFacts {
-  std::string arch;           // <architecture> of the target description (gdb's name)
-  std::vector<GdbReg> regs;   // gdb's register numbers 0..n-1: a prefix of its layout
+  std::string arch;          // <architecture> of the target description (gdb's name)
+  std::vector<GdbReg> regs;  // gdb's register numbers 0..n-1: a prefix of its layout
   // gdb steps over a write watchpoint's store itself (its gdbarch has
   // have_nonsteppable_watchpoint): the stub reports the hit before the store
   // executes. Otherwise after it, as x86 debug registers do.

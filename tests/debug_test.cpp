@@ -5,8 +5,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -47,8 +47,8 @@ class DebugChild {
   DebugChild(const emu::ArchSpec& spec, std::vector<std::string> extra = {}) {
     dir_ = fs::temp_directory_path() / fmt::format("gotramp-debug-{}-{}", getpid(), counter_++);
     fs::create_directories(dir_);
-    std::vector<std::string> args = {GOTRAMP_BIN, "debug",   "--goarch", spec.goarch, "--gdb",
-                                     "127.0.0.1:0", "--timeout", "30"};
+    std::vector<std::string> args = {GOTRAMP_BIN, "debug",       "--goarch",  spec.goarch,
+                                     "--gdb",     "127.0.0.1:0", "--timeout", "30"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -65,8 +65,10 @@ class DebugChild {
     static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
     for (int i = 0; i < 600 && port.empty(); i++) {
       banner = slurp(dir_ / "err");
-      if (std::regex_search(banner, m, listening)) port = m[1];
-      else std::this_thread::sleep_for(50ms);
+      if (std::regex_search(banner, m, listening))
+        port = m[1];
+      else
+        std::this_thread::sleep_for(50ms);
     }
     static const std::regex elf_re(R"(guest ELF (\S+))"), morebuf(R"(m\.morebuf\.pc\s+at (0x[0-9a-f]+))");
     if (std::regex_search(banner, m, elf_re)) elf = m[1];
@@ -104,10 +106,20 @@ class DebugChild {
 
 // gdb-multiarch -batch with the guest ELF, connected to the child, running cmds.
 toolchain::ProcessResult gdb(const DebugChild& child, const std::vector<std::string>& cmds) {
-  std::vector<std::string> argv = {"timeout", "-k", "5", "60", "gdb-multiarch", "-batch", "-nx", child.elf,
-                                   "-ex",     "set pagination off",
-                                   "-ex",     "set language c",
-                                   "-ex",     "target remote 127.0.0.1:" + child.port};
+  std::vector<std::string> argv = {"timeout",
+                                   "-k",
+                                   "5",
+                                   "60",
+                                   "gdb-multiarch",
+                                   "-batch",
+                                   "-nx",
+                                   child.elf,
+                                   "-ex",
+                                   "set pagination off",
+                                   "-ex",
+                                   "set language c",
+                                   "-ex",
+                                   "target remote 127.0.0.1:" + child.port};
   for (const auto& c : cmds) argv.insert(argv.end(), {"-ex", c});
   return toolchain::run_process(argv, {}, fs::current_path());
 }
@@ -161,20 +173,13 @@ TEST_P(DebugSession, BreakAtMorestackReadCtxtSlotStepOverNewstackContinue) {
   const int slot = spec.arg0_offset() - spec.call_pushes;
   const std::string word = spec.ptr_size == 8 ? "unsigned long long" : "unsigned int";
   const std::string ctxt = "$" + gdb_reg(spec, spec.ctxt).name;
-  auto r = gdb(child, {"break main.morestack",
-                       "continue",
-                       "delete",
-                       fmt::format("break *{:#x}", call),
-                       "continue",
-                       "x/i $pc",
-                       fmt::format("x/2{}x $sp", spec.ptr_size == 8 ? 'g' : 'w'),
-                       fmt::format("printf \"ctxt-slot %#llx\\n\", (unsigned long long)*({}*)($sp + {})", word, slot),
-                       fmt::format("printf \"ctxt-reg %#llx\\n\", (unsigned long long)({}) {}", word, ctxt),
-                       "delete",
-                       "stepi",
-                       "x/i $pc",
-                       fmt::format("printf \"resumed-ctxt %#llx\\n\", (unsigned long long)({}) {}", word, ctxt),
-                       "continue"});
+  auto r = gdb(child,
+               {"break main.morestack", "continue", "delete", fmt::format("break *{:#x}", call), "continue", "x/i $pc",
+                fmt::format("x/2{}x $sp", spec.ptr_size == 8 ? 'g' : 'w'),
+                fmt::format("printf \"ctxt-slot %#llx\\n\", (unsigned long long)*({}*)($sp + {})", word, slot),
+                fmt::format("printf \"ctxt-reg %#llx\\n\", (unsigned long long)({}) {}", word, ctxt), "delete", "stepi",
+                "x/i $pc", fmt::format("printf \"resumed-ctxt %#llx\\n\", (unsigned long long)({}) {}", word, ctxt),
+                "continue"});
   const std::string out = r.output;
   EXPECT_EQ(r.exit_code, 0) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(Breakpoint 1(\.\d+)?, main\.morestack)"))) << out;
@@ -234,7 +239,8 @@ TEST(DebugCommand, DetachRunsToTheEnd) {
 // A failing run ends with gdb told the verdict and a non-zero exit status.
 TEST(DebugCommand, BrokenTrampolineExitsNonZeroUnderGdb) {
   const auto& spec = *emu::find_arch("arm64");
-  DebugChild child(spec, {"--asm", (fs::path(GOTRAMP_SOURCE_DIR) / "guest_asm/arm64/variants/ctxt-slot-off.s").string()});
+  DebugChild child(spec,
+                   {"--asm", (fs::path(GOTRAMP_SOURCE_DIR) / "guest_asm/arm64/variants/ctxt-slot-off.s").string()});
   ASSERT_FALSE(child.port.empty()) << child.banner;
   auto r = gdb(child, {"continue"});
   EXPECT_NE(r.output.find("gotramp: arm64 seed closure: FAILED"), std::string::npos) << r.output;

@@ -31,8 +31,14 @@ TEST(GdbPacket, FrameAddsChecksumAndEscapesSpecialBytes) {
   EXPECT_EQ(frame(""), "$#00");
   // '#', '$', '}' and '*' go out as '}' followed by the byte XOR 0x20; the
   // checksum covers the escaped text.
-  EXPECT_EQ(frame("a#b"), "$a}\x03" "b#" + fmt_checksum("a}\x03" "b"));
-  EXPECT_EQ(unescape("a}\x03" "b}]}\x04}\x0a"), "a#b}$*");
+  EXPECT_EQ(frame("a#b"),
+            "$a}\x03"
+            "b#" +
+                fmt_checksum("a}\x03"
+                             "b"));
+  EXPECT_EQ(unescape("a}\x03"
+                     "b}]}\x04}\x0a"),
+            "a#b}$*");
 }
 
 TEST(GdbPacket, HexRoundTripsAndRejectsBadDigits) {
