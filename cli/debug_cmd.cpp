@@ -267,10 +267,16 @@ int run_debug(const DebugArgs& a) {
   }
   gdb::Listener& listener = *listening;
   const std::string name = fmt::format("{} {} {}", spec->goarch, contract->name, scenario->name);
-  DebugSession session(machine, listener, std::chrono::seconds(a.timeout),
-                       fmt::format("gotramp debug: {}, stopped at its first instruction\n  guest ELF {} (load it "
-                                   "in gdb for symbols)\n",
-                                   name, elf));
+  // gdb reads symbols and byte order (and on MIPS the n64 ABI) from the ELF, and
+  // finds the Plan 9 sources by their base names in these folders.
+  std::string dirs = toolchain::guest_dir(*spec, cfg).string();
+  if (!a.asm_file.empty()) dirs += " " + file.parent_path().string();
+  const std::string banner = fmt::format(
+      "gotramp debug: {}, stopped at its first instruction\n"
+      "  guest ELF {}\n"
+      "  connect: gdb-multiarch -q {} -ex 'directory {}' -ex 'target remote {}'\n",
+      name, elf, elf, dirs, listener.address());
+  DebugSession session(machine, listener, std::chrono::seconds(a.timeout), banner);
   model::RunReport report = machine.run(*scenario, *contract);
 
   if (!session.ended().empty()) {
