@@ -266,11 +266,13 @@ TEST(DebugCommand, CtxtSlotOffIsVisibleAtTheCall) {
   EXPECT_EQ(child.wait(), 1) << child.err();
 }
 
-// gdb detaches: the run goes on to its end and gotramp exits with its verdict.
+// `monitor addresses` answers; gdb detaches: the run goes on to its end and gotramp
+// exits with its verdict.
 TEST(DebugCommand, DetachRunsToTheEnd) {
   DebugChild child(*emu::find_arch("arm64"));
   ASSERT_FALSE(child.port.empty()) << child.banner;
-  auto r = gdb(child, {"stepi", "detach"});
+  auto r = gdb(child, {"stepi", "monitor addresses", "detach"});
+  EXPECT_NE(r.output.find("m.morebuf.pc  at 0x"), std::string::npos) << r.output;  // qRcmd
   EXPECT_NE(r.output.find("(Remote target) detached"), std::string::npos) << r.output;
   EXPECT_EQ(child.wait(), 0) << child.err();
   EXPECT_NE(child.out().find("arm64 seed closure: verified"), std::string::npos);
