@@ -44,6 +44,35 @@ class DebugSession final : public gdb::Target {
   // Why the session ended early (gdb killed the run, went away, never came).
   const std::string& ended() const { return ended_; }
   bool killed() const { return killed_; }
+  // The guest crashed (a fault, a trap, an invalid instruction): gdb sees the
+  // signal a Linux process would get at that instruction, and may look around
+  // before the run's end is reported.
+  void crashed(const emu::RunResult& stop) {
+    if (!stub_ || detached_ || !ended_.empty()) return;
+    gdb::StopInfo info;
+    switch (stop.reason) {
+      case emu::StopReason::Fault:
+        info.signal = 11;  // SIGSEGV
+        break;
+      case emu::StopReason::InvalidInsn:
+        info.signal = 4;  // SIGILL
+        break;
+      case emu::StopReason::Interrupt:
+        info.signal = 5;  // SIGTRAP
+        break;
+      default:
+        return;
+    }
+    // pc_ stays the last instruction the code hook saw: the one that trapped or
+    // faulted (or jumped to where no code is). After a trap some CPUs have moved
+    // their PC on.
+    try {
+      if (stub_->serve(info) == gdb::Resume::Kill) killed_ = true, ended_ = "killed by gdb";
+    } catch (const gdb::Disconnected& e) {
+      ended_ = e.what();
+    }
+  }
+
   // The run ended: tell gdb, if it is still there.
   void exited(bool passed, const std::string& message) {
     if (!stub_ || detached_ || !ended_.empty()) return;
@@ -278,6 +307,7 @@ int run_debug(const DebugArgs& a) {
       name, elf, elf, dirs, listener.address());
   DebugSession session(machine, listener, std::chrono::seconds(a.timeout), banner);
   model::RunReport report = machine.run(*scenario, *contract);
+  session.crashed(report.stop);
 
   if (!session.ended().empty()) {
     std::cerr << "gotramp debug: " << session.ended() << "\n";

@@ -243,6 +243,22 @@ TEST_P(DebugSession, WatchpointOnMorebufPcStopsAtTheStore) {
   EXPECT_NE(child.err().find("killed by gdb"), std::string::npos) << child.err();
 }
 
+// morestack on g0 crashes the trampoline on purpose: gdb sees the signal at the
+// crashing instruction (in morestack, or the abort it calls), then the run's
+// verdict.
+TEST_P(DebugSession, CrashStopsWithASignalAtTheInstruction) {
+  const emu::ArchSpec& spec = *GetParam();
+  DebugChild child(spec, {"--scenario", "g0"});
+  ASSERT_FALSE(child.port.empty()) << child.banner;
+  auto r = gdb(child, {"continue", "x/i $pc", "continue"});
+  const std::string out = r.output;
+  EXPECT_TRUE(std::regex_search(out, std::regex("Program received signal SIG(SEGV|ILL|TRAP)"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(=> 0x[0-9a-f]+ <main\.(morestack|abort)(\.abi0)?(\+\d+)?>)")))
+      << out;
+  EXPECT_NE(out.find(fmt::format("gotramp: {} seed g0: diagnosed", spec.goarch)), std::string::npos) << out;
+  EXPECT_EQ(child.wait(), 0) << child.err();
+}
+
 INSTANTIATE_TEST_SUITE_P(Verified, DebugSession, ::testing::ValuesIn(test::verified_archs()),
                          [](const auto& info) { return test::arch_param_name(info.param); });
 
