@@ -294,13 +294,16 @@ TEST(DebugCommand, DetachRunsToTheEnd) {
   EXPECT_NE(child.out().find("arm64 seed closure: verified"), std::string::npos);
 }
 
-// A failing run ends with gdb told the verdict and a non-zero exit status.
+// A failing run: the crash it leads to, then gdb told the verdict and a non-zero
+// exit status.
 TEST(DebugCommand, BrokenTrampolineExitsNonZeroUnderGdb) {
   const auto& spec = *emu::find_arch("arm64");
   DebugChild child(spec,
                    {"--asm", (fs::path(GOTRAMP_SOURCE_DIR) / "guest_asm/arm64/variants/ctxt-slot-off.s").string()});
   ASSERT_FALSE(child.port.empty()) << child.banner;
-  auto r = gdb(child, {"continue"});
+  auto r = gdb(child, {"continue", "continue"});
+  // The wrong context it resumes with makes the closure fault: gdb sees it.
+  EXPECT_NE(r.output.find("Program received signal SIGSEGV"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("gotramp: arm64 seed closure: FAILED"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("exited with code 01"), std::string::npos) << r.output;
   EXPECT_EQ(child.wait(), 1) << child.err();
