@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/debug_cmd.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/inspect.hpp"
 #include "cli/report.hpp"
@@ -424,6 +425,10 @@ int main(int argc, char** argv) {
   trace->add_flag("--plan9", ta.plan9, "show each instruction as its Plan 9 source line only, without disassembly");
   auto* frame = add_inspect(app, "frame", "the g0 frame at newstack's entry beside the interrupted goroutine", fa);
   frame->add_option("--svg", fa.svg, "also draw the diagram as SVG into this file");
+
+  cli::DebugArgs da;
+  auto* debug = cli::add_debug_command(app, da);
+
   CommonArgs ba;
   auto* build_guests =
       app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
@@ -443,7 +448,7 @@ int main(int argc, char** argv) {
     for (const CLI::App* c : app.get_subcommands()) sub = c;
     std::cerr << "gotramp: " << e.what() << "\n"
               << (sub ? fmt::format("(gotramp {} --help lists its options)\n", sub->get_name())
-                      : "(gotramp --help lists the commands: verify, trace, frame, build-guests)\n");
+                      : "(gotramp --help lists the commands: verify, trace, frame, debug, build-guests)\n");
     return cli::kExitBadInput;
   } catch (const BadInput& e) {
     std::cerr << "gotramp: " << e.what() << "\n";
@@ -458,6 +463,7 @@ int main(int argc, char** argv) {
     if (verify->parsed()) return cmd_verify(va);
     if (trace->parsed()) return cmd_trace(ta);
     if (frame->parsed()) return cmd_frame(fa);
+    if (debug->parsed()) return cli::run_debug(da);
     return cmd_build_guests(ba);
   } catch (const BadInput& e) {
     std::cerr << "gotramp: " << e.what() << "\n";

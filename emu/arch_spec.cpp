@@ -24,6 +24,36 @@ Reg named(const std::vector<Reg>& regs, std::string_view name) {
   return {};
 }
 
+// gdb's registers: prefix0..prefixN-1 from consecutive Unicorn ids, or absent (uc -1).
+std::vector<GdbReg> gdb_numbered(const char* prefix, int first_uc, int count, int size) {
+  std::vector<GdbReg> out;
+  for (int i = 0; i < count; i++)
+    out.push_back({fmt::format("{}{}", prefix, i), first_uc < 0 ? -1 : first_uc + i, size});
+  return out;
+}
+
+std::vector<GdbReg> gdb_concat(std::initializer_list<std::vector<GdbReg>> parts) {
+  std::vector<GdbReg> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// gdb's amd64 layout (amd64-tdep.c): the 16 integer registers, rip, eflags and the
+// segment selectors; the x87 and SSE registers that follow are left out.
+GdbFacts gdb_x86_64() {
+  GdbFacts g;
+  g.arch = "i386:x86-64";
+  g.regs = {{"rax", UC_X86_REG_RAX},  {"rbx", UC_X86_REG_RBX},  {"rcx", UC_X86_REG_RCX},
+            {"rdx", UC_X86_REG_RDX},  {"rsi", UC_X86_REG_RSI},  {"rdi", UC_X86_REG_RDI},
+            {"rbp", UC_X86_REG_RBP},  {"rsp", UC_X86_REG_RSP},  {"r8", UC_X86_REG_R8},
+            {"r9", UC_X86_REG_R9},    {"r10", UC_X86_REG_R10},  {"r11", UC_X86_REG_R11},
+            {"r12", UC_X86_REG_R12},  {"r13", UC_X86_REG_R13},  {"r14", UC_X86_REG_R14},
+            {"r15", UC_X86_REG_R15},  {"rip", UC_X86_REG_RIP},  {"eflags", UC_X86_REG_EFLAGS, 4},
+            {"cs", UC_X86_REG_CS, 4}, {"ss", UC_X86_REG_SS, 4}, {"ds", UC_X86_REG_DS, 4},
+            {"es", UC_X86_REG_ES, 4}, {"fs", UC_X86_REG_FS, 4}, {"gs", UC_X86_REG_GS, 4}};
+  return g;
+}
+
 std::vector<Reg> x86_64_regs() {
   return concat({{UC_X86_REG_RAX, "AX"},
                  {UC_X86_REG_RBX, "BX"},
@@ -64,6 +94,7 @@ ArchSpec x86_64_row(std::string goarch, int ptr_size) {
   a.g_tls_offset = -8;  // linux/amd64 links 0(CX)(TLS*1) to FS:-8
   a.call_pushes = 8;
   a.stack_align = 8;
+  a.gdb = gdb_x86_64();
   return a;
 }
 
@@ -90,6 +121,14 @@ ArchSpec row_386() {
   a.g_tls_offset = -4;
   a.call_pushes = 4;
   a.stack_align = 4;
+  // gdb's i386 order (i386-tdep.c) differs from the hardware encoding's.
+  a.gdb.arch = "i386";
+  a.gdb.regs = {{"eax", UC_X86_REG_EAX, 4},       {"ecx", UC_X86_REG_ECX, 4}, {"edx", UC_X86_REG_EDX, 4},
+                {"ebx", UC_X86_REG_EBX, 4},       {"esp", UC_X86_REG_ESP, 4}, {"ebp", UC_X86_REG_EBP, 4},
+                {"esi", UC_X86_REG_ESI, 4},       {"edi", UC_X86_REG_EDI, 4}, {"eip", UC_X86_REG_EIP, 4},
+                {"eflags", UC_X86_REG_EFLAGS, 4}, {"cs", UC_X86_REG_CS, 4},   {"ss", UC_X86_REG_SS, 4},
+                {"ds", UC_X86_REG_DS, 4},         {"es", UC_X86_REG_ES, 4},   {"fs", UC_X86_REG_FS, 4},
+                {"gs", UC_X86_REG_GS, 4}};
   return a;
 }
 
@@ -129,6 +168,14 @@ ArchSpec row_arm() {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 4;
   a.stack_align = 4;
+  // gdb's ARM layout without a register feature: r0-r15, the eight 12-byte FPA
+  // registers and fps (absent here), then cpsr.
+  a.gdb.arch = "arm";
+  a.gdb.regs = gdb_concat({gdb_numbered("r", UC_ARM_REG_R0, 13, 4),
+                           {{"sp", UC_ARM_REG_R13, 4}, {"lr", UC_ARM_REG_R14, 4}, {"pc", UC_ARM_REG_R15, 4}},
+                           gdb_numbered("f", -1, 8, 12),
+                           {{"fps", -1, 4}, {"cpsr", UC_ARM_REG_CPSR, 4}}});
+  a.gdb.watch_before_store = true;
   // Unicorn's default ARM CPU (Cortex-A15, ARMv7-A; uc_ctl_get_cpu_model == 17) runs
   // what Go 1.19 assembles here, with GOARM=5 (this toolchain's cross default) and 7
   // alike (BLX register calls, MOVW.W/MOVW.P write-back): no uc_cpu needed.
@@ -155,6 +202,14 @@ ArchSpec row_arm64() {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 8;
   a.stack_align = 16;
+  a.gdb.arch = "aarch64";
+  a.gdb.regs = gdb_concat({gdb_numbered("x", UC_ARM64_REG_X0, 29, 8),
+                           {{"x29", UC_ARM64_REG_X29},
+                            {"x30", UC_ARM64_REG_X30},
+                            {"sp", UC_ARM64_REG_SP},
+                            {"pc", UC_ARM64_REG_PC},
+                            {"cpsr", UC_ARM64_REG_NZCV, 4}}});
+  a.gdb.watch_before_store = true;
   return a;
 }
 
@@ -194,6 +249,20 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 8;
   a.stack_align = 8;
+  // gdb's MIPS layout (mips-tdep.c) with the n64 register names: r0-r31, sr, lo,
+  // hi, badvaddr, cause, pc, 64 bits each.
+  a.gdb.arch = "mips:4000";
+  const char* names[] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
+                         "a7",   "t0", "t1", "t2", "t3", "s0", "s1", "s2", "s3", "s4", "s5",
+                         "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
+  for (int i = 0; i < 32; i++) a.gdb.regs.push_back({names[i], UC_MIPS_REG_0 + i});
+  a.gdb.regs.insert(a.gdb.regs.end(), {{"sr", UC_MIPS_REG_CP0_STATUS},
+                                       {"lo", UC_MIPS_REG_LO},
+                                       {"hi", UC_MIPS_REG_HI},
+                                       {"badvaddr", -1},
+                                       {"cause", -1},
+                                       {"pc", UC_MIPS_REG_PC}});
+  a.gdb.watch_before_store = true;
   return a;
 }
 
@@ -236,6 +305,20 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
   a.sigset_bytes = 16;                   // linux/mipsx: [4]uint32 (_NSIG 129)
   a.min_frame = 4;                       // FIXED_FRAME: the saved-LR word
   a.stack_align = 4;                     // sys.StackAlign = PtrSize; frames are not rounded to 8
+  // gdb's MIPS layout (mips-tdep.c) with the o32 register names: r0-r31, sr, lo,
+  // hi, badvaddr, cause, pc, 32 bits each.
+  a.gdb.arch = "mips";
+  const char* names[] = {"zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2",
+                         "t3",   "t4", "t5", "t6", "t7", "s0", "s1", "s2", "s3", "s4", "s5",
+                         "s6",   "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra"};
+  for (int i = 0; i < 32; i++) a.gdb.regs.push_back({names[i], UC_MIPS_REG_0 + i, 4});
+  a.gdb.regs.insert(a.gdb.regs.end(), {{"sr", UC_MIPS_REG_CP0_STATUS, 4},
+                                       {"lo", UC_MIPS_REG_LO, 4},
+                                       {"hi", UC_MIPS_REG_HI, 4},
+                                       {"badvaddr", -1, 4},
+                                       {"cause", -1, 4},
+                                       {"pc", UC_MIPS_REG_PC, 4}});
+  a.gdb.watch_before_store = true;
   return a;
 }
 
@@ -267,6 +350,18 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   a.morestack_lr = named(a.regs, "R5");
   a.min_frame = 32;  // FIXED_FRAME: LR save slot plus three reserved words
   a.stack_align = 8;
+  // gdb's register numbers (ppc-tdep.h): r0-r31, f0-f31 (absent here), pc, msr,
+  // cr, lr, ctr, xer.
+  a.gdb.arch = "powerpc:common64";
+  a.gdb.regs = gdb_concat({gdb_numbered("r", UC_PPC_REG_0, 32, 8),
+                           gdb_numbered("f", -1, 32, 8),
+                           {{"pc", UC_PPC_REG_PC},
+                            {"msr", UC_PPC_REG_MSR},
+                            {"cr", UC_PPC_REG_CR, 4},
+                            {"lr", UC_PPC_REG_LR},
+                            {"ctr", UC_PPC_REG_CTR},
+                            {"xer", UC_PPC_REG_XER, 4}}});
+  a.gdb.watch_before_store = true;
   return a;
 }
 
@@ -292,6 +387,10 @@ ArchSpec row_s390x() {
   a.morestack_lr = named(a.regs, "R5");
   a.min_frame = 8;
   a.stack_align = 8;
+  // gdb's s390x layout (s390-tdep.h): the PSW's mask and address, then r0-r15.
+  a.gdb.arch = "s390:64-bit";
+  a.gdb.regs =
+      gdb_concat({{{"pswm", UC_S390X_REG_PSWM}, {"pswa", UC_S390X_REG_PC}}, gdb_numbered("r", UC_S390X_REG_R0, 16, 8)});
   return a;
 }
 

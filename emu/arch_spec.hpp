@@ -38,6 +38,25 @@ struct RegSetBits {
   std::string why;
 };
 
+// A register as gdb-multiarch numbers it in the g and p packets of the remote
+// protocol (gotramp debug), for a target description that names only the
+// architecture: gdb then lays the registers out in its own order and widths.
+struct GdbReg {
+  std::string name;  // as gdb prints it: rax, x26, r12, s6
+  int uc = -1;       // Unicorn id; -1: no value here (reported as unavailable)
+  int size = 8;      // bytes in the packet, in the row's byte order
+};
+
+// What gdb-multiarch (Debian's gdb 13) needs to debug this CPU remotely.
+struct GdbFacts {
+  std::string arch;          // <architecture> of the target description (gdb's name)
+  std::vector<GdbReg> regs;  // gdb's register numbers 0..n-1: a prefix of its layout
+  // gdb steps over a write watchpoint's store itself (its gdbarch has
+  // have_nonsteppable_watchpoint): the stub reports the hit before the store
+  // executes. Otherwise after it, as x86 debug registers do.
+  bool watch_before_store = false;
+};
+
 struct ArchSpec {
   std::string goarch;        // GOARCH name as the user types it
   std::string build_goarch;  // GOARCH the guest is assembled as (amd64p32 -> amd64)
@@ -87,6 +106,7 @@ struct ArchSpec {
   Reg frame_pointer;         // BP where Go 1.8 keeps frame pointers (amd64 only)
   int sigset_bytes = 8;      // size of the runtime's sigset on linux/GOARCH (m.sigmask)
   std::vector<Reg> regs;     // general registers, in the order traces list them
+  GdbFacts gdb;              // for gotramp debug
 
   bool has_link() const { return link.valid(); }
   // Offset from SP of a callee's first argument at its entry: past the return PC

@@ -68,6 +68,11 @@ SequenceExpect Machine::frame_expectations(const RunReport& r) const {
   return want;
 }
 
+std::optional<uint64_t> Machine::resuming_at() const {
+  if (!run_ || run_->resume != Run::Resume::AtSchedPc) return std::nullopt;
+  return run_->resume_pc;
+}
+
 std::string Machine::hex(uint64_t v) const { return fmt::format("{:#x}", v); }
 
 std::string Machine::code_name(uint64_t pc) const { return fmt::format("{:#x} ({})", pc, image_.describe(pc)); }

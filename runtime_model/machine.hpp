@@ -93,6 +93,9 @@ class Machine {
   std::string describe(uint64_t pc) const { return code_name(pc); }
   // What newstack's checks of a g0 frame expect (for frame diagrams).
   SequenceExpect frame_expectations(const RunReport& r) const;
+  // Once newstack has handed the goroutine to gogo and until gogo jumps: the PC it
+  // resumes at (g.sched.pc). A debugger steps over newstack and gogo as one.
+  std::optional<uint64_t> resuming_at() const;
 
   // Value the harness stores in the closure (funcval.x).
   static constexpr uint64_t kCaptured = 0x5eed0c7f;

@@ -119,5 +119,27 @@ TEST(ArchSpec, NamesForErrorMessages) {
   EXPECT_EQ(arch_names(), "386, amd64, amd64p32, arm, arm64, mips64, mips64le, ppc64, ppc64le, s390x, mips, mipsle");
 }
 
+// gotramp debug reads every row's gdb facts: an architecture name, and among its
+// registers the ones a porter inspects (PC, SP, the context register, g), at full
+// width. Their gdb numbers are what gdb-multiarch 13 uses (tests/debug_test.cpp).
+TEST(ArchSpec, GdbFactsNameTheRegistersAPorterReads) {
+  for (const auto& a : arch_table()) {
+    SCOPED_TRACE(a.goarch);
+    EXPECT_FALSE(a.gdb.arch.empty());
+    auto width = [&](const Reg& r) {
+      for (const auto& g : a.gdb.regs)
+        if (g.uc == r.uc) return g.size;
+      return 0;
+    };
+    EXPECT_EQ(width(a.pc), a.reg_size == 8 && a.ptr_size == 4 ? 8 : a.ptr_size);
+    EXPECT_EQ(width(a.sp), width(a.pc));
+    EXPECT_EQ(width(a.ctxt), width(a.pc));
+    if (a.g.valid()) {
+      EXPECT_EQ(width(a.g), width(a.pc));
+    }
+    for (const auto& g : a.gdb.regs) EXPECT_TRUE(g.size == 4 || g.size == 8 || (g.uc < 0 && g.size == 12)) << g.name;
+  }
+}
+
 }  // namespace
 }  // namespace gotramp::emu
