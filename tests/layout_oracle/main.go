@@ -37,6 +37,13 @@ func main() {
 			os.Exit(1)
 		}
 		sizes := types.SizesFor("gc", arch)
+		// The gc compiler rounds a struct's size up to its alignment; go/types
+		// before Go 1.21 leaves that trailing padding out (runtime.m's mOS on
+		// linux/1.19: 9 bytes where the compiler lays out 12). Round as gc does.
+		sizeof := func(t types.Type) int64 {
+			a := sizes.Alignof(t)
+			return (sizes.Sizeof(t) + a - 1) / a * a
+		}
 		for _, name := range structs {
 			obj := pkg.Scope().Lookup(name)
 			if obj == nil {
@@ -52,9 +59,9 @@ func main() {
 			}
 			offsets := sizes.Offsetsof(fields)
 			for i, f := range fields {
-				fmt.Printf("runtime.%s %s %d %d\n", name, f.Name(), offsets[i], sizes.Sizeof(f.Type()))
+				fmt.Printf("runtime.%s %s %d %d\n", name, f.Name(), offsets[i], sizeof(f.Type()))
 			}
-			fmt.Printf("runtime.%s = %d\n", name, sizes.Sizeof(st))
+			fmt.Printf("runtime.%s = %d\n", name, sizeof(st))
 		}
 	}
 }
