@@ -10,6 +10,7 @@
 
 #include "emu/elf_image.hpp"
 #include "probe_support.hpp"
+#include "toolchain/process.hpp"
 
 namespace gotramp::emu {
 namespace {
@@ -180,6 +181,51 @@ TEST(ProbeDwarfErrors, AnImageInMemoryWithoutDebugInfo) {
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(error_of([&] { DwarfTypes::read_memory(bytes, "mem", kRuntimeStructs); }),
             "no DWARF in mem (built with -ldflags=-w?)");
+}
+
+}  // namespace
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+// A static C program of two compilation units, built here with the C compiler:
+// the first with enough struct DIEs to outgrow the prefix of .debug_info the
+// reader inflates first, the second defining `late`. With -gz=zlib the DWARF is
+// compressed as Go's is; without it, it is read in place.
+std::string c_program(const std::string& tag, bool compressed) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("gotramp-dwarf-{}-{}", tag, getpid());
+  fs::create_directories(dir);
+  {
+    std::ofstream big(dir / "big.c");
+    for (int i = 0; i < 1500; i++)
+      big << fmt::format("struct filler{0} {{ long a{0}, b{0}, c{0}, d{0}; }} filler{0};\n", i);
+    std::ofstream late(dir / "late.c");
+    late << "struct inner { long lo, hi; };\n"
+            "struct late { int tag; struct inner in; void *p; } late_value;\n"
+            "void _start(void) { for (;;) late_value.tag++; }\n";
+  }
+  const std::string out = (dir / "prog").string();
+  std::vector<std::string> argv = {"cc", "-g", "-O0",   "-nostdlib", "-static", "-Wl,-e,_start",
+                                   "-o", out,  "big.c", "late.c"};
+  if (compressed) argv.insert(argv.begin() + 2, "-gz=zlib");
+  auto r = toolchain::run_process(argv, {}, dir);
+  if (r.exit_code != 0) throw std::runtime_error("cc failed:\n" + r.output);
+  return out;
+}
+
+TEST(DwarfTypesC, FindsAStructBeyondTheInflatedPrefix) {
+  for (bool compressed : {true, false}) {
+    const std::string path = c_program(compressed ? "z" : "plain", compressed);
+    DwarfTypes t = DwarfTypes::read(path, std::vector<std::string>{"late", "filler0", "nosuch"});
+    EXPECT_EQ(t.missing(), std::vector<std::string>{"nosuch"}) << compressed;
+    EXPECT_EQ(t.get("filler0").size, 32u);
+    EXPECT_EQ(t.field("late", "in.hi").offset, 16u) << compressed;
+    EXPECT_EQ(t.field("late", "in.hi").type_name, "long int");
+    EXPECT_EQ(t.field("late", "p").offset, 24u);
+    EXPECT_EQ(t.get("late").size, 32u);
+    fs::remove_all(fs::path(path).parent_path());
+  }
 }
 
 }  // namespace
