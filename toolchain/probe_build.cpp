@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -65,6 +66,15 @@ void add_runtime_fingerprint(Hash& h, const fs::path& goroot) {
   for (const auto& r : rows) h.add(r);
 }
 
+// A folder name for a version string: "go1.27.3" as it is; a tree built from git
+// ("devel go1.28-0123abcd Tue Jan 1 ...") with only safe characters, cut short.
+std::string version_folder(const std::string& version) {
+  std::string out;
+  for (char c : version.substr(0, 40))
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+  return out;
+}
+
 }  // namespace
 
 #ifndef GOTRAMP_DEFAULT_PROBE_SRC
@@ -97,7 +107,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   for (const auto& [name, data] : files) h.add(name), h.add(data);
 
   const fs::path root = cfg.cache / "probes";
-  const fs::path out_dir = root / tc.version.substr(0, tc.version.find(' ')) / std::string(goarch);
+  const fs::path out_dir = root / version_folder(tc.version) / std::string(goarch);
   const fs::path elf = out_dir / fmt::format("probe-{:016x}{}.elf", h.h, cfg.strip_dwarf ? "-nodwarf" : "");
   if (fs::exists(elf)) return elf;
 
