@@ -243,7 +243,7 @@ TEST_P(FramePicture, ABrokenTrampolinesNamedSlotsAreRed) {
   const auto& spec = *GetParam();
   const auto variant = toolchain::guest_dir(spec, test::guest_config()) / "variants" / "ctxt-slot-off.s";
   Drawn d = draw(spec, "ctxt-slot-off", {"--asm", variant.string()});
-  ASSERT_LE(d.exit_code, 1) << d.output;
+  ASSERT_EQ(d.exit_code, 1) << "frame of a failed run exits 1: " << d.output;
   ASSERT_TRUE(fs::exists(d.svg));
   const Picture& p = d.picture;
   for (const auto& msg : texts_outside_their_boxes(d.svg)) ADD_FAILURE() << spec.goarch << ": " << msg;
@@ -290,7 +290,7 @@ TEST_P(FramePicture, AZeroMorebufPcIsRed) {
     ASSERT_EQ(dropped, 1) << "the seed's morestack.s stores m.morebuf.pc once";
   }
   Drawn d = draw(spec, "no-morebuf-pc", {"--asm", variant.string()});
-  ASSERT_LE(d.exit_code, 1) << d.output;
+  ASSERT_EQ(d.exit_code, 1) << "frame of a failed run exits 1: " << d.output;
   ASSERT_TRUE(fs::exists(d.svg));
   const Picture& p = d.picture;
   for (const auto& msg : texts_outside_their_boxes(d.svg)) ADD_FAILURE() << spec.goarch << ": " << msg;

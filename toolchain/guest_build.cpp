@@ -90,6 +90,11 @@ std::optional<fs::path> data_dir() {
   return std::nullopt;
 }
 
+fs::path default_cache() {
+  const std::string home = env_or("HOME", "/tmp");
+  return env_or("GOTRAMP_CACHE", fs::path(env_or("XDG_CACHE_HOME", home + "/.cache")) / "gotramp");
+}
+
 GuestBuildConfig GuestBuildConfig::defaults() {
   GuestBuildConfig c;
   const auto data = data_dir();
@@ -107,8 +112,7 @@ GuestBuildConfig GuestBuildConfig::defaults() {
         (bin / "share" / "gotramp" / "guest_asm").string()));
   }
   if (data) c.prebuilt = *data / "guests";
-  const std::string home = env_or("HOME", "/tmp");
-  c.cache = env_or("GOTRAMP_CACHE", fs::path(env_or("XDG_CACHE_HOME", home + "/.cache")) / "gotramp");
+  c.cache = default_cache();
   c.go = env_or("GOTRAMP_GO", "go");
   return c;
 }

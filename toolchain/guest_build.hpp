@@ -33,6 +33,9 @@ struct GuestBuildConfig {
 
 // The folder gotramp's data lives in, found from the executable: see defaults().
 std::optional<std::filesystem::path> data_dir();
+// Where built ELFs are cached: GOTRAMP_CACHE, else $XDG_CACHE_HOME/gotramp (else
+// ~/.cache/gotramp).
+std::filesystem::path default_cache();
 
 // A trampoline file must define the two functions the harness calls. Throws
 // GuestBuildError naming those it lacks, or why the file cannot be read.

@@ -1,5 +1,5 @@
 // BROKEN on purpose (mips, mipsle): R22, the context register, is used as scratch before it is stored.
-// gotramp-expect: ctxt-argument 4(R29)
+// gotramp-expect: ctxt-argument 4(R29) cause=wrong-store:40
 #include "textflag.h"
 #include "runtime_layout.h"
 

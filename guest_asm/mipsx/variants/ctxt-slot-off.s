@@ -1,6 +1,6 @@
 // BROKEN on purpose (mips, mipsle): the ctxt argument is stored one word too high, over the scheduler's frame.
-// gotramp-expect: ctxt-argument 4(R29)
-// gotramp-expect: g0-frame-intact
+// gotramp-expect: ctxt-argument 4(R29) cause=never-stored
+// gotramp-expect: g0-frame-intact cause=wrong-store:40
 #include "textflag.h"
 #include "runtime_layout.h"
 

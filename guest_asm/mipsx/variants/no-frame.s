@@ -1,6 +1,6 @@
 // BROKEN on purpose (mips, mipsle): no frame is created on g0: the saved-LR slot under the argument is the scheduler's.
-// gotramp-expect: slot-below-arg0 0(R29)
-// gotramp-expect: g0-frame-intact
+// gotramp-expect: slot-below-arg0 0(R29) cause=never-stored
+// gotramp-expect: g0-frame-intact cause=wrong-store:38
 #include "textflag.h"
 #include "runtime_layout.h"
 

@@ -1,0 +1,3 @@
+module gotramp/probe
+
+go 1.19

@@ -1,0 +1,148 @@
+// Resolving real Go toolchains: the bundled 1.27.3, Debian's, and GOROOTs on disk
+// that are fine, too old, broken or absent.
+#include "toolchain/go_toolchain.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace gotramp::toolchain {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch GOROOT: VERSION holding version (none when empty), bin/go a shell
+// script printing go_env_output for `go env GOVERSION` (none when empty), and
+// src/runtime.
+fs::path fake_goroot(const std::string& name, const std::string& version, const std::string& go_env_output) {
+  fs::path root = fs::temp_directory_path() / ("gotramp-fake-goroot-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "bin");
+  fs::create_directories(root / "src" / "runtime");
+  if (!version.empty()) std::ofstream(root / "VERSION") << version << "\ntime 2022-01-01T00:00:00Z\n";
+  if (!go_env_output.empty()) {
+    fs::path go = root / "bin" / "go";
+    std::ofstream(go) << "#!/bin/sh\necho '" << go_env_output << "'\n";
+    chmod(go.c_str(), 0755);
+  }
+  return root;
+}
+
+std::string message_of(const std::string& selector) {
+  try {
+    resolve_toolchain(selector);
+  } catch (const ToolchainError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(GoVersion, ParsesReleasesAndDevelTrees) {
+  EXPECT_EQ(GoVersion::parse("go1.27.3"), (GoVersion{1, 27, 3}));
+  EXPECT_EQ(GoVersion::parse("go1.21"), (GoVersion{1, 21, 0}));
+  EXPECT_EQ(GoVersion::parse("devel go1.28-0123abcd Tue Jan 1 +0000"), (GoVersion{1, 28, 0}));
+  EXPECT_EQ(GoVersion::parse("weekly.2011-01-01"), std::nullopt);
+  EXPECT_EQ(GoVersion::parse("algo1.2"), std::nullopt);
+  EXPECT_LT((GoVersion{1, 18, 9}), kOldestGo);
+  EXPECT_GE((GoVersion{1, 19, 0}), kOldestGo);
+}
+
+TEST(GoToolchain, BundledIsThePinnedGo1273) {
+  GoToolchain t = resolve_toolchain("bundled");
+  EXPECT_EQ(t.version, "go1.27.3");
+  EXPECT_EQ(t.parsed, (GoVersion{1, 27, 3}));
+  EXPECT_TRUE(fs::exists(t.goroot / "src" / "runtime" / "asm_amd64.s"));
+  EXPECT_EQ(t.go, t.goroot / "bin" / "go");
+}
+
+TEST(GoToolchain, SystemIsDebiansGo119) {
+  GoToolchain t = resolve_toolchain("system");
+  EXPECT_EQ(t.parsed.major, 1);
+  EXPECT_EQ(t.parsed.minor, 19);
+  EXPECT_TRUE(t.version.starts_with("go1.19")) << t.version;
+}
+
+TEST(GoToolchain, AGorootPathIsResolvedAndCanonical) {
+  GoToolchain bundled = resolve_toolchain("bundled");
+  GoToolchain t = resolve_toolchain((bundled.goroot / "bin" / "..").string());
+  EXPECT_EQ(t.goroot, bundled.goroot);
+  EXPECT_EQ(t.version, "go1.27.3");
+}
+
+TEST(GoToolchain, ReadsTheVersionFileFirst) {
+  // The script would say go1.99; VERSION wins.
+  fs::path root = fake_goroot("versionfile", "go1.22.5", "go1.99.0");
+  GoToolchain t = resolve_toolchain(root.string());
+  EXPECT_EQ(t.version, "go1.22.5");
+  fs::remove_all(root);
+}
+
+TEST(GoToolchain, AsksTheGoCommandWhenThereIsNoVersionFile) {
+  fs::path root = fake_goroot("noversion", "", "devel go1.28-abcdef01 Mon Jan 1 00:00:00 2027 +0000");
+  GoToolchain t = resolve_toolchain(root.string());
+  EXPECT_EQ(t.parsed, (GoVersion{1, 28, 0}));
+  fs::remove_all(root);
+}
+
+TEST(GoToolchain, RejectsAGoOlderThan119) {
+  fs::path root = fake_goroot("old", "go1.18.10", "go1.18.10");
+  std::string m = message_of(root.string());
+  EXPECT_NE(m.find("go1.18.10"), std::string::npos) << m;
+  EXPECT_NE(m.find("older than go1.19"), std::string::npos) << m;
+  fs::remove_all(root);
+}
+
+TEST(GoToolchain, RejectsANonexistentDir) {
+  std::string m = message_of("/nonexistent/goroot");
+  EXPECT_EQ(m, "--go /nonexistent/goroot: /nonexistent/goroot does not exist");
+}
+
+TEST(GoToolchain, RejectsAFileAndADirWithoutGo) {
+  fs::path root = fake_goroot("nogo", "go1.22.0", "");
+  EXPECT_NE(message_of(root.string()).find("bin/go is missing or not executable"), std::string::npos)
+      << message_of(root.string());
+  EXPECT_NE(message_of((root / "VERSION").string()).find("is not a directory"), std::string::npos);
+  fs::remove_all(root);
+}
+
+TEST(GoToolchain, RejectsADirWithoutARuntime) {
+  fs::path root = fake_goroot("noruntime", "go1.22.0", "go1.22.0");
+  fs::remove_all(root / "src");
+  EXPECT_NE(message_of(root.string()).find("it has no src/runtime"), std::string::npos) << message_of(root.string());
+  fs::remove_all(root);
+}
+
+TEST(GoToolchain, RejectsAnUnreadableVersion) {
+  fs::path root = fake_goroot("garbage", "not a version", "also not a version");
+  std::string m = message_of(root.string());
+  EXPECT_NE(m.find("cannot tell the Go version"), std::string::npos) << m;
+  EXPECT_NE(m.find("also not a version"), std::string::npos) << m;
+  fs::remove_all(root);
+}
+
+TEST(GoToolchain, BundledWithoutSetupNamesTheFix) {
+  ToolchainConfig cfg;
+  cfg.venv = "/nonexistent/venv";
+  try {
+    resolve_toolchain("bundled", cfg);
+    FAIL() << "resolved a bundled toolchain from a missing venv";
+  } catch (const ToolchainError& e) {
+    EXPECT_NE(std::string(e.what()).find("run scripts/setup"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GoToolchain, SystemWithoutGoIsAClearError) {
+  ToolchainConfig cfg = ToolchainConfig::defaults();
+  cfg.system_go = "/nonexistent/bin/go";
+  try {
+    resolve_toolchain("system", cfg);
+    FAIL() << "resolved a system toolchain from a missing go";
+  } catch (const ToolchainError& e) {
+    EXPECT_NE(std::string(e.what()).find("--go system"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace gotramp::toolchain

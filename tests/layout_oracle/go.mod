@@ -1,0 +1,3 @@
+module gotramp/layoutoracle
+
+go 1.19

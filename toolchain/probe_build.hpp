@@ -1,0 +1,40 @@
+// Building the probe (probe/: a small Go program whose stack grows through the
+// toolchain's own prologues and morestack) for one GOARCH with a real toolchain.
+// Results are cached by toolchain (version, GOROOT, a fingerprint of its
+// src/runtime), probe content, GOARCH and DWARF choice, so a run after the first
+// never waits for go build, and a GOROOT whose runtime was edited in place builds
+// anew.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "toolchain/go_toolchain.hpp"
+
+namespace gotramp::toolchain {
+
+struct ProbeBuildError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Every linux GOARCH the probe is built for: those Go 1.19 and 1.27 both support
+// and Unicorn 2.1.4 runs.
+std::span<const std::string_view> probe_goarches();
+
+struct ProbeBuildConfig {
+  std::filesystem::path probe_src;  // the probe/ folder (main.go, go.mod)
+  std::filesystem::path cache;      // built probes and Go's caches live under cache/probes
+  bool strip_dwarf = false;         // link with -ldflags=-w: no DWARF (for the error path)
+  // share/gotramp/probe beside the executable (GOTRAMP_PROBE_SRC overrides it) and
+  // default_cache(); no path is compiled in.
+  static ProbeBuildConfig defaults();
+};
+
+// The probe ELF for goarch built by tc; builds it unless the cache holds it.
+// Throws ProbeBuildError with the toolchain's own messages when the build fails.
+std::filesystem::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBuildConfig& cfg);
+
+}  // namespace gotramp::toolchain
