@@ -402,6 +402,17 @@ void check_words(const CLI::App& app, int argc, char** argv) {
   }
 }
 
+// What an exception that ends gotramp says, and the exit code it means: bad input
+// names what is wrong; anything else is gotramp's own failure.
+int exit_for(const std::exception& e) {
+  if (dynamic_cast<const BadInput*>(&e)) {
+    std::cerr << "gotramp: " << e.what() << "\n";
+    return cli::kExitBadInput;
+  }
+  std::cerr << "gotramp: internal error: " << e.what() << "\n";
+  return cli::kExitInternal;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -450,12 +461,8 @@ int main(int argc, char** argv) {
               << (sub ? fmt::format("(gotramp {} --help lists its options)\n", sub->get_name())
                       : "(gotramp --help lists the commands: verify, trace, frame, debug, build-guests)\n");
     return cli::kExitBadInput;
-  } catch (const BadInput& e) {
-    std::cerr << "gotramp: " << e.what() << "\n";
-    return cli::kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << "gotramp: internal error: " << e.what() << "\n";
-    return cli::kExitInternal;
+    return exit_for(e);
   }
   try {
     va.goarch_given = verify->count("--goarch") > 0;
@@ -465,11 +472,7 @@ int main(int argc, char** argv) {
     if (frame->parsed()) return cmd_frame(fa);
     if (debug->parsed()) return cli::run_debug(da);
     return cmd_build_guests(ba);
-  } catch (const BadInput& e) {
-    std::cerr << "gotramp: " << e.what() << "\n";
-    return cli::kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << "gotramp: internal error: " << e.what() << "\n";
-    return cli::kExitInternal;
+    return exit_for(e);
   }
 }

@@ -15,6 +15,7 @@
 
 #include "emu/line_table.hpp"
 #include "runtime_model/layout.hpp"
+#include "toolchain/content_hash.hpp"
 #include "toolchain/process.hpp"
 
 namespace fs = std::filesystem;
@@ -42,15 +43,6 @@ void write_file(const fs::path& p, const std::string& data) {
   out << data;
   if (!out) throw GuestBuildError(fmt::format("cannot write {}", p.string()));
 }
-
-// FNV-1a: a stable content hash for cache keys.
-struct Hash {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  void add(std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-    h = (h ^ 0xff) * 0x100000001b3ULL;  // separator
-  }
-};
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -167,7 +159,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   files.emplace_back(tname, read_file(trampoline));
   files.emplace_back(kLayoutHeader, model::asm_header(spec));
 
-  Hash h;
+  ContentHash h;
   h.add("gotramp-guest-2");  // 2: the sources are kept beside the ELF
   h.add(spec.goarch);
   h.add(spec.build_goarch);

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "toolchain/content_hash.hpp"
 #include "toolchain/process.hpp"
 
 namespace fs = std::filesystem;
@@ -39,19 +40,10 @@ void write_file(const fs::path& p, const std::string& data) {
   if (!out) throw ProbeBuildError(fmt::format("cannot write {}", p.string()));
 }
 
-// FNV-1a: a stable content hash for cache keys.
-struct Hash {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  void add(std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-    h = (h ^ 0xff) * 0x100000001b3ULL;  // separator
-  }
-};
-
 // Names, sizes and modification times of the files directly in GOROOT/src/runtime
 // (where morestack, gogo and the runtime's structures live): cheap to gather, and
 // it changes when a porter edits the tree in place without changing its VERSION.
-void add_runtime_fingerprint(Hash& h, const fs::path& goroot) {
+void add_runtime_fingerprint(ContentHash& h, const fs::path& goroot) {
   std::vector<std::string> rows;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(goroot / "src" / "runtime", ec)) {
@@ -97,7 +89,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   std::vector<std::pair<std::string, std::string>> files;
   for (const char* f : kProbeFiles) files.emplace_back(f, read_file(cfg.probe_src / f));
 
-  Hash h;
+  ContentHash h;
   h.add("gotramp-probe-1");
   h.add(tc.version);
   h.add(tc.goroot.string());
