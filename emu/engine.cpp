@@ -347,8 +347,14 @@ size_t Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
   auto h = std::make_unique<Hook>();
   h->code = std::move(fn);
   add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(&Engine::code_cb), begin, end, std::move(h));
-  // Blocks translated before the hook existed would run without it: drop them.
-  check(uc_ctl_flush_tb(uc_), "flush the translation cache");
+  // Blocks translated before the hook existed would run without it: drop them
+  // (none exist before the first run, and a one-address hook drops only its own).
+  if (started_) {
+    if (begin <= end && end - begin < kPageSize)
+      check(uc_ctl_remove_cache(uc_, begin, end + 1), "drop translations of the hooked code");
+    else
+      check(uc_ctl_flush_tb(uc_), "flush the translation cache");
+  }
   return hooks_.size() - 1;
 }
 
@@ -359,7 +365,7 @@ Engine::HookId Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
   h->write = std::move(fn);
   add_hook(UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&Engine::write_cb), begin, end, std::move(h));
   // TLB entries made before the hook existed would let stores bypass it: drop them.
-  check(uc_ctl_flush_tlb(uc_), "flush the TLB");
+  if (started_) check(uc_ctl_flush_tlb(uc_), "flush the TLB");
   return hooks_.size() - 1;
 }
 
@@ -578,6 +584,7 @@ RunResult Engine::resume(uint64_t until, uint64_t budget) {
 RunResult Engine::start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run) {
   if (unusable_) throw EmuError(fmt::format("{}: this engine cannot run again after {}", spec_.goarch, *unusable_));
   budget_ = budget;
+  started_ = true;
   run_insns_ = already_run;
   budget_hit_ = false;
   host_stop_.reset();

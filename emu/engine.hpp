@@ -208,6 +208,7 @@ class Engine {
   uint64_t budget_ = 0;
   uint64_t run_insns_ = 0;
   uint64_t total_insns_ = 0;
+  bool started_ = false;  // a run has started: translations and TLB entries may exist
   bool budget_hit_ = false;
   std::optional<std::string> host_stop_;
   std::optional<RunResult> trap_;
