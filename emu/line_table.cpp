@@ -117,4 +117,3 @@ std::string LineTable::code(const SourceLine& line) const {
 }
 
 }  // namespace gotramp::emu
-

@@ -51,8 +51,8 @@ struct RunOptions {
   // scenario (closure-gc and preempt, about 56,000), so that a runaway trampoline
   // is stopped in about 0.1 s rather than seconds.
   uint64_t budget = 2'000'000;
-  uint64_t initial_stack = 0;    // the goroutine's first stack, a power of 2 (0: _StackMin)
-  TraceOptions trace;            // off the fast path: hooks exist only for traced runs
+  uint64_t initial_stack = 0;  // the goroutine's first stack, a power of 2 (0: _StackMin)
+  TraceOptions trace;          // off the fast path: hooks exist only for traced runs
   // Called as a host-implemented function (newstack...) is entered, before the host
   // changes anything: the CPU as the call left it (tests compare traces with it).
   std::function<void(uint64_t pc)> host_entered;
