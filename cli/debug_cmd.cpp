@@ -3,7 +3,10 @@
 // watchpoint, Ctrl-C); at a stop the hook serves gdb until gdb resumes it, so the
 // run itself is the ordinary Machine::run with every host hook in place.
 #include "cli/debug_cmd.hpp"
+#include <optional>
 #include "cli/exit_code.hpp"
+#include "cli/report.hpp"
+#include "cli/run_args.hpp"
 
 #include <fmt/format.h>
 
@@ -249,77 +252,59 @@ class DebugSession final : public gdb::Target {
   std::string ended_;
 };
 
-int usage(const std::string& msg) {
-  std::cerr << "gotramp: " << msg << "\n";
-  return kExitBadInput;
-}
-
 }  // namespace
 
 CLI::App* add_debug_command(CLI::App& app, DebugArgs& a) {
   auto* c = app.add_subcommand(
       "debug", "run stopped at its first instruction and serve one gdb-multiarch (GDB remote protocol)");
-  c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + ")")->required();
-  c->add_option("--contract", a.contract, "contract (" + model::contract_names() + "); default seed");
-  c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
-  c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
+  add_run_options(c, a.run);
   c->add_option("--gdb", a.gdb, "HOST:PORT to listen on (default 127.0.0.1:1234; port 0 picks a free port)");
   c->add_option("--timeout", a.timeout, "seconds gdb may take to connect or stay silent while stopped (default 600)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1, "--timeout (seconds)"));
   return c;
 }
 
 int run_debug(const DebugArgs& a) {
-  const emu::ArchSpec* spec = emu::find_arch(a.goarch);
-  const model::Contract* contract = model::find_contract(a.contract);
-  const model::Scenario* scenario = model::find_scenario(a.scenario);
-  if (!spec) return usage(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
-  if (!contract) return usage(fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names()));
-  if (!scenario) return usage(fmt::format("unknown scenario '{}'; valid: {}", a.scenario, model::scenario_names()));
-  if (!a.asm_file.empty() && !std::filesystem::exists(a.asm_file)) return usage("no such file: " + a.asm_file);
-  if (spec->gdb.arch.empty()) return usage(fmt::format("{} has no gdb description yet", spec->goarch));
+  const Inspection what = inspection(a.run, "debug");
+  const emu::ArchSpec* spec = what.spec;
+  if (spec->gdb.arch.empty()) throw BadInput(fmt::format("{} has no gdb description yet", spec->goarch));
   std::string err;
   auto where = gdb::parse_address(a.gdb, err);
-  if (!where) return usage(err);
+  if (!where) throw BadInput(err);
 
-  auto cfg = toolchain::GuestBuildConfig::defaults();
-  auto file = a.asm_file.empty() ? toolchain::guest_dir(*spec, cfg) / contract->trampoline_file
-                                 : std::filesystem::absolute(a.asm_file);
-  std::string elf;
-  try {
-    elf = toolchain::guest_elf(*spec, file, cfg).string();
-  } catch (const toolchain::GuestBuildError& e) {
-    if (!a.asm_file.empty()) throw BadInput(e.what());  // the porter's file does not build
-    throw;                                              // a built-in guest: ours
-  }
+  const auto cfg = config(a.run.common);
+  const std::string elf = guest_elf_for(what, cfg).string();
   model::Machine machine(*spec, elf);
-  std::unique_ptr<gdb::Listener> listening;
+  std::optional<gdb::Listener> listening;
   try {
-    listening = std::make_unique<gdb::Listener>(*where);
+    listening.emplace(*where);
   } catch (const std::runtime_error& e) {
-    return usage(e.what());  // a busy port, an address not of this machine
+    throw BadInput(e.what());  // a busy port, an address not of this machine
   }
   gdb::Listener& listener = *listening;
-  const std::string name = fmt::format("{} {} {}", spec->goarch, contract->name, scenario->name);
+  const std::string name = fmt::format("{} {} {}", spec->goarch, what.contract->name, what.scenario->name);
   // gdb reads symbols and byte order (and on MIPS the n64 ABI) from the ELF, and
   // finds the Plan 9 sources by their base names in these folders.
   std::string dirs = toolchain::guest_dir(*spec, cfg).string();
-  if (!a.asm_file.empty()) dirs += " " + file.parent_path().string();
+  if (what.trampoline) dirs += " " + std::filesystem::absolute(*what.trampoline).parent_path().string();
   const std::string banner = fmt::format(
       "gotramp debug: {}, stopped at its first instruction\n"
       "  guest ELF {}\n"
       "  connect: gdb-multiarch -q {} -ex 'directory {}' -ex 'target remote {}'\n",
       name, elf, elf, dirs, listener.address());
   DebugSession session(machine, listener, std::chrono::seconds(a.timeout), banner);
-  model::RunReport report = machine.run(*scenario, *contract);
+  // One run under gdb: its stores are logged from the start, so a failed run is not
+  // run again for blame (gdb would see it restart).
+  model::RunOptions opt;
+  opt.log_stores = true;
+  model::RunReport report = machine.run(*what.scenario, *what.contract, opt);
   session.crashed(report.stop);
 
   if (!session.ended().empty()) {
     std::cerr << "gotramp debug: " << session.ended() << "\n";
     return kExitFailed;
   }
-  std::string text = fmt::format("{}: {}\n", name, report.verdict);
-  for (const auto& f : report.findings) text += "  " + f.message() + "\n";
+  const std::string text = format_run_verdict(report).substr(1);  // without its leading blank line
   std::cout << text << std::flush;
   session.exited(report.passed(), "gotramp: " + text);
   return report.passed() ? kExitPassed : kExitFailed;

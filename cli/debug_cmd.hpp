@@ -5,18 +5,20 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "cli/run_args.hpp"
+
 namespace gotramp::cli {
 
 struct DebugArgs {
-  std::string goarch, contract = "seed", scenario = "closure", asm_file;
+  RunArgs run;  // --goarch, --contract, --scenario, --asm, --cache
   std::string gdb = "127.0.0.1:1234";
   int timeout = 600;  // seconds gdb may stay silent (and take to connect)
 };
 
 // Adds the subcommand; run_debug runs it once parsed.
 CLI::App* add_debug_command(CLI::App& app, DebugArgs& args);
-// Exit status: 0 when the run passed, 1 when it failed or gdb killed it, 2 for bad
-// input.
+// Exit status: 0 when the run passed, 1 when it failed or gdb killed it; bad input
+// throws BadInput (exit 2, cli/exit_code.hpp).
 int run_debug(const DebugArgs& args);
 
 }  // namespace gotramp::cli

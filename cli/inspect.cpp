@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cli/exit_code.hpp"
 #include "cli/frame_picture.hpp"
 #include "cli/report.hpp"
 #include "runtime_model/g0_frame.hpp"
@@ -54,11 +55,20 @@ std::vector<std::pair<std::string, std::string>> goroutine_fields(const Inspecte
   };
 }
 
-InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg) {
-  auto file =
+std::filesystem::path guest_elf_for(const Inspection& what, const toolchain::GuestBuildConfig& cfg) {
+  const auto file =
       what.trampoline ? *what.trampoline : toolchain::guest_dir(*what.spec, cfg) / what.contract->trampoline_file;
+  try {
+    return toolchain::guest_elf(*what.spec, file, cfg);
+  } catch (const toolchain::GuestBuildError& e) {
+    if (what.trampoline) throw BadInput(e.what());  // the porter's file does not build
+    throw;                                          // a built-in guest: ours
+  }
+}
+
+InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg) {
   InspectedRun run;
-  run.machine = std::make_unique<model::Machine>(*what.spec, toolchain::guest_elf(*what.spec, file, cfg).string());
+  run.machine = std::make_unique<model::Machine>(*what.spec, guest_elf_for(what, cfg).string());
   run.report = run.machine->run(*what.scenario, *what.contract, opt);
   return run;
 }

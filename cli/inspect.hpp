@@ -27,6 +27,9 @@ struct InspectedRun {
   std::unique_ptr<model::Machine> machine;
   model::RunReport report;
 };
+// The guest ELF a run uses, built unless cached; a trampoline of the user's that does
+// not build is BadInput (cli/exit_code.hpp).
+std::filesystem::path guest_elf_for(const Inspection& what, const toolchain::GuestBuildConfig& cfg);
 InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg);
 
 std::string format_trace(const std::vector<model::TraceStep>& steps, const model::TraceFormat& how = {});

@@ -17,6 +17,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/inspect.hpp"
 #include "cli/report.hpp"
+#include "cli/run_args.hpp"
 #include "cli/suggest.hpp"
 #include "cli/verify_cmd.hpp"
 #include "cli/versions.hpp"
@@ -26,52 +27,13 @@
 namespace {
 
 using namespace gotramp;
+using cli::add_common_options;
+using cli::at_least;
 using cli::BadInput;
+using cli::check_asm;
+using cli::CommonArgs;
+using cli::config;
 namespace fs = std::filesystem;
-
-// ---- Options shared by every subcommand.
-
-struct CommonArgs {
-  std::string cache;  // --cache DIR
-};
-
-void add_common_options(CLI::App* c, CommonArgs& a) {
-  c->add_option("--cache", a.cache,
-                "where guest ELFs built for --asm are cached (default: $GOTRAMP_CACHE, else "
-                "$XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
-}
-
-toolchain::GuestBuildConfig config(const CommonArgs& a) {
-  auto cfg = toolchain::GuestBuildConfig::defaults();
-  if (!a.cache.empty()) cfg.cache = a.cache;
-  const bool chosen = !a.cache.empty() || std::getenv("GOTRAMP_CACHE");
-  if (chosen) {
-    std::error_code ec;
-    fs::create_directories(cfg.cache, ec);
-    if (ec) throw BadInput(fmt::format("cannot use {} as the guest cache: {}", cfg.cache.string(), ec.message()));
-  }
-  return cfg;
-}
-
-// A whole number of at least `lo`; the message says what the option means when not.
-CLI::Validator at_least(long lo, std::string meaning) {
-  return CLI::Validator(
-      [lo, meaning](std::string& text) -> std::string {
-        long v = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec != std::errc() || end != text.data() + text.size() || v < lo)
-          return fmt::format("'{}' is not valid: {} is a whole number, {} or more", text, meaning, lo);
-        return "";
-      },
-      fmt::format("INT>={}", lo));
-}
-
-// A file the user named, before any work: errno's reason when it cannot be read.
-void require_readable(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw BadInput(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  if (fs::is_directory(path)) throw BadInput(fmt::format("cannot read {}: Is a directory", path));
-}
 
 // An output file the user named, opened before any work so that an unwritable path
 // costs nothing.
@@ -79,16 +41,6 @@ std::ofstream open_output(const std::string& path, const char* option) {
   std::ofstream out(path);
   if (!out) throw BadInput(fmt::format("{} {}: cannot write: {}", option, path, std::strerror(errno)));
   return out;
-}
-
-// A trampoline the user gave (--asm) must define what the harness calls.
-void check_asm(const std::string& path) {
-  require_readable(path);
-  try {
-    toolchain::check_trampoline(path);
-  } catch (const toolchain::GuestBuildError& e) {
-    throw BadInput(e.what());
-  }
 }
 
 // ---- gotramp verify
@@ -200,61 +152,20 @@ int cmd_verify(VerifyArgs a) {
 // ---- gotramp trace and gotramp frame
 
 struct InspectArgs {
-  std::string goarch, contract = "seed", scenario = "closure", asm_file, svg;
+  cli::RunArgs run;
+  std::string svg;
   int growth = 0;
   bool json = false;
   bool regs = false, plan9 = false;  // trace only
-  CommonArgs common;
 };
 
 CLI::App* add_inspect(CLI::App& app, const std::string& name, const std::string& what, InspectArgs& a) {
   auto* c = app.add_subcommand(name, what);
-  c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + "); with --asm, from the file name");
-  c->add_option("--contract", a.contract, "contract (" + model::contract_names(false) + "); default seed");
-  c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
+  cli::add_run_options(c, a.run);
   c->add_option("--growth", a.growth, "only around this growth, 1 or more")
-      ->check(at_least(1, "--growth (the growth to look at, counted from 1)"));
-  c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
+      ->check(cli::at_least(1, "--growth (the growth to look at, counted from 1)"));
   c->add_flag("--json", a.json, "print JSON");
-  add_common_options(c, a.common);
   return c;
-}
-
-// Resolves the names of a trace or frame request, or explains what is valid.
-cli::Inspection inspection(InspectArgs a, const char* command) {
-  if (!a.asm_file.empty()) check_asm(a.asm_file);
-  if (a.goarch.empty() && !a.asm_file.empty()) {
-    auto archs = cli::archs_for_trampoline(a.asm_file);
-    if (archs.size() == 1) a.goarch = archs[0]->goarch;
-  }
-  if (a.goarch.empty()) throw BadInput(fmt::format("{} needs --goarch (one of {})", command, emu::arch_names()));
-  cli::Inspection w;
-  w.spec = emu::find_arch(a.goarch);
-  w.contract = model::find_contract(a.contract);
-  w.scenario = model::find_scenario(a.scenario);
-  if (!w.spec) throw BadInput(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
-  if (!w.contract && !model::contract_group(a.contract).empty())
-    throw BadInput(fmt::format(
-        "--contract {} is not valid for {}: '{}' names several contracts, which verify runs and compares; {} looks "
-        "at one run: choose one of {}",
-        a.contract, command, a.contract, command, model::contract_names(false)));
-  if (!w.contract)
-    throw BadInput(fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names(false)));
-  if (!w.scenario)
-    throw BadInput(fmt::format("unknown scenario '{}'; {} looks at one run: choose one of {}", a.scenario, command,
-                               model::scenario_names()));
-  if (!a.asm_file.empty()) w.trampoline = a.asm_file;
-  return w;
-}
-
-cli::InspectedRun inspect_run(const cli::Inspection& what, const model::RunOptions& opt,
-                              const toolchain::GuestBuildConfig& cfg) {
-  try {
-    return cli::run_one(what, opt, cfg);
-  } catch (const toolchain::GuestBuildError& e) {
-    if (what.trampoline) throw BadInput(e.what());
-    throw;
-  }
 }
 
 int run_status(const cli::InspectedRun& run) {
@@ -262,8 +173,8 @@ int run_status(const cli::InspectedRun& run) {
 }
 
 int cmd_trace(const InspectArgs& a) {
-  const auto what = inspection(a, "trace");
-  const auto cfg = config(a.common);
+  const auto what = cli::inspection(a.run, "trace");
+  const auto cfg = cli::config(a.run.common);
   model::RunOptions opt;
   opt.trace.enabled = true;
   opt.trace.growth = a.growth;
@@ -271,7 +182,7 @@ int cmd_trace(const InspectArgs& a) {
     // A run that ends on its budget (a runaway trampoline) would trace millions of
     // identical lines: an untraced run finds out, then only the window before the end
     // is traced (runs are deterministic).
-    auto probe = inspect_run(what, {}, cfg);
+    auto probe = cli::run_one(what, {}, cfg);
     const auto& stop = probe.report.stop;
     if (stop.reason == emu::StopReason::Budget && stop.insns > cli::kStoryWindow) {
       opt.trace.from_insn = stop.insns - cli::kStoryWindow;
@@ -281,7 +192,7 @@ int cmd_trace(const InspectArgs& a) {
     }
   }
   opt.trace.all_regs = a.regs;
-  auto run = inspect_run(what, opt, cfg);
+  auto run = cli::run_one(what, opt, cfg);
   if (a.growth > static_cast<int>(run.report.frames.size()))
     throw BadInput(fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
   if (a.json)
@@ -292,7 +203,7 @@ int cmd_trace(const InspectArgs& a) {
 }
 
 int cmd_frame(const InspectArgs& a) {
-  const auto what = inspection(a, "frame");
+  const auto what = cli::inspection(a.run, "frame");
   std::optional<std::ofstream> svg;
   if (!a.svg.empty()) svg = open_output(a.svg, "--svg");
   // Opened early so that an unwritable path costs no run; removed unless drawn.
@@ -304,8 +215,8 @@ int cmd_frame(const InspectArgs& a) {
       if (!drawn && !path.empty()) fs::remove(path, ec);
     }
   } svg_file{a.svg};
-  const auto cfg = config(a.common);
-  auto run = inspect_run(what, {}, cfg);
+  const auto cfg = cli::config(a.run.common);
+  auto run = cli::run_one(what, {}, cfg);
   const int growth = a.growth > 0 ? a.growth : 1;
   const int frames = static_cast<int>(run.report.frames.size());
   if (frames == 0 && what.scenario->expects_failure() && run_status(run) == cli::kExitPassed)

@@ -14,7 +14,7 @@ namespace {
 std::string failure_text(const VerifyRow& row, const std::function<std::string(const VerifyRow&)>& story) {
   std::string out;
   if (!row.report) return row.note + "\n";
-  for (const auto& f : row.report->findings) out += f.message() + "\n";
+  out += format_run_findings(*row.report, "");
   for (const auto& p : row.report->printed) out += "runtime printed: " + p + "\n";
   if (story) out += "\n" + story(row);
   return out;

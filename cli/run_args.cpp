@@ -1,0 +1,107 @@
+#include "cli/run_args.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+
+#include "cli/exit_code.hpp"
+#include "cli/verify_cmd.hpp"
+#include "runtime_model/contract.hpp"
+#include "runtime_model/scenario.hpp"
+
+namespace gotramp::cli {
+
+namespace fs = std::filesystem;
+
+void add_common_options(CLI::App* c, CommonArgs& a) {
+  c->add_option("--cache", a.cache,
+                "where guest ELFs built for --asm are cached (default: $GOTRAMP_CACHE, else "
+                "$XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
+}
+
+toolchain::GuestBuildConfig config(const CommonArgs& a) {
+  auto cfg = toolchain::GuestBuildConfig::defaults();
+  if (!a.cache.empty()) cfg.cache = a.cache;
+  const bool chosen = !a.cache.empty() || std::getenv("GOTRAMP_CACHE");
+  if (chosen) {
+    std::error_code ec;
+    fs::create_directories(cfg.cache, ec);
+    if (ec) throw BadInput(fmt::format("cannot use {} as the guest cache: {}", cfg.cache.string(), ec.message()));
+  }
+  return cfg;
+}
+
+// A whole number of at least `lo`; the message says what the option means when not.
+CLI::Validator at_least(long lo, std::string meaning) {
+  return CLI::Validator(
+      [lo, meaning](std::string& text) -> std::string {
+        long v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || v < lo)
+          return fmt::format("'{}' is not valid: {} is a whole number, {} or more", text, meaning, lo);
+        return "";
+      },
+      fmt::format("INT>={}", lo));
+}
+
+// A file the user named, before any work: errno's reason when it cannot be read.
+void require_readable(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw BadInput(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (fs::is_directory(path)) throw BadInput(fmt::format("cannot read {}: Is a directory", path));
+}
+
+// A trampoline the user gave (--asm) must define what the harness calls.
+void check_asm(const std::string& path) {
+  require_readable(path);
+  try {
+    toolchain::check_trampoline(path);
+  } catch (const toolchain::GuestBuildError& e) {
+    throw BadInput(e.what());
+  }
+}
+
+void add_run_options(CLI::App* c, RunArgs& a) {
+  c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + "); with --asm, from the file name");
+  c->add_option("--contract", a.contract, "contract (" + model::contract_names(false) + "); default seed");
+  c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
+  c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
+  add_common_options(c, a.common);
+}
+
+Inspection inspection(RunArgs a, const char* command) {
+  if (!a.asm_file.empty()) check_asm(a.asm_file);
+  if (a.goarch.empty() && !a.asm_file.empty()) {
+    auto archs = archs_for_trampoline(a.asm_file);
+    if (archs.size() == 1) a.goarch = archs[0]->goarch;
+    if (archs.size() > 1) {
+      std::string names;
+      for (const auto* spec : archs) names += (names.empty() ? "" : ", ") + spec->goarch;
+      throw BadInput(fmt::format("{} needs --goarch: the name of {} fits several GOARCHes ({}) and {} looks at one run",
+                                 command, a.asm_file, names, command));
+    }
+  }
+  if (a.goarch.empty()) throw BadInput(fmt::format("{} needs --goarch (one of {})", command, emu::arch_names()));
+  Inspection w;
+  w.spec = emu::find_arch(a.goarch);
+  w.contract = model::find_contract(a.contract);
+  w.scenario = model::find_scenario(a.scenario);
+  if (!w.spec) throw BadInput(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
+  if (!w.contract && !model::contract_group(a.contract).empty())
+    throw BadInput(fmt::format(
+        "--contract {} is not valid for {}: '{}' names several contracts, which verify runs and compares; {} looks "
+        "at one run: choose one of {}",
+        a.contract, command, a.contract, command, model::contract_names(false)));
+  if (!w.contract)
+    throw BadInput(fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names(false)));
+  if (!w.scenario)
+    throw BadInput(fmt::format("unknown scenario '{}'; {} looks at one run: choose one of {}", a.scenario, command,
+                               model::scenario_names()));
+  if (!a.asm_file.empty()) w.trampoline = a.asm_file;
+  return w;
+}
+
+}  // namespace gotramp::cli

@@ -1,0 +1,38 @@
+// The arguments subcommands share: --cache for all of them, and the names of one
+// run (--goarch, --contract, --scenario, --asm) for trace, frame and debug, checked
+// the same way everywhere. Bad input throws BadInput (cli/exit_code.hpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "cli/inspect.hpp"
+#include "toolchain/guest_build.hpp"
+
+namespace gotramp::cli {
+
+struct CommonArgs {
+  std::string cache;  // --cache DIR
+};
+void add_common_options(CLI::App* c, CommonArgs& a);
+// The guest build configuration, with --cache applied (and created when chosen).
+toolchain::GuestBuildConfig config(const CommonArgs& a);
+
+// A whole number of at least `lo`; the message says what the option means when not.
+CLI::Validator at_least(long lo, std::string meaning);
+// A file the user named, before any work: errno's reason when it cannot be read.
+void require_readable(const std::string& path);
+// A trampoline the user gave (--asm) must define what the harness calls.
+void check_asm(const std::string& path);
+
+// One run, named on the command line.
+struct RunArgs {
+  std::string goarch, contract = "seed", scenario = "closure", asm_file;
+  CommonArgs common;
+};
+void add_run_options(CLI::App* c, RunArgs& a);
+// Resolves the names (the GOARCH from an --asm file's name when not given), or
+// explains what is valid; `command` names the subcommand in messages.
+Inspection inspection(RunArgs a, const char* command);
+
+}  // namespace gotramp::cli
