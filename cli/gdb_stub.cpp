@@ -411,6 +411,7 @@ std::string Stub::query(std::string_view p) {
 std::string Stub::v_packet(std::string_view p, std::optional<Resume>& resume) {
   if (p == "vCont?") return "vCont;c;C;s;S";
   if (p.starts_with("vCont;")) {
+    if (p.size() < 7) return kError;  // "vCont;" without an action
     // One thread: the first action is what gdb wants of it.
     const char action = p[6];
     if (action == 's' || action == 'S')

@@ -77,8 +77,13 @@ void Machine::blame(Finding& f, std::optional<uint64_t> want) {
   if (!r.opt.log_stores || f.size <= 0) return;
   const auto& log = r.stores;  // the stores since the trampoline was entered
   auto overlaps = [&](const LoggedStore& s) { return s.addr < f.addr + f.size && f.addr < s.addr + s.size; };
+  // The first `size` bytes a store wrote, as a value: its high bytes on big-endian rows.
+  auto leading = [&](const LoggedStore& s, int size) {
+    const uint64_t v = spec_.order == emu::ByteOrder::Big ? s.value >> (8 * (s.size - size)) : s.value;
+    return v & emu::width_mask(size);
+  };
   auto right = [&](const LoggedStore& s) {
-    return s.addr == f.addr && s.size >= f.size && want && (s.value & emu::width_mask(f.size)) == *want;
+    return s.addr == f.addr && s.size >= f.size && want && leading(s, f.size) == *want;
   };
 
   Cause c;
@@ -97,7 +102,7 @@ void Machine::blame(Finding& f, std::optional<uint64_t> want) {
   // are checked on their own (g.sched.lr rightly holds what m.morebuf.pc should).
   if (want && *want != 0 && c.kind != Cause::Kind::ClobberedBy) {
     auto went = std::find_if(log.begin(), log.end(), [&](const LoggedStore& s) {
-      return s.addr != f.addr && s.size >= spec_.ptr_size && (s.value & emu::width_mask(spec_.ptr_size)) == *want &&
+      return s.addr != f.addr && s.size >= spec_.ptr_size && leading(s, spec_.ptr_size) == *want &&
              !arena_.field_at(s.addr);
     });
     if (went != log.end()) c.instead = elsewhere(*went, *want, f.growth);

@@ -239,6 +239,8 @@ TEST_F(StubOverSocket, ResumeCommands) {
   r.reset();
   EXPECT_EQ(stub->handle("c1234", r), "E01");  // resuming elsewhere is not supported
   EXPECT_FALSE(r);
+  EXPECT_EQ(stub->handle("vCont;", r), "E01");  // no action at all
+  EXPECT_FALSE(r);
   EXPECT_EQ(stub->handle("vKill;1", r), "OK");
   EXPECT_EQ(r, Resume::Kill);
   r.reset();
