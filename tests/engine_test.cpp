@@ -389,6 +389,7 @@ TEST(EngineLayout, TheTableHasBothOrdersAndBothWidths) {
   for (const auto& l : layouts()) seen.insert({l.order, l.reg_size});
   EXPECT_TRUE(seen.contains({ByteOrder::Little, 4}));
   EXPECT_TRUE(seen.contains({ByteOrder::Little, 8}));
+  EXPECT_TRUE(seen.contains({ByteOrder::Big, 4}));
   EXPECT_TRUE(seen.contains({ByteOrder::Big, 8}));
 }
 

@@ -114,6 +114,7 @@ TEST_P(Negative, BrokenTrampolineFailsWithTheDeclaredFindings) {
             EXPECT_EQ(f.cause->text, words(line_of(v.file, e.line))) << f.message();
             EXPECT_NE(f.cause->pc, 0u);
           } else {
+            ASSERT_EQ(e.cause, "never-stored") << "a cause= of another kind names its LINE";
             EXPECT_TRUE(f.cause->source.empty()) << f.message();
             EXPECT_NE(f.message().find("never stored"), std::string::npos) << f.message();
           }

@@ -68,6 +68,9 @@ TEST(Runaway, WithoutTheReportTheWholeRunIsTraced) {
   cli::StoryCost cost;
   cli::failure_story(what, test::guest_config(), nullptr, &cost);
   EXPECT_EQ(cost.traced_from, 0u);
+  // ... and to the end of the budget, not a window of it.
+  const uint64_t budget = what.scenario->budget ? what.scenario->budget : model::RunOptions{}.budget;
+  EXPECT_GE(cost.instructions, budget - 16);
 }
 
 // Tracing from instruction N resumes the run exactly: the run ends as an untraced
