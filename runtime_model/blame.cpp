@@ -41,7 +41,7 @@ void Machine::log_stores_start() {
   });
 }
 
-void Machine::log_stores_stop() { engine_.remove_hook(run_->store_hook); }
+void Machine::log_stores_stop() { engine_.remove_hook(*run_->store_hook); }
 
 // The instruction at pc as a porter reads it: symbol, source line and its text.
 void Machine::describe_store(uint64_t pc, std::string& where, std::string& source, std::string& text) {

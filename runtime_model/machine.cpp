@@ -181,6 +181,7 @@ RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& o
   if (!blameable) return report;
   RunOptions again = opt;
   again.log_stores = true;
+  again.host_entered = nullptr;  // the caller has seen this run once
   return run_once(s, c, again);
 }
 
@@ -202,20 +203,30 @@ RunReport Machine::run_once(const Scenario& s, const Contract& c, const RunOptio
   if (r.wb.enabled())
     audit = engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
                              [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
-  if (opt.log_stores) log_stores_start();
   const uint64_t budget = s.budget ? s.budget : opt.budget, entry = sym_.entry(s).addr, until = sym_.harness_exit.addr;
   emu::RunResult stop;
-  if (opt.trace.enabled && opt.trace.from_insn > 0 && opt.trace.from_insn < budget) {
-    // Untraced up to the window, then traced (runs are deterministic).
-    stop = engine_.run(entry, until, opt.trace.from_insn);
-    if (stop.reason == emu::StopReason::Budget) {
-      r.trace_count = stop.insns;
-      trace_start();
-      stop = engine_.resume(until, budget);
+  try {
+    if (opt.log_stores) log_stores_start();
+    if (opt.trace.enabled && opt.trace.from_insn > 0 && opt.trace.from_insn < budget) {
+      // Untraced up to the window, then traced (runs are deterministic).
+      stop = engine_.run(entry, until, opt.trace.from_insn);
+      if (stop.reason == emu::StopReason::Budget) {
+        r.trace_count = stop.insns;
+        trace_start();
+        stop = engine_.resume(until, budget);
+      }
+    } else {
+      if (opt.trace.enabled) trace_start();
+      stop = engine_.run(entry, until, budget);
     }
-  } else {
-    if (opt.trace.enabled) trace_start();
-    stop = engine_.run(entry, until, budget);
+  } catch (...) {
+    // A run that throws (an engine that cannot run again) leaves none of its hooks
+    // behind to write into the next run.
+    for (auto id : {r.store_hook, r.trace_code_hook, r.trace_write_hook})
+      if (id) engine_.remove_hook(*id);
+    if (audit) engine_.remove_hook(*audit);
+    run_.reset();
+    throw;
   }
   if (opt.log_stores) log_stores_stop();
   if (audit) engine_.remove_hook(*audit);

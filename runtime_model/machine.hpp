@@ -140,7 +140,7 @@ class Machine {
   void trace_first_failure();
   void annotate(TraceStep& s) const;
   std::string store_meaning(uint64_t addr, int growth, uint64_t sp_after) const;
-  const emu::LineTable* lines();  // the ELF's line table, loaded once; null without DWARF
+  const emu::LineTable* lines();  // the ELF's line table, loaded once; empty without DWARF
   std::string stack_name(uint64_t sp) const;
   bool host_implemented(uint64_t pc) const;
 

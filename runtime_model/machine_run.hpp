@@ -35,7 +35,7 @@ struct Machine::Run {
   static constexpr size_t kMaxStores = 1 << 20;
   std::vector<LoggedStore> stores;
   bool stores_dropped = false;  // the oldest were dropped: "never stored" cannot be said
-  size_t store_hook = 0;
+  std::optional<emu::Engine::HookId> store_hook;
 
   // newstack returned to the trampoline (Fault::NewstackReturns): where.
   uint64_t returned_to = 0;
@@ -52,7 +52,7 @@ struct Machine::Run {
   int trace_after = 0;  // instructions still kept after the window's growth resumed
   uint64_t trace_count = 0;
   std::vector<uint64_t> trace_regs;  // register values after the last instruction
-  size_t trace_code_hook = 0, trace_write_hook = 0;
+  std::optional<emu::Engine::HookId> trace_code_hook, trace_write_hook;
   TraceStep* trace_current = nullptr;       // the step the running instruction fills in
   TraceStep* trace_ring_current = nullptr;  // its copy in the ring
   TraceStep* trace_last_host = nullptr;     // the host step register changes go to

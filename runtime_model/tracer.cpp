@@ -76,8 +76,8 @@ void Machine::trace_start() {
 void Machine::trace_stop() {
   Run& r = *run_;
   trace_settle();
-  engine_.remove_hook(r.trace_write_hook);
-  engine_.remove_hook(r.trace_code_hook);
+  engine_.remove_hook(*r.trace_write_hook);
+  engine_.remove_hook(*r.trace_code_hook);
   for (auto& s : r.report.trace) annotate(s);
   for (auto& s : r.report.trace_tail) annotate(s);
 }
@@ -173,7 +173,7 @@ void Machine::trace_insn(uint64_t pc) {
   s.pc = pc;
   s.sp = sp;
   s.where = image_.describe(pc);
-  if (auto line = lines_ ? lines_->at(pc) : std::nullopt) {
+  if (auto line = lines_->at(pc)) {
     s.source = fmt::format("{}:{}", line->short_name(), line->line);
     s.source_text = lines_->code(*line);
   }

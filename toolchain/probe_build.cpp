@@ -22,6 +22,9 @@ namespace fs = std::filesystem;
 namespace gotramp::toolchain {
 namespace {
 
+// The linux GOARCHes of a modern Go that Unicorn 2.1.4 runs: the ArchSpec table's
+// rows less amd64p32 (gone since Go 1.15), plus riscv64, which has no row yet. Once
+// it has one, this list is the table's rows that modern Go builds.
 constexpr std::array<std::string_view, 12> kGoarches = {"386",    "amd64",    "arm",   "arm64",   "mips",    "mipsle",
                                                         "mips64", "mips64le", "ppc64", "ppc64le", "riscv64", "s390x"};
 constexpr const char* kProbeFiles[] = {"go.mod", "main.go"};
