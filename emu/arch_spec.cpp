@@ -135,6 +135,10 @@ ArchSpec row_386() {
 ArchSpec row_amd64() {
   ArchSpec a = x86_64_row("amd64", 8);
   a.frame_pointer = named(a.regs, "BP");  // framepointer_enabled: GOARCH == amd64
+  a.modern_frame_pointer = a.frame_pointer;
+  for (const char* r : {"AX", "BX", "CX", "DI", "SI", "R8", "R9", "R10", "R11"})
+    a.regabi.int_args.push_back(named(a.regs, r));
+  a.regabi.g = named(a.regs, "R14");
   return a;
 }
 
@@ -202,6 +206,9 @@ ArchSpec row_arm64() {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 8;
   a.stack_align = 16;
+  a.regabi.int_args.assign(a.regs.begin(), a.regs.begin() + 16);  // R0-R15
+  a.modern_frame_pointer = named(a.regs, "R29");                  // since Go 1.12
+  a.fp_below_sp = true;
   a.gdb.arch = "aarch64";
   a.gdb.regs = gdb_concat({gdb_numbered("x", UC_ARM64_REG_X0, 29, 8),
                            {{"x29", UC_ARM64_REG_X29},
@@ -350,6 +357,8 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   a.morestack_lr = named(a.regs, "R5");
   a.min_frame = 32;  // FIXED_FRAME: LR save slot plus three reserved words
   a.stack_align = 8;
+  for (const char* r : {"R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R14", "R15", "R16", "R17"})
+    a.regabi.int_args.push_back(named(a.regs, r));
   // gdb's register numbers (ppc-tdep.h): r0-r31, f0-f31 (absent here), pc, msr,
   // cr, lr, ctr, xer.
   a.gdb.arch = "powerpc:common64";
@@ -387,6 +396,7 @@ ArchSpec row_s390x() {
   a.morestack_lr = named(a.regs, "R5");
   a.min_frame = 8;
   a.stack_align = 8;
+  for (const char* r : {"R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"}) a.regabi.int_args.push_back(named(a.regs, r));
   // gdb's s390x layout (s390-tdep.h): the PSW's mask and address, then r0-r15.
   a.gdb.arch = "s390:64-bit";
   a.gdb.regs =

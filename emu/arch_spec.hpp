@@ -105,10 +105,30 @@ struct ArchSpec {
   int stack_align = 8;       // SP alignment the ABI requires at a call
   Reg frame_pointer;         // BP where Go 1.8 keeps frame pointers (amd64 only)
   int sigset_bytes = 8;      // size of the runtime's sigset on linux/GOARCH (m.sigmask)
+
+  // Facts of the Go runtimes that real toolchains build (Go >= 1.19).
+  // ABIInternal, where Go passes arguments in registers (internal/abi, the compiler's
+  // abi-internal.md): the integer argument and result registers in order, and the
+  // register g is kept in while such code runs where g otherwise lives in TLS
+  // (amd64: R14). Empty where Go passes arguments on the stack; which toolchains use
+  // it is the binary's to say (s390x got it after Go 1.19).
+  struct RegAbi {
+    std::vector<Reg> int_args;
+    Reg g;
+  } regabi;
+  Reg modern_frame_pointer;  // where Go keeps frame pointers today (amd64 BP, arm64 R29)
+  // arm64 saves the caller's frame pointer one word below the SP it calls with, so
+  // copystack copies and adjusts that word by hand (runtime.adjustctxt).
+  bool fp_below_sp = false;
+  // The register the split prologue's call to morestack links in, when it is not
+  // the ordinary link register (riscv64: JAL X5, leaving f's return address in X1).
+  Reg prologue_link;
   std::vector<Reg> regs;     // general registers, in the order traces list them
   GdbFacts gdb;              // for gotramp debug
 
   bool has_link() const { return link.valid(); }
+  // At morestack's entry on a link-register machine: the register holding f's PC.
+  const Reg& morestack_link() const { return prologue_link.valid() ? prologue_link : link; }
   // Offset from SP of a callee's first argument at its entry: past the return PC
   // that CALL pushed (x86) or past the caller's fixed frame (link-register machines).
   int arg0_offset() const { return call_pushes + min_frame; }

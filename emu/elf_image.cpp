@@ -110,18 +110,18 @@ std::optional<Symbol> ElfImage::symbol(std::string_view name) const {
 }
 
 std::optional<Symbol> ElfImage::find_func(std::string_view name) const {
-  if (auto s = symbol(fmt::format("main.{}.abi0", name))) return s;
-  return symbol(fmt::format("main.{}", name));
+  if (auto s = symbol(fmt::format("{}.abi0", name))) return s;
+  return symbol(name);
 }
 
 Symbol ElfImage::func(std::string_view name) const {
   if (auto s = find_func(name)) return *s;
-  fail(path_, fmt::format("no function main.{} (is it in the guest's main.go keep list?)", name));
+  fail(path_, fmt::format("no function {}", name));
 }
 
 Symbol ElfImage::var(std::string_view name) const {
-  if (auto s = symbol(fmt::format("main.{}", name))) return *s;
-  fail(path_, fmt::format("no variable main.{}", name));
+  if (auto s = symbol(name)) return *s;
+  fail(path_, fmt::format("no variable {}", name));
 }
 
 const Symbol* ElfImage::containing(uint64_t addr) const {

@@ -51,11 +51,12 @@ class ElfImage {
   std::span<const uint8_t> bytes(const Segment& s) const { return file().subspan(s.offset, s.filesz); }
 
   std::optional<Symbol> symbol(std::string_view name) const;
-  // A function of package main by its Go name ("morestack"). On register-ABI ports
-  // the assembly body is "main.NAME.abi0" beside a generated wrapper "main.NAME".
+  // A function by its qualified Go name ("main.morestack", "runtime.gogo"). On
+  // register-ABI ports an assembly body is "NAME.abi0" beside a generated wrapper
+  // "NAME"; the body is what callers in assembly reach, so it is preferred.
   std::optional<Symbol> find_func(std::string_view name) const;
   Symbol func(std::string_view name) const;  // throws ElfError when absent
-  // A data symbol of package main ("result").
+  // A data symbol by its qualified Go name ("main.result").
   Symbol var(std::string_view name) const;
   // The function symbol containing addr, or nullptr.
   const Symbol* containing(uint64_t addr) const;

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     gotramp::emu::ElfImage img = gotramp::emu::ElfImage::load(path);
     // Walk what the loader exposes, as the engine and the tracer do.
     for (const auto& s : img.segments()) (void)img.bytes(s);
-    if (auto f = img.find_func("morestack")) (void)img.describe(f->addr + 1);
+    if (auto f = img.find_func("main.morestack")) (void)img.describe(f->addr + 1);
     for (const auto& s : img.segments()) (void)img.describe(s.vaddr), (void)img.containing(s.vaddr);
     (void)img.symbol("main.sum");
   } catch (const gotramp::emu::ElfError&) {

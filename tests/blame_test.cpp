@@ -132,7 +132,7 @@ TEST(Blame, SourceTextIsTheAssembledLine) {
   const emu::ArchSpec& spec = *emu::find_arch("arm64");
   const std::string elf = test::seed_elf(spec);
   const emu::LineTable lines = emu::LineTable::load(elf);
-  const uint64_t entry = emu::ElfImage::load(elf, "main.").func("morestack").addr;
+  const uint64_t entry = emu::ElfImage::load(elf, "main.").func("main.morestack").addr;
   auto line = lines.at(entry);
   ASSERT_TRUE(line);
   EXPECT_EQ(line->short_name(), "morestack.s");

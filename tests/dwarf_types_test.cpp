@@ -145,7 +145,7 @@ TEST(ProbeDwarfErrors, AStrippedBinaryHasNoDwarf) {
   EXPECT_EQ(error_of([&] { DwarfTypes::read(path, kRuntimeStructs); }),
             fmt::format("no DWARF in {} (built with -ldflags=-w?)", path));
   // The stripped binary still loads as an ELF: only its DWARF is gone.
-  EXPECT_GT(ElfImage::load(path, "main.").func("sum").size, 0u);
+  EXPECT_GT(ElfImage::load(path, "main.").func("main.sum").size, 0u);
 }
 
 TEST(ProbeDwarfErrors, AMissingStructOrFieldIsNamed) {

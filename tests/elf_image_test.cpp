@@ -18,7 +18,7 @@ TEST_P(ElfImageTest, LoadsAGuestElf) {
   EXPECT_EQ(img.word_bytes(), spec.elf_word);
   EXPECT_EQ(img.order(), spec.order);
   EXPECT_FALSE(img.segments().empty());
-  Symbol ms = img.func("morestack");
+  Symbol ms = img.func("main.morestack");
   EXPECT_GT(ms.size, 0u);
   // The assembly body, never the register-ABI wrapper.
   EXPECT_TRUE(ms.name == "main.morestack" || ms.name == "main.morestack.abi0") << ms.name;
@@ -29,8 +29,8 @@ TEST_P(ElfImageTest, LoadsAGuestElf) {
   EXPECT_EQ(img.describe(ms.addr + 4), "main.morestack+0x4");
   ASSERT_NE(img.containing(ms.addr + 1), nullptr);
   EXPECT_EQ(img.containing(ms.addr + 1)->addr, ms.addr);
-  EXPECT_GT(img.var("result").addr, 0u);
-  EXPECT_THROW(img.func("no_such_function"), ElfError);
+  EXPECT_GT(img.var("main.result").addr, 0u);
+  EXPECT_THROW(img.func("main.no_such_function"), ElfError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Verified, ElfImageTest, ::testing::ValuesIn(test::verified_archs()),
