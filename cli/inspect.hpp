@@ -16,10 +16,17 @@
 namespace gotramp::cli {
 
 struct Inspection {
+  Inspection() = default;
+  Inspection(const emu::ArchSpec* spec, const model::Contract* contract, const model::Scenario* scenario,
+             std::optional<std::filesystem::path> trampoline = std::nullopt)
+      : spec(spec), contract(contract), scenario(scenario), trampoline(std::move(trampoline)) {}
   const emu::ArchSpec* spec = nullptr;
   const model::Contract* contract = nullptr;
   const model::Scenario* scenario = nullptr;
   std::optional<std::filesystem::path> trampoline;  // --asm
+  // A real toolchain's probe (--go) and the toolchain's version, instead of guest_asm.
+  std::optional<std::filesystem::path> probe;
+  std::string toolchain;
 };
 
 // One run on a fresh machine (kept, for describing addresses afterwards).

@@ -22,6 +22,7 @@
 #include "cli/verify_cmd.hpp"
 #include "cli/versions.hpp"
 #include "runtime_model/contract.hpp"
+#include "runtime_model/profile.hpp"
 #include "toolchain/guest_build.hpp"
 
 namespace {
@@ -47,7 +48,7 @@ std::ofstream open_output(const std::string& path, const char* option) {
 
 struct VerifyArgs {
   std::vector<std::string> goarch = {"all"}, contract = {"both"}, scenario = {"all"};
-  std::string asm_file, junit;
+  std::string asm_file, junit, go;
   bool json = false, unverified = false;
   int jobs = 0;
   bool goarch_given = false, contract_given = false;
@@ -65,6 +66,9 @@ CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
   c->add_option("--asm", a.asm_file,
                 "your own trampoline (Plan 9 assembly defining morestack and morestack_noctxt), built "
                 "with the GOARCH's harness and checked against the contract");
+  c->add_option("--go", a.go,
+                "verify a real Go toolchain's own runtime instead of the transcriptions: bundled (the pinned "
+                "Go 1.27.3), system (the go on PATH) or the path of a GOROOT (Go 1.19 or later)");
   c->add_flag("--json", a.json, "print JSON instead of a table");
   c->add_option("--junit", a.junit, "also write a JUnit XML report to this file");
   c->add_flag("--unverified", a.unverified, "also run GOARCH rows not verified yet");
@@ -89,18 +93,52 @@ void apply_asm_defaults(VerifyArgs& a) {
   for (const auto* s : archs) a.goarch.push_back(s->goarch);
 }
 
+// --go: the real toolchain's runtime keeps the modern contract, on the GOARCHes it
+// builds; the toolchain is resolved (and its version checked) before any work.
+void apply_go(const VerifyArgs& a, cli::VerifyRequest& req) {
+  if (!a.asm_file.empty())
+    throw BadInput("--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
+                   "toolchain's own runtime");
+  std::vector<std::string> contract = a.contract_given ? a.contract : std::vector<std::string>{"modern"};
+  for (const auto& c : contract)
+    if (c != "modern")
+      throw BadInput(fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
+                                 "contract; {} is for the guest_asm transcriptions (drop --go)",
+                                 c, c));
+  req.contracts = {model::find_contract("modern")};
+  std::string err;
+  auto archs = cli::parse_real_archs(a.goarch, err);
+  if (!archs) throw BadInput(err);
+  req.archs = *archs;
+  req.go = toolchain::resolve_toolchain(a.go);
+  req.probe = toolchain::ProbeBuildConfig::defaults();
+  if (!a.common.cache.empty()) req.probe.cache = config(a.common).cache;
+}
+
 int cmd_verify(VerifyArgs a) {
-  if (!a.asm_file.empty()) check_asm(a.asm_file);
+  if (!a.asm_file.empty() && a.go.empty()) check_asm(a.asm_file);
   apply_asm_defaults(a);
   std::string err;
   cli::VerifyRequest req;
   req.unverified = a.unverified;
   req.jobs = a.jobs;
   if (!a.asm_file.empty()) req.trampoline = a.asm_file;
-  auto archs = cli::parse_archs(a.goarch, err);
-  if (!archs) throw BadInput(err);
-  auto contracts = cli::parse_contracts(a.contract, err);
-  if (!contracts) throw BadInput(err);
+  std::optional<std::vector<const emu::ArchSpec*>> archs;
+  std::optional<std::vector<const model::Contract*>> contracts;
+  if (!a.go.empty()) {
+    apply_go(a, req);
+    archs = req.archs, contracts = req.contracts;
+  } else {
+    archs = cli::parse_archs(a.goarch, err);
+    if (!archs) throw BadInput(err);
+    contracts = cli::parse_contracts(a.contract, err);
+    if (!contracts) throw BadInput(err);
+    for (const auto* c : *contracts)
+      if (!c->transcribed())
+        throw BadInput(fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains "
+                                   "keep; verify it with --go bundled, --go system or --go GOROOT",
+                                   c->name));
+  }
   auto scenarios = cli::parse_scenarios(a.scenario, err);
   if (!scenarios) throw BadInput(err);
   req.archs = *archs, req.contracts = *contracts, req.scenarios = *scenarios;
@@ -126,8 +164,9 @@ int cmd_verify(VerifyArgs a) {
     auto [it, fresh] = stories.try_emplace(&row);
     if (!fresh) return it->second;
     try {
-      it->second = cli::failure_story({row.spec, row.contract, row.scenario, row.trampoline}, cfg,
-                                      row.report ? &*row.report : nullptr);
+      cli::Inspection what{row.spec, row.contract, row.scenario, row.trampoline};
+      if (req.go) what.probe = row.source, what.toolchain = row.toolchain;
+      it->second = cli::failure_story(what, cfg, row.report ? &*row.report : nullptr);
     } catch (const std::exception& e) {
       it->second = std::string("  (no trace: ") + e.what() + ")\n";
     }
@@ -254,6 +293,7 @@ int cmd_build_guests(const CommonArgs& a) {
   for (const auto& spec : emu::arch_table()) {
     if (!toolchain::has_guest(spec, cfg)) continue;
     for (const auto& c : model::contracts()) {
+      if (!c.transcribed()) continue;
       auto file = toolchain::guest_dir(spec, cfg) / c.trampoline_file;
       if (!std::filesystem::exists(file)) continue;
       toolchain::guest_elf(spec, file, cfg);
@@ -316,7 +356,9 @@ void check_words(const CLI::App& app, int argc, char** argv) {
 // What an exception that ends gotramp says, and the exit code it means: bad input
 // names what is wrong; anything else is gotramp's own failure.
 int exit_for(const std::exception& e) {
-  if (dynamic_cast<const BadInput*>(&e)) {
+  // A toolchain, probe or binary the user chose that cannot be used.
+  if (dynamic_cast<const BadInput*>(&e) || dynamic_cast<const toolchain::ToolchainError*>(&e) ||
+      dynamic_cast<const toolchain::ProbeBuildError*>(&e) || dynamic_cast<const model::ProfileError*>(&e)) {
     std::cerr << "gotramp: " << e.what() << "\n";
     return cli::kExitBadInput;
   }

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <map>
 #include <thread>
 
@@ -12,6 +15,78 @@ namespace gotramp::cli {
 namespace {
 
 // Expands "all" and comma lists against a table of names.
+struct Job {
+  const emu::ArchSpec* spec;
+  const model::Contract* contract;
+  std::vector<VerifyRow> rows;
+};
+
+// Runs every job, machines on all cores at once (one Unicorn engine each), and
+// returns their rows in job order.
+std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::function<void(Job&)>& run_job) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < jobs.size();) run_job(jobs[i]);
+  };
+  size_t threads = want > 0 ? static_cast<size_t>(want) : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, jobs.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; t++) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  std::vector<VerifyRow> rows;
+  for (auto& job : jobs)
+    for (auto& row : job.rows) rows.push_back(std::move(row));
+  return rows;
+}
+
+// A real toolchain: the probe for every GOARCH first (built once, then cached), one
+// build at a time; then one machine per GOARCH runs the probe under its own
+// runtime's profile. A probe whose runtime cannot be modelled (no DWARF, a missing
+// field) is bad input, reported once.
+std::vector<VerifyRow> run_real(const VerifyRequest& req, std::vector<Job>& jobs) {
+  const toolchain::GoToolchain& tc = *req.go;
+  std::map<const emu::ArchSpec*, std::filesystem::path> probes;
+  for (const auto& job : jobs)
+    if (!probes.count(job.spec)) probes[job.spec] = toolchain::probe_elf(tc, job.spec->goarch, req.probe);
+  std::mutex mu;
+  std::optional<std::string> profile_error;
+  auto run_job = [&](Job& job) {
+    const std::string probe = probes.at(job.spec).string();
+    auto row_for = [&](const model::Scenario* s) {
+      VerifyRow row;
+      row.spec = job.spec, row.contract = job.contract, row.scenario = s;
+      row.toolchain = tc.version;
+      row.source = probe;
+      return row;
+    };
+    try {
+      auto machine = model::Machine::for_probe(*job.spec, probe, tc.version);
+      for (const model::Scenario* s : req.scenarios) {
+        VerifyRow row = row_for(s);
+        row.report = machine->run(*s, *job.contract);
+        row.verdict = row.report->verdict;
+        job.rows.push_back(std::move(row));
+      }
+    } catch (const model::ProfileError& e) {
+      std::lock_guard lock(mu);
+      if (!profile_error) profile_error = e.what();
+    } catch (const std::exception& e) {
+      job.rows.clear();
+      for (const model::Scenario* s : req.scenarios) {
+        VerifyRow row = row_for(s);
+        row.verdict = "FAILED";
+        row.note = e.what();
+        job.rows.push_back(std::move(row));
+      }
+    }
+  };
+  auto rows = run_pool(jobs, req.jobs, run_job);
+  if (profile_error) throw model::ProfileError(*profile_error);
+  return rows;
+}
+
 template <typename T, typename Find>
 std::optional<std::vector<const T*>> parse_list(const std::vector<std::string>& names, std::span<const T> table,
                                                 Find find, const std::string& what, const std::string& valid,
@@ -60,17 +135,43 @@ std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::ve
                                      model::scenario_names(), error);
 }
 
+std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vector<std::string>& names,
+                                                                  std::string& error) {
+  std::vector<const emu::ArchSpec*> out;
+  const auto goarches = toolchain::probe_goarches();
+  std::string valid;
+  for (auto g : goarches) valid += (valid.empty() ? "" : ", ") + std::string(g);
+  for (const auto& n : names) {
+    if (n == "all") {
+      for (auto g : goarches) {
+        const emu::ArchSpec* spec = emu::find_arch(g);
+        if (!spec) {
+          error = fmt::format("GOARCH {} has no ArchSpec row yet", g);
+          return std::nullopt;
+        }
+        out.push_back(spec);
+      }
+      continue;
+    }
+    const emu::ArchSpec* spec = emu::find_arch(n);
+    if (!spec || std::find(goarches.begin(), goarches.end(), n) == goarches.end()) {
+      error = spec ? fmt::format("GOARCH '{}': real toolchains do not build it (Go dropped it); with --go: {} (or all)",
+                                 n, valid)
+                   : fmt::format("unknown GOARCH '{}' with --go; valid: {} (or all)", n, valid);
+      return std::nullopt;
+    }
+    out.push_back(spec);
+  }
+  return out;
+}
+
 // One machine per GOARCH x contract runs every requested scenario; machines are
 // independent (one Unicorn engine each), so they run on all cores at once.
 std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::GuestBuildConfig& cfg) {
-  struct Job {
-    const emu::ArchSpec* spec;
-    const model::Contract* contract;
-    std::vector<VerifyRow> rows;
-  };
   std::vector<Job> jobs;
   for (const emu::ArchSpec* spec : req.archs)
     for (const model::Contract* c : req.contracts) jobs.push_back({spec, c, {}});
+  if (req.go) return run_real(req, jobs);
 
   // Every guest ELF first, one build at a time: a trampoline that does not build
   // stops here, reported once rather than once per run.
@@ -88,6 +189,8 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
       VerifyRow row;
       row.spec = spec, row.contract = c, row.scenario = s;
       row.trampoline = req.trampoline;
+      row.toolchain = "go1.8";
+      row.source = req.trampoline ? req.trampoline->string() : "guest_asm";
       return row;
     };
     if (!spec->verified && !req.unverified) {
@@ -118,21 +221,7 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
     }
   };
 
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next++) < jobs.size();) run_job(jobs[i]);
-  };
-  size_t threads = req.jobs > 0 ? static_cast<size_t>(req.jobs) : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, jobs.size());
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; t++) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-
-  std::vector<VerifyRow> rows;
-  for (auto& job : jobs)
-    for (auto& row : job.rows) rows.push_back(std::move(row));
-  return rows;
+  return run_pool(jobs, req.jobs, run_job);
 }
 
 std::vector<const emu::ArchSpec*> archs_for_trampoline(const std::filesystem::path& file) {

@@ -10,7 +10,9 @@
 #include "runtime_model/contract.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
+#include "toolchain/go_toolchain.hpp"
 #include "toolchain/guest_build.hpp"
+#include "toolchain/probe_build.hpp"
 
 namespace gotramp::cli {
 
@@ -23,6 +25,10 @@ struct VerifyRequest {
   // Also run rows not verified yet (for whoever is porting them).
   bool unverified = false;
   int jobs = 0;  // machines run at once; 0 for one per core
+  // A real toolchain (--go): the probe it builds per GOARCH runs instead of the
+  // transcriptions, under its own runtime's profile.
+  std::optional<toolchain::GoToolchain> go;
+  toolchain::ProbeBuildConfig probe;
 };
 
 // One row of the report: a run, or why there is none.
@@ -34,8 +40,16 @@ struct VerifyRow {
   std::string verdict;                              // the report's, or "not yet verified" / "FAILED"
   std::string note;                                 // why there is no report
   std::optional<std::filesystem::path> trampoline;  // --asm, if given
+  std::string toolchain;  // the runtime's Go: "go1.8" (transcriptions) or the real toolchain's version
+  std::string source;     // "guest_asm", or the probe binary
   bool failed() const { return verdict == "FAILED"; }
 };
+
+// Real toolchains build GOARCHes that have a row but no transcription is needed
+// for; a GOARCH they build that no emulator runs, or a row they cannot build
+// (amd64p32), is bad input with a message saying so.
+std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vector<std::string>& names,
+                                                                  std::string& error);
 
 // Builds (or finds) every guest ELF first, one at a time, so that a trampoline that
 // does not build is reported once: throws toolchain::GuestBuildError. Then runs.

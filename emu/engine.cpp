@@ -612,6 +612,10 @@ RunResult Engine::start(uint64_t begin, uint64_t until, uint64_t budget, uint64_
   r.block_addr = cur_block_.addr;
   r.block_size = cur_block_.size;
   r.insns = run_insns_;
+  // Some CPUs raise on the instruction at the end address before the run notices
+  // it got there (measured: s390x on a page of zeros): the run still reached it.
+  if ((r.reason == StopReason::Interrupt || r.reason == StopReason::InvalidInsn) && r.pc == until && !host_stop_)
+    r.reason = StopReason::Until, r.detail.clear();
   if (r.reason == StopReason::Until && r.pc != until) {
     r.reason = StopReason::HostStop;
     r.detail = fmt::format("emulation stopped at {:#x} before reaching {:#x}", r.pc, until);

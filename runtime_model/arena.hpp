@@ -32,8 +32,10 @@ struct HeapObject {
 class Arena {
  public:
   static constexpr uint64_t kHeapBase = 0x40000000;
-  static constexpr uint64_t kHeapSize = 0x4000;
+  static constexpr uint64_t kHeapSize = 0x40000;  // room for a real runtime's p (its run queue alone is 2 KiB)
   static constexpr uint64_t kTlsSize = 0x100;
+  // Where a host-made call returns to: reaching it ends the run (nothing runs there).
+  static constexpr uint64_t kExitPad = 0x40120000;
   static constexpr uint64_t kG0StackBase = 0x40140000;
   static constexpr uint64_t kG0StackSize = 0x4000;
   static constexpr uint64_t kStackRegion = 0x402a0000;

@@ -94,7 +94,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   {
     // The goroutine morestack interrupted, before newstack changes anything.
     auto& gp = frame.gp;
-    Ref curg = Ref(engine_, layouts_for(spec_).g, r.m["curg"].get());
+    Ref curg = Ref(engine_, L().g, r.m["curg"].get());
     gp.g = curg.addr();
     if (!curg.is_nil()) {
       gp.stack_lo = curg["stack.lo"].get(), gp.stack_hi = curg["stack.hi"].get();
@@ -115,7 +115,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   SequenceExpect want;
   want.ctxt = r.ctxt_expected;
   want.trampoline = sym_.morestack;
-  want.trampoline.name = "main.morestack";
+  want.trampoline.name = prof_->names.morestack;
   want.g0_stack = arena_.g0_stack();
   want.g0 = r.g0.addr();
   want.describe_code = [this](uint64_t pc) { return code_name(pc); };
@@ -142,9 +142,12 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   expect("sched.sp", "g.sched.sp", e.f_sp, gp["sched.sp"]);
   expect("sched.pc", "g.sched.pc", e.f_pc, gp["sched.pc"]);
   expect("sched.lr", "g.sched.lr", spec_.has_link() ? e.f_caller_pc : 0, gp["sched.lr"]);
-  if (spec_.frame_pointer.valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"]);
+  if (fp().valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"]);
   // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
-  if (r.contract.trampoline_stores_ctxt)
+  if (r.contract.ctxt_via_sched)
+    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", r.ctxt_expected,
+           gp["sched.ctxt"]);
+  else if (r.contract.trampoline_stores_ctxt)
     expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp["sched.ctxt"]);
   else
     expect("sched.ctxt", "g.sched.ctxt (left to newstack)", e.sched_ctxt, gp["sched.ctxt"]);

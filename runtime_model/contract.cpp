@@ -5,12 +5,15 @@ namespace gotramp::model {
 std::span<const Contract> contracts() {
   static const std::vector<Contract> all = {
       {"seed", "newstack(ctxt): morestack passes the context register as the argument", true, false, false,
-       "morestack.s", ""},
+       "morestack.s", "", true, false},
       {"parent", "newstack(): morestack stores the context into g.sched.ctxt without a barrier; newstack repairs it",
-       false, true, true, "morestack_parent.s", ""},
+       false, true, true, "morestack_parent.s", "", false, false},
       {"parent-norepair",
        "the parent with newstack's writebarrierptr_nostore removed: the unbarriered store must be caught", false, true,
-       false, "morestack_parent.s", "lost-write-barrier"},
+       false, "morestack_parent.s", "lost-write-barrier", false, false},
+      {"modern",
+       "newstack(): morestack stores the context into g.sched.ctxt, which the GC scans as a root (Go 1.10+)", false,
+       true, false, "", "", true, true},
   };
   return all;
 }

@@ -22,11 +22,22 @@ struct Contract {
   bool trampoline_stores_ctxt = false;
   // newstack runs writebarrierptr_nostore(&gp.sched.ctxt, gp.sched.ctxt).
   bool repairs_barrier = false;
-  // The guest file holding this contract's morestack, in the GOARCH's guest folder.
+  // The guest file holding this contract's morestack, in the GOARCH's guest folder;
+  // empty for a contract only real toolchains keep (no transcription).
   std::string trampoline_file;
   // An expected-failure contract names the check it must fail; it passes, as
   // "diagnosed", when that check fails.
   std::string expect_failure;
+  // On link-register machines morestack builds newstack a frame on g0 whose
+  // saved-LR word is zero (the seed, to pass the argument; modern Go, to keep
+  // tracebacks sane). The parent called newstack right at g0.sched.sp.
+  bool builds_g0_frame = true;
+  // newstack() finds the context in g.sched.ctxt, where morestack stored it, and
+  // nowhere else: it must hold the closure as f's prologue had it, 0 through
+  // morestack_noctxt (modern Go).
+  bool ctxt_via_sched = false;
+  // Whether guest_asm/ holds a transcription of this contract's morestack.
+  bool transcribed() const { return !trampoline_file.empty(); }
 };
 
 std::span<const Contract> contracts();

@@ -153,8 +153,7 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   const int slot0 = spec.entry_slot_size();
   auto below = f.word(0, slot0, spec.order);
   if (spec.has_link()) {
-    // Only a contract that passes an argument builds a frame on g0.
-    if (contract.ctxt_is_argument) {
+    if (contract.builds_g0_frame) {
       add("slot-below-arg0", below == 0u, spec.slot(0) + " saved LR (zero)", hex(0), word(0, slot0));
       in_memory(0, slot0);
     }

@@ -68,7 +68,10 @@ struct Layouts {
   int reg_size;
   StructLayout stack, gobuf, g, m, p, funcval;
 
+  // Go 1.8's runtime2.go, laid out for these widths.
   Layouts(int ptr_size, int reg_size, int sigset_bytes);
+  // Empty layouts, for a reader that fills them from a binary (runtime_model/profile.cpp).
+  Layouts(int ptr_size, int reg_size) : ptr_size(ptr_size), reg_size(reg_size) {}
   Layouts(const Layouts&) = delete;
   Layouts& operator=(const Layouts&) = delete;
 };

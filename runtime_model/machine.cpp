@@ -11,40 +11,59 @@
 
 namespace gotramp::model {
 
-GuestSymbols GuestSymbols::resolve(const emu::ElfImage& image) {
+GuestSymbols GuestSymbols::resolve(const emu::ElfImage& image, const RuntimeProfile& profile) {
   GuestSymbols s;
-  s.morestack = image.func("morestack");
-  s.morestack_noctxt = image.func("morestack_noctxt");
-  s.newstack = image.func("newstack");
-  s.writebarrierptr_prewrite = image.func("writebarrierptr_prewrite");
-  s.badmorestackg0 = image.func("badmorestackg0");
-  s.badmorestackgsignal = image.func("badmorestackgsignal");
-  s.gogo = image.func("gogo");
-  s.abort = image.func("abort");
-  s.closure = image.func("closure");
-  s.sum = image.func("sum");
-  s.entry_closure = image.func("entry_closure");
-  s.entry_plain = image.func("entry_plain");
-  s.harness_exit = image.func("harness_exit");
-  s.depth = image.var("depth");
-  s.result = image.var("result");
+  const auto& n = profile.names;
+  s.morestack = image.func(n.morestack);
+  s.morestack_noctxt = image.func(n.morestack_noctxt);
+  // On register-ABI ports morestack calls newstack's ABI0 wrapper (.abi0): the
+  // host takes over there, before any instruction of the real newstack runs.
+  s.newstack = image.func(n.newstack);
+  if (!n.writebarrierptr_prewrite.empty()) s.writebarrierptr_prewrite = image.func(n.writebarrierptr_prewrite);
+  s.badmorestackg0 = image.func(n.badmorestackg0);
+  s.badmorestackgsignal = image.func(n.badmorestackgsignal);
+  s.gogo = image.func(n.gogo);
+  s.abort = image.func(n.abort);
+  s.closure = image.func(n.closure);
+  s.sum = image.func(n.sum);
+  if (profile.entry == RuntimeProfile::Entry::GuestStub) {
+    s.entry_closure = image.func("main.entry_closure");
+    s.entry_plain = image.func("main.entry_plain");
+    s.harness_exit = image.func("main.harness_exit");
+    s.depth = image.var("main.depth");
+    s.result = image.var("main.result");
+  } else {
+    // The host calls the function itself.
+    s.entry_closure = s.closure;
+    s.entry_plain = s.sum;
+    s.harness_exit = {"harness exit", Arena::kExitPad, 4};
+  }
   return s;
 }
 
-const emu::Symbol& GuestSymbols::entry(const Scenario& s) const {
-  return s.entry == "entry_closure" ? entry_closure : entry_plain;
-}
+const emu::Symbol& GuestSymbols::entry(const Scenario& s) const { return s.closure ? entry_closure : entry_plain; }
 
 Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
-    : spec_(spec), image_(emu::ElfImage::load(elf_path, "main.")), engine_(spec), arena_(engine_) {
+    : Machine(spec, emu::ElfImage::load(elf_path, "main."), transcription_profile(spec)) {}
+
+std::unique_ptr<Machine> Machine::for_probe(const emu::ArchSpec& spec, const std::string& elf_path,
+                                            const std::string& toolchain) {
+  emu::ElfImage image = emu::ElfImage::load(elf_path);
+  auto profile = probe_profile(spec, image, toolchain);
+  return std::make_unique<Machine>(spec, std::move(image), std::move(profile));
+}
+
+Machine::Machine(const emu::ArchSpec& spec, emu::ElfImage image, std::shared_ptr<const RuntimeProfile> profile)
+    : spec_(spec), image_(std::move(image)), prof_(std::move(profile)), engine_(spec), arena_(engine_) {
   engine_.load(image_);
-  sym_ = GuestSymbols::resolve(image_);
+  sym_ = GuestSymbols::resolve(image_, *prof_);
   // The host half of the runtime, hooked where the guest calls it.
   engine_.on_code(sym_.morestack.addr, [this](uint64_t pc) { on_morestack(pc); });
   engine_.on_code(sym_.morestack_noctxt.addr, [this](uint64_t pc) { on_morestack(pc); });
   engine_.on_code(sym_.newstack.addr, [this](uint64_t pc) { host_entry(pc), newstack(); });
-  engine_.on_code(sym_.writebarrierptr_prewrite.addr,
-                  [this](uint64_t pc) { host_entry(pc), writebarrierptr_prewrite(); });
+  if (sym_.writebarrierptr_prewrite.addr)
+    engine_.on_code(sym_.writebarrierptr_prewrite.addr,
+                    [this](uint64_t pc) { host_entry(pc), writebarrierptr_prewrite(); });
   engine_.on_code(sym_.badmorestackg0.addr,
                   [this](uint64_t pc) { host_entry(pc), on_badmorestack("morestack on g0"); });
   engine_.on_code(sym_.badmorestackgsignal.addr,
@@ -62,7 +81,7 @@ SequenceExpect Machine::frame_expectations(const RunReport& r) const {
   SequenceExpect want;
   want.ctxt = r.ctxt_set;
   want.trampoline = sym_.morestack;
-  want.trampoline.name = "main.morestack";
+  want.trampoline.name = prof_->names.morestack;
   want.g0_stack = arena_.g0_stack();
   want.describe_code = [this](uint64_t pc) { return code_name(pc); };
   return want;
@@ -81,19 +100,19 @@ std::string Machine::code_name(uint64_t pc) const { return fmt::format("{:#x} ({
 // gsignal, a p in _Prunning, and the goroutine gp on a fresh _StackMin stack.
 void Machine::setup(const Scenario& s, const RunOptions& opt) {
   Run& r = *run_;
-  const Layouts& L = layouts_for(spec_);
+  const RuntimeProfile& P = *prof_;
   arena_.reset();
-  r.m = arena_.alloc(L.m, "m");
-  r.p = arena_.alloc(L.p, "p");
-  r.g0 = arena_.alloc(L.g, "g0");
-  r.gsignal = arena_.alloc(L.g, "gsignal");
-  r.gp = arena_.alloc(L.g, "g");
+  r.m = arena_.alloc(L().m, "m");
+  r.p = arena_.alloc(L().p, "p");
+  r.g0 = arena_.alloc(L().g, "g0");
+  r.gsignal = arena_.alloc(L().g, "gsignal");
+  r.gp = arena_.alloc(L().g, "g");
 
   StackSpan g0s = arena_.g0_stack();
   r.g0["stack.lo"].set(g0s.lo);
   r.g0["stack.hi"].set(g0s.hi);
-  r.g0["stackguard0"].set(g0s.lo + kStackGuard);
-  r.g0["stackguard1"].set(g0s.lo + kStackGuard);
+  r.g0["stackguard0"].set(g0s.lo + P.stack_guard);
+  r.g0["stackguard1"].set(g0s.lo + P.stack_guard);
   r.g0["m"].set(r.m.addr());
   // Where the scheduler was when it switched to gp: morestack resumes g0 here.
   r.g0["sched.sp"].set(g0s.hi - Arena::kG0Reserved);
@@ -105,37 +124,40 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
   r.m["p"].set(r.p.addr());
   r.p["status"].set(kPrunning);
 
-  const uint64_t stack_size = opt.initial_stack ? opt.initial_stack : kStackMin;
+  const uint64_t stack_size = opt.initial_stack ? opt.initial_stack : P.stack_min;
   StackSpan stk = arena_.stackalloc(stack_size);
   r.gp["stack.lo"].set(stk.lo);
   r.gp["stack.hi"].set(stk.hi);
-  r.gp["stackguard0"].set(stk.lo + kStackGuard);
+  r.gp["stackguard0"].set(stk.lo + P.stack_guard);
   r.gp["stackguard1"].set(uintptr_mask(spec_.ptr_size));
-  r.gp["stackAlloc"].set(stack_size);
+  if (P.has_stack_alloc) r.gp["stackAlloc"].set(stack_size);
   r.gp["m"].set(r.m.addr());
   r.gp["sched.g"].set(r.gp.addr());  // newproc sets it once; only x86 morestack rewrites it
   r.gp["atomicstatus"].set(kGrunning);
   r.gp["goid"].set(1);
   r.maxstacksize = s.max_stack ? s.max_stack : default_max_stack(spec_.ptr_size);
+  r.depth = P.depth ? P.depth : s.depth;
 
   uint64_t ctxt = kCtxtPoison & emu::width_mask(spec_.ptr_size);
   r.ctxt_expected = 0;
   if (s.closure) {
-    r.closure = arena_.alloc(L.funcval, "closure");
+    r.closure = arena_.alloc(*P.closure, "closure");
     r.closure["fn"].set(sym_.closure.addr);
-    r.closure["x"].set(kCaptured);
+    if (P.env) {
+      // The closure captured a pointer to its environment, which holds the word
+      // and the closure itself (for the recursive call).
+      Ref env = arena_.alloc(*P.env, "env");
+      env["k"].set(P.captured);
+      env["self"].set(r.closure.addr());
+      r.closure["env"].set(env.addr());
+    } else {
+      r.closure["x"].set(P.captured);
+    }
     ctxt = r.ctxt_expected = r.closure.addr();
   }
-  engine_.write_ptr(sym_.depth.addr, s.depth);
-  engine_.write_ptr(sym_.result.addr, 0);
 
-  engine_.set_reg(spec_.ctxt, ctxt);
-  if (spec_.frame_pointer.valid()) engine_.set_reg(spec_.frame_pointer, 0);  // end of the frame-pointer chain
-  // The entry stub runs at the top of the goroutine stack, as goexit's frame would.
-  engine_.set_current_g(r.gp.addr());
-  engine_.set_sp(stk.hi - 32);
-  r.report.ctxt_set = r.ctxt_expected;
-
+  // The entry runs at the top of the goroutine stack, as goexit's frame would.
+  uint64_t g = r.gp.addr(), sp = stk.hi - 32;
   switch (s.fault) {
     case Fault::None:
     case Fault::Overflow:
@@ -143,31 +165,82 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
       break;
     case Fault::OnG0:
       // Scheduler code deep in g0's stack: its next prologue calls morestack.
-      engine_.set_current_g(r.g0.addr());
-      engine_.set_sp(g0s.lo + kStackGuard / 2);
+      g = r.g0.addr();
+      sp = g0s.lo + kStackGuard / 2;
       break;
     case Fault::OnGsignal: {
       // A signal handler deep in m.gsignal's signal stack: its next prologue calls morestack.
       StackSpan sig = arena_.stackalloc(kSignalStack);
       r.gsignal["stack.lo"].set(sig.lo);
       r.gsignal["stack.hi"].set(sig.hi);
-      r.gsignal["stackguard0"].set(sig.lo + kStackGuard);
-      r.gsignal["stackguard1"].set(sig.lo + kStackGuard);
-      engine_.set_current_g(r.gsignal.addr());
-      engine_.set_sp(sig.lo + kStackGuard / 2);
+      r.gsignal["stackguard0"].set(sig.lo + P.stack_guard);
+      r.gsignal["stackguard1"].set(sig.lo + P.stack_guard);
+      g = r.gsignal.addr();
+      sp = sig.lo + kStackGuard / 2;
       break;
     }
     case Fault::ThrowSplit:
       r.gp["throwsplit"].set(1);
       break;
     case Fault::WrongGoroutine:
-      r.m["curg"].set(arena_.alloc(L.g, "g2").addr());
+      r.m["curg"].set(arena_.alloc(L().g, "g2").addr());
       break;
     case Fault::Preempt:
       r.gp["stackguard0"].set(stack_preempt(spec_.ptr_size));
       r.gp["preempt"].set(1);
       break;
   }
+
+  engine_.set_reg(spec_.ctxt, ctxt);
+  if (fp().valid()) engine_.set_reg(fp(), 0);  // end of the frame-pointer chain
+  engine_.set_current_g(g);
+  if (P.regabi && spec_.regabi.g.valid()) engine_.set_reg(spec_.regabi.g, g);
+  if (P.entry == RuntimeProfile::Entry::GuestStub) {
+    engine_.write_ptr(sym_.depth.addr, r.depth);
+    engine_.write_ptr(sym_.result.addr, 0);
+    engine_.set_sp(sp);
+  } else if (s.closure) {
+    call_entry(sp, {r.depth});  // f(n)
+  } else {
+    call_entry(sp, {P.captured, r.depth});  // sum(k, n)
+  }
+  r.report.ctxt_set = r.ctxt_expected;
+}
+
+// call_entry sets up the host's call of the scenario's function, as a Go caller
+// would make it: the arguments in the ABI's registers or at the callee's argument
+// slots, and a return address at the exit pad, where the run ends.
+void Machine::call_entry(uint64_t sp, std::initializer_list<uint64_t> args) {
+  Run& r = *run_;
+  const int w = spec_.ptr_size;
+  // Room above the callee's entry SP for its fixed frame, arguments, result and
+  // the spill slots of register arguments.
+  sp = (sp - 16 * static_cast<uint64_t>(w)) & ~uint64_t{15};
+  const uint64_t entry_sp = sp - spec_.call_pushes;
+  uint64_t slot = entry_sp + spec_.arg0_offset();
+  size_t i = 0;
+  for (uint64_t v : args) {
+    engine_.write_ptr(slot, v);
+    if (prof_->regabi) engine_.set_reg(spec_.regabi.int_args.at(i++), v);
+    slot += w;
+  }
+  r.result_from_hi = r.gp["stack.hi"].get() - slot;  // the stack ABI's result slot
+  if (spec_.has_link()) {
+    engine_.write_ptr(entry_sp, 0);  // the caller's saved-LR word
+    engine_.set_reg(spec_.link, Arena::kExitPad);
+  } else {
+    engine_.write_uint(entry_sp, spec_.call_pushes, Arena::kExitPad);
+  }
+  engine_.set_sp(entry_sp);
+}
+
+// The scenario function's result once it returned to the exit pad.
+uint64_t Machine::entry_result() {
+  Run& r = *run_;
+  if (prof_->entry == RuntimeProfile::Entry::GuestStub) return engine_.read_ptr(sym_.result.addr);
+  if (prof_->regabi) return engine_.reg(spec_.regabi.int_args.front()) & emu::width_mask(spec_.ptr_size);
+  // The stack moved with every growth; the slot kept its distance from the top.
+  return engine_.read_ptr(r.gp["stack.hi"].get() - r.result_from_hi);
 }
 
 RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
@@ -253,17 +326,21 @@ void Machine::finish(const emu::RunResult& stop) {
     if (stop.reason == emu::StopReason::Until) {
       r.log.pass("run-completed");
     } else {
-      r.log.fail(finding("run-completed", "", "the entry stub reaches main.harness_exit",
+      r.log.fail(finding("run-completed", "",
+                         prof_->entry == RuntimeProfile::Entry::GuestStub
+                             ? "the entry stub reaches main.harness_exit"
+                             : fmt::format("{} returns to the host", image_.describe(sym_.entry(r.scenario).addr)),
                          fmt::format("{}: {}", emu::stop_reason_name(stop.reason), stop.detail), last, stop.pc));
     }
-    uint64_t n = r.scenario.depth, mask = emu::width_mask(spec_.ptr_size);
-    uint64_t per_level = r.scenario.closure ? kCaptured : 0;
-    r.report.result_expected = (n * per_level + n * (n + 1) / 2) & mask;
-    r.report.result_got = engine_.read_ptr(sym_.result.addr);
+    const uint64_t n = r.depth;
+    r.report.result_expected = prof_->result(n, prof_->captured, r.scenario.closure);
+    r.report.result_got = stop.reason == emu::StopReason::Until ? entry_result() : 0;
     if (stop.reason == emu::StopReason::Until && r.report.result_got == r.report.result_expected)
       r.log.pass("result", fmt::format("{} levels sum to {}", n, hex(r.report.result_got)));
     else
-      r.log.fail(finding("result", "main.result", hex(r.report.result_expected), hex(r.report.result_got), 0));
+      r.log.fail(finding("result",
+                         prof_->entry == RuntimeProfile::Entry::GuestStub ? "main.result" : "the function's result",
+                         hex(r.report.result_expected), hex(r.report.result_got), 0));
 
     int grown = r.report.grown();
     // The scenario's growth count holds from its own 2 KiB start.
@@ -295,15 +372,21 @@ void Machine::finish(const emu::RunResult& stop) {
 // words for the failure, and nothing else went wrong on the way.
 void Machine::diagnose(const emu::RunResult& stop) {
   Run& r = *run_;
-  const std::string& want = r.scenario.expect;
+  const std::string want = expected_words(r.scenario);
   std::string seen;
   bool ok = false;
   auto in_trampoline = [&](uint64_t pc) {
     return sym_.morestack.contains(pc) || sym_.morestack_noctxt.contains(pc) || sym_.abort.contains(pc);
   };
+  const bool threw = r.report.throw_text.has_value();
   switch (r.scenario.fault) {
     case Fault::OnG0:
     case Fault::OnGsignal: {
+      if (threw) {  // a runtime whose badmorestackg0 throws (profile)
+        ok = *r.report.throw_text == want && r.growth == 0;
+        seen = "fatal error: " + *r.report.throw_text;
+        break;
+      }
       bool printed = std::find(r.report.printed.begin(), r.report.printed.end(), want) != r.report.printed.end();
       bool crashed =
           stop.reason != emu::StopReason::Until && (in_trampoline(stop.pc) || in_trampoline(stop.block_addr));
@@ -316,7 +399,9 @@ void Machine::diagnose(const emu::RunResult& stop) {
     case Fault::NewstackReturns: {
       // The run must end right where newstack returned: the crash-if-returns
       // instruction faults, traps, or (arm's RET to itself) spins until the budget.
-      bool at_return = r.returned_to != 0 && (stop.pc == r.returned_to || stop.block_addr == r.returned_to);
+      // A crash-if-returns that calls abort ends the run in abort.
+      bool at_return = r.returned_to != 0 && (stop.pc == r.returned_to || stop.block_addr == r.returned_to ||
+                                              (sym_.abort.contains(stop.pc) && stop.reason != emu::StopReason::Budget));
       ok = at_return && stop.reason != emu::StopReason::Until;
       std::string insn;
       std::vector<uint8_t> code(16);
@@ -340,6 +425,12 @@ void Machine::diagnose(const emu::RunResult& stop) {
     r.log.pass("diagnosis", seen);
   else
     r.log.fail(finding("diagnosis", "", want, seen, r.growth, stop.pc));
+}
+
+// The runtime's own words for a fault scenario's failure, in this profile's Go.
+std::string Machine::expected_words(const Scenario& s) const {
+  if (s.fault == Fault::OnG0 && prof_->badmorestackg0_throws) return "morestack on g0";
+  return s.expect;
 }
 
 // verified: every check held. diagnosed: an expected failure (a fault scenario, or
@@ -387,6 +478,9 @@ void Machine::on_heap_write(uint64_t addr, int size, uint64_t value) {
   if (!r.wb.enabled() || size != spec_.ptr_size) return;
   auto at = arena_.field_at(addr);
   if (!at || !at->field || !at->field->is_pointer() || at->addr != addr) return;
+  // Since Go 1.10 the GC scans gobuf.ctxt with the goroutine's stack: a store
+  // there needs no barrier (golang/go#22385).
+  if (prof_->sched_ctxt_is_root && at->path == "g.sched.ctxt") return;
   UnbarrieredWrite w;
   w.pc = engine_.pc();
   w.field = at->path;
@@ -424,7 +518,7 @@ void Machine::on_morestack(uint64_t pc) {
   if (spec_.has_link()) {
     // f branched here with the link register pointing into f, and its prologue
     // passed f's own return address in morestack_lr.
-    e.f_pc = engine_.reg(spec_.link);
+    e.f_pc = engine_.reg(spec_.morestack_link());
     e.f_sp = e.sp;
     e.f_caller_pc = engine_.reg(spec_.morestack_lr);
     e.f_caller_sp = e.sp;
@@ -435,7 +529,7 @@ void Machine::on_morestack(uint64_t pc) {
     e.f_caller_pc = engine_.read_uint(e.sp + slot, slot);
     e.f_caller_sp = e.sp + 2 * slot;
   }
-  if (spec_.frame_pointer.valid()) e.bp = engine_.reg(spec_.frame_pointer);
+  if (fp().valid()) e.bp = engine_.reg(fp());
   e.ctxt = engine_.reg(spec_.ctxt) & emu::width_mask(spec_.ptr_size);
   e.g = engine_.current_g();
   if (!r.entry) trace_window_opens();
@@ -463,6 +557,13 @@ void Machine::on_block(uint64_t addr, uint32_t) {
 // "on gsignal") and returns; the trampoline then crashes itself.
 void Machine::on_badmorestack(const char* what) {
   Run& r = *run_;
+  if (prof_->badmorestackg0_throws && std::string_view(what) == "morestack on g0") {
+    // Go 1.23+: on the crash stack, print where g0 was and throw.
+    Ref g0 = r.g0;
+    r.report.printed.push_back(fmt::format("runtime: morestack on g0, stack [{:#x} {:#x}], sp={:#x}, called from",
+                                           g0["stack.lo"].get(), g0["stack.hi"].get(), g0["sched.sp"].get()));
+    throw_(what);
+  }
   r.report.printed.push_back(fmt::format("fatal: {}", what));
   trace_host(fmt::format("badmorestack (host): prints \"fatal: {}\" and returns", what));
   engine_.return_to_caller();

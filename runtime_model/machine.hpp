@@ -21,6 +21,7 @@
 #include "runtime_model/arena.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/guest_ref.hpp"
+#include "runtime_model/profile.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
 #include "runtime_model/trace.hpp"
@@ -28,7 +29,8 @@
 
 namespace gotramp::model {
 
-// The guest functions and variables the harness uses (guest_asm/README.md).
+// The guest functions and variables the harness uses (guest_asm/README.md), by the
+// names the runtime profile gives; a symbol the profile has no use for is empty.
 struct GuestSymbols {
   emu::Symbol morestack, morestack_noctxt;          // the trampoline under test
   emu::Symbol newstack, writebarrierptr_prewrite;   // implemented by the host
@@ -37,7 +39,7 @@ struct GuestSymbols {
   emu::Symbol closure, sum;                         // functions with a split prologue
   emu::Symbol entry_closure, entry_plain, harness_exit;
   emu::Symbol depth, result;  // variables
-  static GuestSymbols resolve(const emu::ElfImage& image);
+  static GuestSymbols resolve(const emu::ElfImage& image, const RuntimeProfile& profile);
   const emu::Symbol& entry(const Scenario& s) const;
 };
 
@@ -78,7 +80,14 @@ struct MorestackEntry {
 
 class Machine {
  public:
+  // A guest ELF of guest_asm/ (the Go 1.8 transcription profile).
   Machine(const emu::ArchSpec& spec, const std::string& elf_path);
+  // A loaded image under a runtime profile.
+  Machine(const emu::ArchSpec& spec, emu::ElfImage image, std::shared_ptr<const RuntimeProfile> profile);
+  // The probe (probe/main.go) as a real toolchain built it: its own runtime's
+  // morestack, gogo and prologues under a profile read from its DWARF.
+  static std::unique_ptr<Machine> for_probe(const emu::ArchSpec& spec, const std::string& elf_path,
+                                            const std::string& toolchain);
   ~Machine();
 
   // One run of a scenario under a contract. A run with Findings about guest memory
@@ -89,6 +98,7 @@ class Machine {
   emu::Engine& engine() { return engine_; }
   const emu::ElfImage& image() const { return image_; }
   const GuestSymbols& symbols() const { return sym_; }
+  const RuntimeProfile& profile() const { return *prof_; }
   // "0x66204 (main.closure+0x34)"
   std::string describe(uint64_t pc) const { return code_name(pc); }
   // What newstack's checks of a g0 frame expect (for frame diagrams).
@@ -127,6 +137,11 @@ class Machine {
   [[noreturn]] void throw_(const std::string& text);
   void resume_preempted(Ref gp, int n, uint64_t ctxt);
   void call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint64_t ret);
+  void call_entry(uint64_t sp, std::initializer_list<uint64_t> args);
+  uint64_t entry_result();
+  const Layouts& L() const { return *prof_->layouts; }
+  const emu::Reg& fp() const { return prof_->frame_pointer(spec_); }
+  std::string expected_words(const Scenario& s) const;
 
   // Tracing (tracer.cpp).
   void trace_start();
@@ -167,6 +182,7 @@ class Machine {
 
   const emu::ArchSpec& spec_;
   emu::ElfImage image_;
+  std::shared_ptr<const RuntimeProfile> prof_;
   emu::Engine engine_;
   Arena arena_;
   GuestSymbols sym_;

@@ -24,6 +24,8 @@ struct Machine::Run {
   Ref m, p, g0, gsignal, gp, closure;
   uint64_t ctxt_expected = 0;  // the context newstack must receive
   uint64_t maxstacksize = 0;
+  uint64_t depth = 0;           // levels the recursion runs
+  uint64_t result_from_hi = 0;  // a host-made call's result slot, from stack.hi (stack ABI)
   int growth = 0;  // newstack calls so far
 
   // The trampoline entry since the last growth.

@@ -53,6 +53,9 @@ void Machine::gogo(Ref buf) {
   r.resume_sp = buf["sp"].get();
   r.resume_ctxt = buf["ctxt"].get();
   r.resume_growth = r.growth;
+  // A real newstack is compiled Go: the context register holds nothing of f's by
+  // now, and gogo alone must bring it back.
+  if (prof_->newstack_clobbers_ctxt) engine_.set_reg(spec_.ctxt, kCtxtPoison & emu::width_mask(spec_.ptr_size));
   const emu::Symbol* f = image_.containing(r.resume_pc);
   r.resume_entry = f ? f->addr : 0;
   r.resume_stack = {r.gp["stack.lo"].get(), r.gp["stack.hi"].get()};
@@ -94,7 +97,7 @@ void Machine::newstack() {
   uint64_t ctxt = r.contract.ctxt_is_argument ? engine_.read_ptr(sp + spec_.arg0_offset()) : r.gp["sched.ctxt"].get();
   if (!r.report.ctxt_read) r.report.ctxt_read = ctxt;
 
-  Ref morebuf_g = Ref(engine_, layouts_for(spec_).g, m["morebuf.g"].get());
+  Ref morebuf_g = Ref(engine_, L().g, m["morebuf.g"].get());
   if (morebuf_g.addr() != 0 && morebuf_g["stackguard0"].get() == stack_fork(spec_.ptr_size))
     throw_("stack growth after fork");
   if (morebuf_g.addr() != m["curg"].get()) {
@@ -103,7 +106,7 @@ void Machine::newstack() {
     throw_("runtime: wrong goroutine in newstack");
   }
 
-  Ref gp = Ref(engine_, layouts_for(spec_).g, m["curg"].get());
+  Ref gp = Ref(engine_, L().g, m["curg"].get());
   if (r.contract.ctxt_is_argument) {
     // Write ctxt to gp.sched here instead of in morestack so it has the
     // necessary write barrier.
@@ -127,8 +130,8 @@ void Machine::newstack() {
   // Be conservative about where we preempt: not while the M holds locks, is
   // allocating, or its P is not running. The goroutine keeps running for now.
   if (preempt && (m["locks"].get() != 0 || m["mallocing"].get() != 0 ||
-                  Ref(engine_, layouts_for(spec_).p, m["p"].get())["status"].get() != kPrunning)) {
-    gp["stackguard0"].set(gp["stack.lo"].get() + kStackGuard);
+                  Ref(engine_, L().p, m["p"].get())["status"].get() != kPrunning)) {
+    gp["stackguard0"].set(gp["stack.lo"].get() + prof_->stack_guard);
     return resume_preempted(gp, growth, ctxt);
   }
 
@@ -152,12 +155,12 @@ void Machine::newstack() {
     if (gp.addr() == m["g0"].get()) throw_("runtime: preempt g0");
     // Act like the goroutine called runtime.Gosched: it is rescheduled and, the
     // request served, resumes at its entry with a normal stack guard.
-    gp["stackguard0"].set(gp["stack.lo"].get() + kStackGuard);
+    gp["stackguard0"].set(gp["stack.lo"].get() + prof_->stack_guard);
     return resume_preempted(gp, growth, ctxt);
   }
 
   // Allocate a bigger segment and move the stack.
-  uint64_t oldsize = gp["stackAlloc"].get();
+  uint64_t oldsize = prof_->has_stack_alloc ? gp["stackAlloc"].get() : gp["stack.hi"].get() - gp["stack.lo"].get();
   uint64_t newsize = oldsize * 2;
   if (newsize > r.maxstacksize) {
     r.report.printed.push_back(fmt::format("runtime: goroutine stack exceeds {}-byte limit", r.maxstacksize));
@@ -179,7 +182,7 @@ void Machine::newstack() {
       "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
       growth, ctxt, r.report.arg_slot, g.sched_ctxt, gc_phase_name(r.wb.phase()), g.old_lo, g.old_hi,
       g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
-      spec_.frame_pointer.valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "",
+      fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "",
       code_name(gp["sched.pc"].get())));
   gogo(gp["sched"]);
 }
@@ -222,18 +225,24 @@ void Machine::copystack(Ref gp, uint64_t newsize, Growth& growth) {
   // adjustctxt: the context may point into the stack (a stack-allocated
   // closure), and so does the saved frame pointer.
   gp["sched.ctxt"].set(adjusted(gp["sched.ctxt"].get(), old, delta));
-  if (spec_.frame_pointer.valid()) gp["sched.bp"].set(adjusted(gp["sched.bp"].get(), old, delta));
+  if (fp().valid()) {
+    const uint64_t oldfp = gp["sched.bp"].get(), w = spec_.ptr_size;
+    // arm64 saves the frame pointer one word below SP, where no frame is copied.
+    if (spec_.fp_below_sp && oldfp == gp["sched.sp"].get() - w && old.contains(oldfp))
+      std::memmove(to.data() + (oldfp + delta - fresh.lo), from.data() + (oldfp - old.lo), w);
+    gp["sched.bp"].set(adjusted(oldfp, old, delta));
+  }
 
   gp["stack.lo"].set(fresh.lo);
   gp["stack.hi"].set(fresh.hi);
-  gp["stackguard0"].set(fresh.lo + kStackGuard);
+  gp["stackguard0"].set(fresh.lo + prof_->stack_guard);
   gp["sched.sp"].set(fresh.hi - used);
-  gp["stackAlloc"].set(newsize);
+  if (prof_->has_stack_alloc) gp["stackAlloc"].set(newsize);
   gp["stktopsp"].set(gp["stktopsp"].get() + delta);
 
   // adjustframe: on amd64 each frame saves its caller's BP just below its return
   // address, so the chain from gp.sched.bp walks every frame.
-  if (spec_.frame_pointer.valid()) {
+  if (fp().valid()) {
     const int w = spec_.ptr_size;
     for (uint64_t bp = gp["sched.bp"].get(); fresh.contains(bp) && bp + w <= fresh.hi;) {
       uint8_t* slot = to.data() + (bp - fresh.lo);

@@ -1,0 +1,181 @@
+#include "runtime_model/profile.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "emu/byte_order.hpp"
+#include "emu/dwarf_types.hpp"
+
+namespace gotramp::model {
+namespace {
+
+// A shared_ptr that does not own what it points at (tables that live forever).
+template <typename T>
+std::shared_ptr<const T> unowned(const T& t) {
+  return std::shared_ptr<const T>(std::shared_ptr<const T>{}, &t);
+}
+
+std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& spec) {
+  auto p = std::make_shared<RuntimeProfile>();
+  p->name = "go1.8 transcription";
+  p->source = "guest_asm";
+  p->layouts = unowned(layouts_for(spec));
+  p->closure = unowned(p->layouts->funcval);
+  p->names = {"main.morestack", "main.morestack_noctxt", "main.newstack", "main.gogo", "main.abort",
+              "main.badmorestackg0", "main.badmorestackgsignal", "main.writebarrierptr_prewrite",
+              "main.closure", "main.sum"};
+  p->entry = RuntimeProfile::Entry::GuestStub;
+  // The guest's closure adds the captured word and its level at every level.
+  p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t captured, bool closure) {
+    return (n * (closure ? captured : 0) + n * (n + 1) / 2) & emu::width_mask(ptr);
+  };
+  return p;
+}
+
+// The kind of a struct member, by its Go type name as DWARF spells it.
+Kind kind_of(const emu::DwarfMember& m) {
+  const std::string& t = m.type_name;
+  if (t.starts_with("*") || t == "unsafe.Pointer") return Kind::Pointer;
+  if (t == "runtime.guintptr" || t == "runtime.muintptr" || t == "runtime.puintptr") return Kind::Guintptr;
+  if (t == "uintptr") return Kind::Uintptr;
+  if (t == "bool") return Kind::Bool;
+  if (t == "int32") return Kind::Int32;
+  if (t == "uint32" || t == "runtime.atomic.Uint32" || t == "internal/runtime/atomic.Uint32") return Kind::Uint32;
+  if (t == "int64" || t == "uint64") return Kind::Int64;
+  if ((t == "int" || t == "uint") && m.size == 8) return Kind::Int64;
+  if ((t == "int" || t == "uint") && m.size == 4) return Kind::Int32;
+  return Kind::Bytes;
+}
+
+// A StructLayout from the DWARF struct `go_name`; members held by value whose type
+// is one of `nested` point at that layout.
+void fill(StructLayout& out, std::string name, const emu::DwarfTypes& dw, const std::string& go_name,
+          const std::map<std::string, const StructLayout*>& nested) {
+  const emu::DwarfStruct& s = dw.get(go_name);
+  out.name = std::move(name);
+  out.size = s.size;
+  for (const auto& m : s.members) {
+    Field f{m.name, kind_of(m), m.offset, m.size, nullptr};
+    if (auto it = nested.find(m.type_name); it != nested.end()) f.kind = Kind::Struct, f.type = it->second;
+    out.fields.push_back(std::move(f));
+  }
+}
+
+// Every field path the model reads or writes, so that a runtime without one fails
+// at load, naming it, rather than in the middle of a run.
+void require(const StructLayout& s, const std::string& file, const std::string& go_name,
+             std::initializer_list<std::string_view> paths) {
+  for (auto path : paths) {
+    try {
+      (void)s.offset(path);
+    } catch (const std::out_of_range&) {
+      throw ProfileError(fmt::format("{}: {} has no field {} in its DWARF: gotramp cannot model this runtime", file,
+                                     go_name, path));
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec& spec) {
+  static std::mutex mu;
+  static std::map<const emu::ArchSpec*, std::shared_ptr<const RuntimeProfile>> cache;
+  std::lock_guard lock(mu);
+  auto& slot = cache[&spec];
+  if (!slot) slot = make_transcription(spec);
+  return slot;
+}
+
+std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, const emu::ElfImage& image,
+                                                    const std::string& toolchain) {
+  static const std::vector<std::string> kTypes = {"runtime.stack", "runtime.gobuf", "runtime.g",      "runtime.m",
+                                                  "runtime.p",     "runtime.funcval", "main.probeEnv"};
+  const std::string& file = image.path();
+  emu::DwarfTypes dw = [&] {
+    try {
+      return emu::DwarfTypes::read(file, kTypes);
+    } catch (const emu::DwarfError& e) {
+      throw ProfileError(e.what());
+    }
+  }();
+  if (!dw.missing().empty()) {
+    std::string names;
+    for (const auto& n : dw.missing()) names += (names.empty() ? "" : ", ") + n;
+    throw ProfileError(fmt::format("{}: its DWARF has no {}: gotramp cannot model this runtime", file, names));
+  }
+
+  auto L = std::make_shared<Layouts>(spec.ptr_size, spec.reg_size);
+  auto& layouts = const_cast<Layouts&>(*L);
+  fill(layouts.stack, "stack", dw, "runtime.stack", {});
+  fill(layouts.gobuf, "gobuf", dw, "runtime.gobuf", {});
+  const std::map<std::string, const StructLayout*> nested = {{"runtime.stack", &layouts.stack},
+                                                             {"runtime.gobuf", &layouts.gobuf}};
+  fill(layouts.g, "g", dw, "runtime.g", nested);
+  fill(layouts.m, "m", dw, "runtime.m", nested);
+  fill(layouts.p, "p", dw, "runtime.p", nested);
+  fill(layouts.funcval, "funcval", dw, "runtime.funcval", nested);
+  require(layouts.stack, file, "runtime.stack", {"lo", "hi"});
+  require(layouts.gobuf, file, "runtime.gobuf", {"sp", "pc", "g", "ctxt", "lr", "bp"});
+  require(layouts.g, file, "runtime.g",
+          {"stack", "stackguard0", "stackguard1", "m", "sched", "syscallsp", "syscallpc", "stktopsp", "atomicstatus",
+           "goid", "preempt", "throwsplit"});
+  require(layouts.m, file, "runtime.m", {"g0", "morebuf", "gsignal", "curg", "p", "mallocing", "locks"});
+  require(layouts.p, file, "runtime.p", {"status"});
+  require(layouts.funcval, file, "runtime.funcval", {"fn"});
+
+  auto env = std::make_shared<StructLayout>();
+  fill(*env, "probeEnv", dw, "main.probeEnv", {});
+  require(*env, file, "main.probeEnv", {"k", "self"});
+  // The closure main.newClosure.func1 captures one word, env: {fn, env}.
+  auto closure = std::make_shared<StructLayout>();
+  closure->name = "closure";
+  closure->fields = {{"fn", Kind::Uintptr, 0, static_cast<uint64_t>(spec.ptr_size), nullptr},
+                     {"env", Kind::Pointer, static_cast<uint64_t>(spec.ptr_size), static_cast<uint64_t>(spec.ptr_size),
+                      nullptr}};
+  closure->size = 2 * spec.ptr_size;
+  closure->align = spec.ptr_size;
+
+  auto p = std::make_shared<RuntimeProfile>();
+  p->name = toolchain;
+  p->toolchain = toolchain;
+  p->source = file;
+  p->layouts = L;
+  p->closure = closure;
+  p->env = env;
+  // runtime/stack.go since Go 1.19 on linux: fixedStack 2048; stackGuard is
+  // stackNosplit (800) + stackSystem (0) + StackSmall (128).
+  p->stack_min = 2048;
+  p->stack_guard = 928;
+  p->has_stack_alloc = false;  // Go 1.9 dropped g.stackAlloc: the size is hi - lo
+  p->names = {"runtime.morestack", "runtime.morestack_noctxt", "runtime.newstack", "runtime.gogo", "runtime.abort",
+              "runtime.badmorestackg0", "runtime.badmorestackgsignal", "", "main.newClosure.func1", "main.sum"};
+  for (const std::string* n : {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack, &p->names.gogo,
+                               &p->names.abort, &p->names.badmorestackg0, &p->names.badmorestackgsignal,
+                               &p->names.closure, &p->names.sum})
+    if (!image.find_func(*n)) throw ProfileError(fmt::format("{}: no function {}: is it the probe?", file, *n));
+  p->entry = RuntimeProfile::Entry::HostCall;
+  // Assembly functions that Go code calls get an ABIInternal wrapper, and their
+  // bodies the .abi0 suffix, exactly where Go passes arguments in registers.
+  p->regabi = image.symbol("runtime.gogo.abi0").has_value();
+  if (p->regabi && spec.regabi.int_args.size() < 2)
+    throw ProfileError(fmt::format("{}: built for the register ABI, which the {} row does not describe", file,
+                                   spec.goarch));
+  p->captured = 0x5a5a1234;  // probeWord in probe/main.go
+  p->depth = 5000;           // probeDepth: at least five growths from 2 KiB on every GOARCH
+  p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t k, bool) {
+    uint64_t s = 0;
+    for (uint64_t i = 0; i <= n; i++) s += k ^ i;
+    return s & emu::width_mask(ptr);
+  };
+  p->sched_ctxt_is_root = true;
+  // switchToCrashStack0 is the assembly half of the crash stack badmorestackg0 uses.
+  p->badmorestackg0_throws = image.symbol("runtime.switchToCrashStack0").has_value();
+  p->newstack_clobbers_ctxt = true;
+  p->modern_frame_pointers = true;
+  return p;
+}
+
+}  // namespace gotramp::model
