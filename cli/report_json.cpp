@@ -122,10 +122,19 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVer
   for (const auto& row : rows) {
     passed = passed && !row.failed();
     if (row.report) {
-      runs.push_back(to_json(*row.report));
+      json run = to_json(*row.report);
+      // Where the run's runtime came from, after its GOARCH.
+      json out = json::object();
+      for (auto it = run.begin(); it != run.end(); ++it) {
+        out[it.key()] = it.value();
+        if (it.key() == "goarch") out["toolchain"] = row.toolchain, out["source"] = row.source;
+      }
+      runs.push_back(std::move(out));
       continue;
     }
     runs.push_back({{"goarch", row.spec->goarch},
+                    {"toolchain", row.toolchain},
+                    {"source", row.source},
                     {"contract", row.contract->name},
                     {"scenario", row.scenario->name},
                     {"ctxt_reg", row.spec->ctxt.name},

@@ -22,12 +22,16 @@ std::string barrier_summary(const model::RunReport& r) {
 }  // namespace
 
 std::string format_table(const std::vector<VerifyRow>& rows) {
-  const std::vector<std::string> head = {"GOARCH",    "contract", "scenario", "ctxt reg", "ctxt from", "ctxt set",
-                                         "ctxt read", "growths",  "checks",   "barrier",  "verdict"};
+  std::vector<std::string> head = {"GOARCH",    "contract", "scenario", "ctxt reg", "ctxt from", "ctxt set",
+                                   "ctxt read", "growths",  "checks",   "barrier",  "verdict"};
+  // Rows of a real toolchain's runtime say which Go built it.
+  const bool real = std::any_of(rows.begin(), rows.end(), [](const VerifyRow& r) { return r.source != "guest_asm"; });
+  if (real) head.insert(head.begin() + 1, "toolchain");
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
     std::vector<std::string> c = {row.spec->goarch, row.contract->name, row.scenario->name, row.spec->ctxt.name,
                                   row.report ? row.report->arg_slot : row.spec->slot(row.spec->arg0_offset())};
+    if (real) c.insert(c.begin() + 1, row.toolchain);
     if (row.report) {
       const auto& r = *row.report;
       int ok = static_cast<int>(std::count_if(r.checks.begin(), r.checks.end(), [](auto& k) { return k.ok; }));

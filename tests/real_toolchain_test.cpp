@@ -1,0 +1,151 @@
+// Real toolchains (issue 8): the probe built by Debian's Go 1.19 and the bundled
+// Go 1.27.3 runs under its own runtime's profile, on every GOARCH both build, and
+// keeps the modern contract; the errors a user can meet say what is wrong.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "probe_support.hpp"
+#include "runtime_model/machine.hpp"
+#include "runtime_model/profile.hpp"
+#include "toolchain/process.hpp"
+
+namespace gotramp {
+namespace {
+
+using model::Machine;
+using model::RunReport;
+
+struct RealCase {
+  std::string toolchain;  // "system" | "bundled"
+  const emu::ArchSpec* spec;
+};
+
+std::vector<RealCase> real_cases() {
+  std::vector<RealCase> out;
+  for (auto g : toolchain::probe_goarches())
+    if (const emu::ArchSpec* spec = emu::find_arch(g))
+      for (const char* tc : {"system", "bundled"}) out.push_back({tc, spec});
+  return out;
+}
+
+std::string findings(const RunReport& r) {
+  std::string out;
+  for (const auto& f : r.findings) out += "\n  " + f.check + " " + f.slot + ": " + f.expected + " / " + f.seen;
+  if (r.stop.reason != emu::StopReason::Until) out += "\n  stop: " + r.stop.detail;
+  return out;
+}
+
+class Real : public ::testing::TestWithParam<RealCase> {};
+
+// Every scenario ends as it must: the recursions verified (the closure's context
+// in g.sched.ctxt at every growth, the exact result after at least five growths),
+// every fault diagnosed in Go's own words.
+TEST_P(Real, TheToolchainsRuntimeKeepsTheModernContract) {
+  const RealCase& c = GetParam();
+  const auto& tc = test::real_toolchain(c.toolchain);
+  auto m = Machine::for_probe(*c.spec, test::probe_path(c.toolchain, c.spec->goarch), tc.version);
+  EXPECT_EQ(m->profile().toolchain, tc.version);
+  const model::Contract& modern = *model::find_contract("modern");
+  for (const auto& s : model::scenarios()) {
+    RunReport r = m->run(s, modern);
+    const std::string what = c.spec->goarch + " " + tc.version + " " + s.name;
+    if (s.expects_failure()) {
+      EXPECT_EQ(r.verdict, "diagnosed") << what << findings(r);
+      continue;
+    }
+    ASSERT_EQ(r.verdict, "verified") << what << findings(r);
+    EXPECT_EQ(r.result_got, r.result_expected) << what;
+    EXPECT_EQ(r.arg_slot, "g.sched.ctxt") << what;
+    EXPECT_EQ(r.ctxt_reg, c.spec->ctxt.name) << what;
+    if (s.fault == model::Fault::Preempt) {
+      EXPECT_EQ(r.preemptions, 1) << what;
+    }
+    EXPECT_GE(r.grown(), 5) << what;
+    for (const auto& g : r.growths) EXPECT_EQ(g.sched_ctxt, s.closure ? r.ctxt_set : 0u) << what << " growth " << g.n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Real, Real, ::testing::ValuesIn(real_cases()),
+                         [](const auto& info) { return info.param.spec->goarch + "_" + info.param.toolchain; });
+
+// The profile comes from the binary: Go 1.19 has no register ABI on s390x, Go
+// 1.27.3 has; neither has g.stackAlloc; only 1.27's badmorestackg0 throws.
+TEST(RealProfile, ReadsTheVersionDimensionFromTheBinary) {
+  const emu::ArchSpec& s390x = *emu::find_arch("s390x");
+  auto old = Machine::for_probe(s390x, test::probe_path("system", "s390x"), "go1.19.8");
+  auto now = Machine::for_probe(s390x, test::probe_path("bundled", "s390x"), "go1.27.3");
+  EXPECT_FALSE(old->profile().regabi);
+  EXPECT_TRUE(now->profile().regabi);
+  EXPECT_FALSE(old->profile().badmorestackg0_throws);
+  EXPECT_TRUE(now->profile().badmorestackg0_throws);
+  EXPECT_FALSE(now->profile().has_stack_alloc);
+  // gobuf lost its ret field after Go 1.19.
+  EXPECT_NO_THROW((void)old->profile().layouts->gobuf.field("ret"));
+  EXPECT_THROW((void)now->profile().layouts->gobuf.field("ret"), std::out_of_range);
+}
+
+// -ldflags=-w: no DWARF, so no layouts; the message says so and names the file.
+TEST(RealProfile, AProbeWithoutDwarfIsRefusedByName) {
+  const std::string stripped = test::probe_path("system", "amd64", /*strip_dwarf=*/true);
+  try {
+    Machine::for_probe(*emu::find_arch("amd64"), stripped, "go1.19.8");
+    FAIL() << "a probe without DWARF was modelled";
+  } catch (const model::ProfileError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(stripped), std::string::npos) << m;
+    EXPECT_NE(m.find("DWARF"), std::string::npos) << m;
+  }
+}
+
+toolchain::ProcessResult gotramp(std::vector<std::string> args) {
+  args.insert(args.begin(), GOTRAMP_BIN);
+  return toolchain::run_process(args, {}, std::filesystem::current_path());
+}
+
+TEST(RealCli, JsonShowsTheToolchainTheContextAndEveryGrowth) {
+  auto r = gotramp({"verify", "--go", "bundled", "--goarch", "arm64", "--scenario", "closure", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  const auto& run = j["runs"].at(0);
+  EXPECT_EQ(run["toolchain"], "go1.27.3");
+  EXPECT_NE(run["source"].get<std::string>().find("arm64"), std::string::npos);
+  EXPECT_EQ(run["contract"], "modern");
+  EXPECT_EQ(run["ctxt_reg"], "R26");
+  EXPECT_GE(run["growths"].get<int>(), 5);
+  EXPECT_EQ(run["result"]["expected"], run["result"]["got"]);
+  for (const auto& g : run["growth_details"]) EXPECT_EQ(g["sched_ctxt"], run["ctxt_set"]);
+}
+
+TEST(RealCli, BadGoSelectionsExit2WithAReason) {
+  auto missing = gotramp({"verify", "--go", "/nonexistent/goroot", "--goarch", "amd64"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("/nonexistent/goroot"), std::string::npos) << missing.output;
+
+  // A GOROOT that says it is Go 1.18.
+  const auto old = std::filesystem::temp_directory_path() / ("gotramp-go118-" + std::to_string(getpid()));
+  std::filesystem::create_directories(old / "bin");
+  std::filesystem::create_directories(old / "src" / "runtime");
+  std::ofstream(old / "VERSION") << "go1.18.10\n";
+  std::ofstream(old / "bin" / "go") << "#!/bin/sh\necho go1.18.10\n";
+  std::filesystem::permissions(old / "bin" / "go", std::filesystem::perms::owner_all);
+  auto too_old = gotramp({"verify", "--go", old.string(), "--goarch", "amd64"});
+  std::filesystem::remove_all(old);
+  EXPECT_EQ(too_old.exit_code, 2) << too_old.output;
+  EXPECT_NE(too_old.output.find("go1.18"), std::string::npos) << too_old.output;
+
+  auto seed = gotramp({"verify", "--go", "bundled", "--contract", "seed"});
+  EXPECT_EQ(seed.exit_code, 2) << seed.output;
+  EXPECT_NE(seed.output.find("modern"), std::string::npos) << seed.output;
+  auto modern = gotramp({"verify", "--contract", "modern"});
+  EXPECT_EQ(modern.exit_code, 2) << modern.output;
+  EXPECT_NE(modern.output.find("--go"), std::string::npos) << modern.output;
+  auto p32 = gotramp({"verify", "--go", "system", "--goarch", "amd64p32"});
+  EXPECT_EQ(p32.exit_code, 2) << p32.output;
+}
+
+}  // namespace
+}  // namespace gotramp
