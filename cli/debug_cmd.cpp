@@ -221,7 +221,7 @@ class DebugSession final : public gdb::Target {
 
   // g, m and the fields the trampoline writes, for watchpoints.
   std::string addresses() const {
-    const auto& L = model::layouts_for(spec_);
+    const auto& L = *m_.profile().layouts;
     model::Ref g(e_, L.g, e_.current_g());
     model::Ref m(e_, L.m, g["m"].get());
     const char* type = spec_.ptr_size == 8 ? "long" : "int";

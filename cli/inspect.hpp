@@ -27,6 +27,7 @@ struct Inspection {
   // A real toolchain's probe (--go) and the toolchain's version, instead of guest_asm.
   std::optional<std::filesystem::path> probe;
   std::string toolchain;
+  std::filesystem::path goroot;
 };
 
 // One run on a fresh machine (kept, for describing addresses afterwards).

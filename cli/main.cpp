@@ -165,7 +165,7 @@ int cmd_verify(VerifyArgs a) {
     if (!fresh) return it->second;
     try {
       cli::Inspection what{row.spec, row.contract, row.scenario, row.trampoline};
-      if (req.go) what.probe = row.source, what.toolchain = row.toolchain;
+      if (req.go) what.probe = row.source, what.toolchain = row.toolchain, what.goroot = req.go->goroot;
       it->second = cli::failure_story(what, cfg, row.report ? &*row.report : nullptr);
     } catch (const std::exception& e) {
       it->second = std::string("  (no trace: ") + e.what() + ")\n";

@@ -66,13 +66,20 @@ void check_asm(const std::string& path) {
 
 void add_run_options(CLI::App* c, RunArgs& a) {
   c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + "); with --asm, from the file name");
-  c->add_option("--contract", a.contract, "contract (" + model::contract_names(false) + "); default seed");
+  c->add_option("--contract", a.contract,
+                "contract (" + model::contract_names(false) + "); default seed, modern with --go");
   c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
   c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
+  c->add_option("--go", a.go,
+                "a real Go toolchain's own runtime instead of the transcriptions: bundled, system or a GOROOT");
   add_common_options(c, a.common);
 }
 
 Inspection inspection(RunArgs a, const char* command) {
+  if (!a.asm_file.empty() && !a.go.empty())
+    throw BadInput("--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
+                   "toolchain's own runtime");
+  if (a.contract.empty()) a.contract = a.go.empty() ? "seed" : "modern";
   if (!a.asm_file.empty()) check_asm(a.asm_file);
   if (a.goarch.empty() && !a.asm_file.empty()) {
     auto archs = archs_for_trampoline(a.asm_file);
@@ -101,7 +108,29 @@ Inspection inspection(RunArgs a, const char* command) {
     throw BadInput(fmt::format("unknown scenario '{}'; {} looks at one run: choose one of {}", a.scenario, command,
                                model::scenario_names()));
   if (!a.asm_file.empty()) w.trampoline = a.asm_file;
+  if (!a.go.empty()) {
+    if (w.contract->name != "modern")
+      throw BadInput(fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
+                                 "contract; {} is for the guest_asm transcriptions (drop --go)",
+                                 a.contract, a.contract));
+    use_real_toolchain(w, a.go, a.common);
+  } else if (!w.contract->transcribed()) {
+    throw BadInput(fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains keep; "
+                               "add --go bundled, --go system or --go GOROOT",
+                               w.contract->name));
+  }
   return w;
+}
+
+void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& common) {
+  std::string err;
+  if (!parse_real_archs({w.spec->goarch}, err)) throw BadInput(err);
+  const toolchain::GoToolchain tc = toolchain::resolve_toolchain(go);
+  auto cfg = toolchain::ProbeBuildConfig::defaults();
+  if (!common.cache.empty()) cfg.cache = config(common).cache;
+  w.probe = toolchain::probe_elf(tc, w.spec->goarch, cfg);
+  w.toolchain = tc.version;
+  w.goroot = tc.goroot;
 }
 
 }  // namespace gotramp::cli

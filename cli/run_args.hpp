@@ -27,10 +27,14 @@ void check_asm(const std::string& path);
 
 // One run, named on the command line.
 struct RunArgs {
-  std::string goarch, contract = "seed", scenario = "closure", asm_file;
+  std::string goarch, contract, scenario = "closure", asm_file;
+  std::string go;  // --go: a real toolchain's probe instead of guest_asm
   CommonArgs common;
 };
 void add_run_options(CLI::App* c, RunArgs& a);
+// Resolves a real toolchain (--go) and the probe it builds for a GOARCH: BadInput
+// (or ToolchainError) when the GOARCH or the toolchain will not do.
+void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& common);
 // Resolves the names (the GOARCH from an --asm file's name when not given), or
 // explains what is valid; `command` names the subcommand in messages.
 Inspection inspection(RunArgs a, const char* command);

@@ -62,7 +62,7 @@ std::vector<VerifyRow> run_real(const VerifyRequest& req, std::vector<Job>& jobs
       return row;
     };
     try {
-      auto machine = model::Machine::for_probe(*job.spec, probe, tc.version);
+      auto machine = model::Machine::for_probe(*job.spec, probe, tc.version, tc.goroot);
       for (const model::Scenario* s : req.scenarios) {
         VerifyRow row = row_for(s);
         row.report = machine->run(*s, *job.contract);

@@ -19,7 +19,8 @@ std::string SourceLine::short_name() const {
   return slash == std::string::npos ? file : file.substr(slash + 1);
 }
 
-LineTable LineTable::load(const std::string& path, const std::string& suffix) {
+LineTable LineTable::load(const std::string& path, const std::string& suffix,
+                          std::vector<std::filesystem::path> roots) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw ElfError(fmt::format("{}: cannot open", path));
   Dwarf* dw = dwarf_begin(fd, DWARF_C_READ);
@@ -28,7 +29,8 @@ LineTable LineTable::load(const std::string& path, const std::string& suffix) {
     throw ElfError(fmt::format("{}: no DWARF line table: {}", path, dwarf_errmsg(-1)));
   }
   LineTable t;
-  t.sources_ = source_dir(path);
+  t.roots_ = std::move(roots);
+  t.roots_.insert(t.roots_.begin(), source_dir(path));
   std::map<std::string, uint32_t> file_ids;
   Dwarf_Off off = 0, next = 0;
   size_t header = 0;
@@ -100,8 +102,9 @@ std::optional<std::string> LineTable::text(const SourceLine& line) const {
     const std::filesystem::path rel(line.file);
     bool inside = !rel.empty() && rel.is_relative();
     for (const auto& part : rel) inside = inside && part != "..";
-    if (inside) {
-      std::ifstream in(sources_ / rel);
+    for (const auto& root : roots_) {
+      if (!inside || !lines.empty()) break;
+      std::ifstream in(root / rel);
       for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
     }
     it = texts_.emplace(line.file, std::move(lines)).first;

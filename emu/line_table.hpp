@@ -23,7 +23,10 @@ class LineTable {
   // Reads the line table of every compilation unit whose files end in
   // `suffix` (".s": the guest's own assembly); throws ElfError if the file has no
   // DWARF at all.
-  static LineTable load(const std::string& path, const std::string& suffix = ".s");
+  // Source files not kept beside the ELF are looked for under `roots`, in order
+  // (a GOROOT's src/ for a real runtime's files, which DWARF names by import path).
+  static LineTable load(const std::string& path, const std::string& suffix = ".s",
+                        std::vector<std::filesystem::path> roots = {});
   std::optional<SourceLine> at(uint64_t addr) const;
   size_t size() const { return rows_.size(); }
   // Where the source files an ELF was built from are kept, under the paths its DWARF
@@ -45,7 +48,7 @@ class LineTable {
   };
   std::vector<Row> rows_;  // sorted by address
   std::vector<std::string> files_;
-  std::filesystem::path sources_;
+  std::vector<std::filesystem::path> roots_;  // the kept sources first
   mutable std::map<std::string, std::vector<std::string>> texts_;  // file -> its lines
 };
 

@@ -47,9 +47,9 @@ Machine::Machine(const emu::ArchSpec& spec, const std::string& elf_path)
     : Machine(spec, emu::ElfImage::load(elf_path, "main."), transcription_profile(spec)) {}
 
 std::unique_ptr<Machine> Machine::for_probe(const emu::ArchSpec& spec, const std::string& elf_path,
-                                            const std::string& toolchain) {
+                                            const std::string& toolchain, const std::filesystem::path& goroot) {
   emu::ElfImage image = emu::ElfImage::load(elf_path);
-  auto profile = probe_profile(spec, image, toolchain);
+  auto profile = probe_profile(spec, image, toolchain, goroot);
   return std::make_unique<Machine>(spec, std::move(image), std::move(profile));
 }
 

@@ -87,7 +87,7 @@ class Machine {
   // The probe (probe/main.go) as a real toolchain built it: its own runtime's
   // morestack, gogo and prologues under a profile read from its DWARF.
   static std::unique_ptr<Machine> for_probe(const emu::ArchSpec& spec, const std::string& elf_path,
-                                            const std::string& toolchain);
+                                            const std::string& toolchain, const std::filesystem::path& goroot = {});
   ~Machine();
 
   // One run of a scenario under a contract. A run with Findings about guest memory

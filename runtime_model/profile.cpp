@@ -90,7 +90,7 @@ std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec&
 }
 
 std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, const emu::ElfImage& image,
-                                                    const std::string& toolchain) {
+                                                    const std::string& toolchain, const std::filesystem::path& goroot) {
   static const std::vector<std::string> kTypes = {"runtime.stack", "runtime.gobuf", "runtime.g",      "runtime.m",
                                                   "runtime.p",     "runtime.funcval", "main.probeEnv"};
   const std::string& file = image.path();
@@ -175,6 +175,8 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   p->badmorestackg0_throws = image.symbol("runtime.switchToCrashStack0").has_value();
   p->newstack_clobbers_ctxt = true;
   p->modern_frame_pointers = true;
+  p->line_files = "";  // the compiler's prologues are in .go files
+  if (!goroot.empty()) p->source_roots = {goroot / "src"};
   return p;
 }
 

@@ -10,7 +10,9 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "emu/arch_spec.hpp"
 #include "emu/elf_image.hpp"
@@ -70,6 +72,11 @@ struct RuntimeProfile {
   // A real newstack is compiled Go: it leaves nothing in the context register, so a
   // gogo that does not restore it resumes f without its closure.
   bool newstack_clobbers_ctxt = false;
+  // Source lines in traces: the files whose line rows are kept (".s": the
+  // transcriptions' own assembly; "" for every file), and where files that are not
+  // kept beside the binary are found (a GOROOT's src/).
+  std::string line_files = ".s";
+  std::vector<std::filesystem::path> source_roots;
   // Where frame pointers are kept (an invalid Reg where they are not).
   bool modern_frame_pointers = false;
   const emu::Reg& frame_pointer(const emu::ArchSpec& spec) const {
@@ -84,6 +91,6 @@ std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec&
 // version is `toolchain`: layouts from its DWARF, symbols and rules from the
 // binary. Throws ProfileError naming the file and what it lacks.
 std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, const emu::ElfImage& image,
-                                                    const std::string& toolchain);
+                                                    const std::string& toolchain, const std::filesystem::path& goroot);
 
 }  // namespace gotramp::model

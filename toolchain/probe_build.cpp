@@ -1,5 +1,7 @@
 #include "toolchain/probe_build.hpp"
 
+#include "emu/line_table.hpp"
+
 #include "toolchain/guest_build.hpp"
 
 #include <fmt/format.h>
@@ -93,7 +95,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   for (const char* f : kProbeFiles) files.emplace_back(f, read_file(cfg.probe_src / f));
 
   ContentHash h;
-  h.add("gotramp-probe-1");
+  h.add("gotramp-probe-2");  // 2: sources kept beside the ELF
   h.add(tc.version);
   h.add(tc.goroot.string());
   add_runtime_fingerprint(h, tc.goroot);
@@ -144,6 +146,12 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
     throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}):\n{}", goarch,
                                       tc.version, tc.goroot.string(), r.output));
   }
+  // The sources beside the ELF, under the path -trimpath gives them in DWARF (the
+  // module path), for traces that show the lines as written; the runtime's own
+  // files are read from the GOROOT.
+  const fs::path kept = emu::LineTable::source_dir(elf) / "gotramp" / "probe";
+  fs::create_directories(kept);
+  for (const auto& [name, data] : files) write_file(kept / name, data);
   fs::rename(tmp, elf);
   return elf;
 }
