@@ -5,6 +5,12 @@
 #include <fmt/format.h>
 #include <unicorn/unicorn.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -13,8 +19,12 @@
 
 #include "emu/arch_spec.hpp"
 #include "runtime_model/machine.hpp"
+#include "toolchain/go_toolchain.hpp"
 #include "toolchain/guest_build.hpp"
+#include "toolchain/probe_build.hpp"
 #include "toolchain/process.hpp"
+
+extern char** environ;
 
 namespace {
 
@@ -55,6 +65,56 @@ void BM_ColdProcess(benchmark::State& state, std::string goarchs, std::string co
         {GOTRAMP_BIN, "verify", "--contract", contracts, "--goarch", goarchs, "--scenario", scenarios}, {}, ".");
     if (r.exit_code != 0) state.SkipWithError("gotramp verify failed");
   }
+}
+
+// A cold `gotramp verify` of a real toolchain's probes (cached), as a user runs it
+// after the first time; also the child's peak RSS (wait4), in MB.
+void BM_RealColdProcess(benchmark::State& state, std::string go, std::string goarchs, std::string scenarios) {
+  const std::vector<std::string> args = {GOTRAMP_BIN, "verify",    "--go",     go, "--goarch", goarchs,
+                                         "--scenario", scenarios, "--json"};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+  long peak_kb = 0;
+  for (auto _ : state) {
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), environ) != 0) {
+      state.SkipWithError("cannot start gotramp");
+      break;
+    }
+    int status = 0;
+    struct rusage ru {};
+    wait4(pid, &status, 0, &ru);
+    peak_kb = std::max(peak_kb, ru.ru_maxrss);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      state.SkipWithError("gotramp verify --go failed");
+      break;
+    }
+  }
+  posix_spawn_file_actions_destroy(&quiet);
+  state.counters["peak_rss_mb"] = static_cast<double>(peak_kb) / 1024;
+}
+
+// First-time probe builds: every GOARCH's probe built by a toolchain into an empty
+// cache (what the first `verify --go` pays, once per toolchain version).
+void BM_ProbeFirstBuild(benchmark::State& state, std::string go) {
+  const auto tc = toolchain::resolve_toolchain(go);
+  int n = 0;
+  for (auto _ : state) {
+    auto cfg = toolchain::ProbeBuildConfig::defaults();
+    cfg.cache = std::filesystem::temp_directory_path() / fmt::format("gotramp-bench-probes-{}", getpid());
+    std::filesystem::remove_all(cfg.cache);
+    n = 0;
+    for (auto g : toolchain::probe_goarches())
+      if (emu::find_arch(g)) toolchain::probe_elf(tc, g, cfg), n++;
+    state.PauseTiming();
+    std::filesystem::remove_all(cfg.cache);
+    state.ResumeTiming();
+  }
+  state.counters["goarches"] = n;
 }
 
 // One warm 2000-deep closure run on a machine that has run it before.
@@ -160,7 +220,8 @@ BENCHMARK(BM_UnicornWarmBlock)->Unit(benchmark::kMicrosecond);
 const std::map<std::string, std::string> kQemu = {
     {"386", "qemu-i386"},      {"amd64", "qemu-x86_64"},      {"arm", "qemu-arm"},      {"arm64", "qemu-aarch64"},
     {"mips64", "qemu-mips64"}, {"mips64le", "qemu-mips64el"}, {"ppc64", "qemu-ppc64"},  {"ppc64le", "qemu-ppc64le"},
-    {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"}};
+    {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"},
+    {"riscv64", "qemu-riscv64"}};
 
 void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string program) {
   for (auto _ : state) {
@@ -207,6 +268,34 @@ class RatioReporter : public benchmark::ConsoleReporter {
           "GOARCHes, cold process): {:.1f} ms = {:.0f}x (target >= 20x: {})\n",
           qemu_n, qemu, qemu_n, cold_same, qemu / cold_same, qemu / cold_same >= 20 ? "met" : "NOT met");
     for (const auto& f : qemu_failures_) o << "  qemu-user route fails: " << f << "\n";
+    for (const char* go : {"bundled", "system"}) {
+      const std::string real = fmt::format("BM_RealMatrixColdProcess/{}/iterations:20/real_time", go);
+      double ms = get(real);
+      if (ms <= 0) continue;
+      o << fmt::format(
+          "  real toolchain ({}), {} GOARCHes, closure and noctxt, one cold process: {:6.1f} ms (target <= 100 ms: "
+          "{}); peak RSS {:.1f} MB (target <= 150 MB: {})\n",
+          go, real_goarches_, ms, ms <= 100 ? "met" : "NOT met", double(counters_[real]["peak_rss_mb"]),
+          counters_[real]["peak_rss_mb"] <= 150 ? "met" : "NOT met");
+      const std::string full = fmt::format("BM_RealFullColdProcess/{}/iterations:20/real_time", go);
+      if (get(full) > 0)
+        o << fmt::format("    every scenario: {:.1f} ms, peak RSS {:.1f} MB\n", get(full),
+                         double(counters_[full]["peak_rss_mb"]));
+      double q = 0;
+      int qn = 0;
+      for (const auto& [name, v] : ms_)
+        if (name.starts_with(fmt::format("BM_QemuProbe/{}/", go))) q += v, qn++;
+      const std::string same = fmt::format("BM_RealQemuComparable/{}/iterations:20/real_time", go);
+      if (qn > 0 && get(same) > 0)
+        o << fmt::format(
+            "    the same probe binaries under qemu-user, {} GOARCHes: {:.1f} ms vs gotramp on them {:.1f} ms = {:.0f}x "
+            "(target >= 10x: {})\n",
+            qn, q, get(same), q / get(same), q / get(same) >= 10 ? "met" : "NOT met");
+      const std::string first = fmt::format("BM_ProbeFirstBuild/{}/iterations:1/real_time", go);
+      if (get(first) > 0)
+        o << fmt::format("    first-time probe builds ({} GOARCHes, empty cache): {:.1f} s, once per toolchain\n",
+                         double(counters_[first]["goarches"]), get(first) / 1000);
+    }
     for (const char* which : {"seed_matrix", "full_matrix"}) {
       auto it = counters_.find(std::string("BM_VsBaseline/") + which + "/iterations:20/real_time");
       if (it == counters_.end()) continue;
@@ -260,6 +349,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  public:
   std::vector<std::string> qemu_failures_;
+  size_t real_goarches_ = 0;
 };
 
 }  // namespace
@@ -333,6 +423,60 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime()
           ->Iterations(20);
+  }
+  // Real toolchains: their probes, cached first (a first build is not what this
+  // measures; BM_ProbeFirstBuild does), in a cold process, and under qemu-user.
+  std::string real;
+  for (auto g : toolchain::probe_goarches())
+    if (emu::find_arch(g)) real += (real.empty() ? "" : ",") + std::string(g), reporter.real_goarches_++;
+  for (std::string go : {"bundled", "system"}) {
+    std::map<std::string, std::string> probes;
+    try {
+      const auto tc = toolchain::resolve_toolchain(go);
+      for (auto g : toolchain::probe_goarches())
+        if (emu::find_arch(g))
+          probes[std::string(g)] = toolchain::probe_elf(tc, g, toolchain::ProbeBuildConfig::defaults()).string();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "bench: no real toolchain {}: {}\n", go, e.what());
+      continue;
+    }
+    benchmark::RegisterBenchmark(("BM_RealMatrixColdProcess/" + go).c_str(), BM_RealColdProcess, go, real,
+                                 "closure,noctxt")
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(20);
+    benchmark::RegisterBenchmark(("BM_RealFullColdProcess/" + go).c_str(), BM_RealColdProcess, go, real, "all")
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(20);
+    // The probe's own main runs both recursions, 5000 deep, on a fresh goroutine.
+    std::string same;
+    for (const auto& [goarch, program] : probes) {
+      auto it = kQemu.find(goarch);
+      if (it == kQemu.end()) continue;
+      auto probe = toolchain::run_process({it->second, program}, {}, ".");
+      if (probe.exit_code != 0) {
+        reporter.qemu_failures_.push_back(fmt::format("{} on the {} probe of {} exits {}", it->second, goarch, go,
+                                                      probe.exit_code));
+        continue;
+      }
+      same += (same.empty() ? "" : ",") + goarch;
+      benchmark::RegisterBenchmark(fmt::format("BM_QemuProbe/{}/{}", go, goarch).c_str(), BM_QemuUserRoute,
+                                   it->second, program)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(3);
+    }
+    if (!same.empty())
+      benchmark::RegisterBenchmark(("BM_RealQemuComparable/" + go).c_str(), BM_RealColdProcess, go, same,
+                                   "closure,noctxt")
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(20);
+    benchmark::RegisterBenchmark(("BM_ProbeFirstBuild/" + go).c_str(), BM_ProbeFirstBuild, go)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(1);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks(&reporter);
