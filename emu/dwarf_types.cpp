@@ -13,9 +13,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <vector>
 
 namespace gotramp::emu {
@@ -238,7 +241,8 @@ constexpr size_t kInfoPrefix = 64 * 1024;
 // Reads names from the ELF that open() gives (a fresh descriptor each call, as
 // preparing the sections changes the descriptor's view of them).
 DwarfTypes read_elf(const std::function<Elf*()>& open, const std::string& label, std::span<const std::string> names) {
-  for (size_t prefix = kInfoPrefix;; prefix = SIZE_MAX) {
+  // A longer prefix each time a name is still missing, then all of it.
+  for (size_t prefix = kInfoPrefix;; prefix = prefix >= 16 * kInfoPrefix ? SIZE_MAX : prefix * 4) {
     DebugSections sections;  // outlives the descriptors that point into it
     std::unique_ptr<Elf, ElfCloser> elf(open());
     if (!elf || elf_kind(elf.get()) != ELF_K_ELF) fail(label, "not an ELF file");
@@ -292,6 +296,78 @@ DwarfTypes DwarfTypes::read(const std::string& path, std::span<const std::string
   if (fd.fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
   DwarfTypes t = read_elf([&] { return elf_begin(fd.fd, ELF_C_READ_MMAP_PRIVATE, nullptr); }, path, names);
   t.file_ = path;
+  return t;
+}
+
+// The cache's text: a header line with the key, then one line per struct and per
+// member, fields separated by tabs (Go type names hold spaces, never tabs).
+std::string DwarfTypes::serialize(const std::string& key) const {
+  std::string out = "gotramp-dwarf-types 1\t" + key + "\n";
+  for (const auto& m : missing_) out += "missing\t" + m + "\n";
+  for (const auto& [name, s] : structs_) {
+    out += fmt::format("struct\t{}\t{}\n", name, s.size);
+    for (const auto& m : s.members) out += fmt::format("member\t{}\t{}\t{}\t{}\n", m.name, m.offset, m.size, m.type_name);
+  }
+  return out;
+}
+
+std::optional<DwarfTypes> DwarfTypes::deserialize(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line != "gotramp-dwarf-types 1\t" + key) return std::nullopt;
+  DwarfTypes t;
+  DwarfStruct* cur = nullptr;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    for (size_t at = 0;;) {
+      auto tab = line.find('\t', at);
+      f.push_back(line.substr(at, tab == std::string::npos ? std::string::npos : tab - at));
+      if (tab == std::string::npos) break;
+      at = tab + 1;
+    }
+    try {
+      if (f[0] == "missing" && f.size() == 2) {
+        t.missing_.push_back(f[1]);
+      } else if (f[0] == "struct" && f.size() == 3) {
+        cur = &t.structs_[f[1]];
+        cur->name = f[1];
+        cur->size = std::stoull(f[2]);
+      } else if (f[0] == "member" && f.size() == 5 && cur) {
+        cur->members.push_back({f[1], std::stoull(f[2]), std::stoull(f[3]), f[4]});
+      } else {
+        return std::nullopt;
+      }
+    } catch (const std::exception&) {
+      return std::nullopt;  // a damaged cache is read again from DWARF
+    }
+  }
+  return t;
+}
+
+DwarfTypes DwarfTypes::read_cached(const std::string& path, std::span<const std::string> names,
+                                   const std::string& cache) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  const auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
+  std::string key = ec ? "" : fmt::format("{}\t{}", size, mtime);
+  for (const auto& n : names) key += "\t" + n;
+  if (!ec) {
+    std::ifstream in(cache);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto t = deserialize(text.str(), key)) {
+      t->file_ = path;
+      return std::move(*t);
+    }
+  }
+  DwarfTypes t = read(path, names);
+  if (!ec) {
+    const std::string tmp = fmt::format("{}.tmp{}", cache, getpid());
+    std::ofstream(tmp) << t.serialize(key);
+    fs::rename(tmp, cache, ec);
+    if (ec) fs::remove(tmp, ec);
+  }
   return t;
 }
 

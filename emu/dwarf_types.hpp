@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -46,6 +47,12 @@ class DwarfTypes {
   // the file is not an ELF or has no DWARF; a requested name that is absent is
   // not an error here (see missing()), only when asked for with get() or field().
   static DwarfTypes read(const std::string& path, std::span<const std::string> names);
+  // The same, remembered in the file `cache`: written after a read from DWARF, and
+  // used instead of DWARF while it names the same ELF (size and modification time)
+  // and the same names. Reading compressed DWARF costs milliseconds; the cache, a
+  // few kilobytes of text, microseconds. A cache that cannot be written is skipped.
+  static DwarfTypes read_cached(const std::string& path, std::span<const std::string> names,
+                                const std::string& cache);
   // The same for an ELF image in memory; label names it in messages.
   static DwarfTypes read_memory(std::span<const uint8_t> image, const std::string& label,
                                 std::span<const std::string> names);
@@ -66,6 +73,8 @@ class DwarfTypes {
   std::map<std::string, DwarfStruct, std::less<>> structs_;
   std::vector<std::string> missing_;
   friend struct DwarfReader;
+  std::string serialize(const std::string& key) const;
+  static std::optional<DwarfTypes> deserialize(const std::string& text, const std::string& key);
 };
 
 }  // namespace gotramp::emu

@@ -91,12 +91,15 @@ std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec&
 
 std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, const emu::ElfImage& image,
                                                     const std::string& toolchain, const std::filesystem::path& goroot) {
-  static const std::vector<std::string> kTypes = {"runtime.stack", "runtime.gobuf", "runtime.g",      "runtime.m",
-                                                  "runtime.p",     "runtime.funcval", "main.probeEnv"};
+  // The runtime's types only: they lie at the front of .debug_info, which the
+  // reader inflates alone (main's types come last; main.probeEnv is laid out below).
+  static const std::vector<std::string> kTypes = {"runtime.stack", "runtime.gobuf", "runtime.g",
+                                                  "runtime.m",     "runtime.p",     "runtime.funcval"};
   const std::string& file = image.path();
   emu::DwarfTypes dw = [&] {
     try {
-      return emu::DwarfTypes::read(file, kTypes);
+      // Remembered beside the binary (the probe cache is ours): DWARF is read once.
+      return emu::DwarfTypes::read_cached(file, kTypes, file + ".layouts");
     } catch (const emu::DwarfError& e) {
       throw ProfileError(e.what());
     }
@@ -126,9 +129,14 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   require(layouts.p, file, "runtime.p", {"status"});
   require(layouts.funcval, file, "runtime.funcval", {"fn"});
 
+  // main.probeEnv is { k uintptr; self func(int) uintptr }: two pointer-sized words
+  // (probe/main.go's header; tests/dwarf_types_test.cpp checks it against DWARF).
+  const uint64_t w = spec.ptr_size;
   auto env = std::make_shared<StructLayout>();
-  fill(*env, "probeEnv", dw, "main.probeEnv", {});
-  require(*env, file, "main.probeEnv", {"k", "self"});
+  env->name = "probeEnv";
+  env->fields = {{"k", Kind::Uintptr, 0, w, nullptr}, {"self", Kind::Pointer, w, w, nullptr}};
+  env->size = 2 * w;
+  env->align = w;
   // The closure main.newClosure.func1 captures one word, env: {fn, env}.
   auto closure = std::make_shared<StructLayout>();
   closure->name = "closure";

@@ -10,6 +10,7 @@
 
 #include "probe_support.hpp"
 #include "runtime_model/machine.hpp"
+#include "emu/dwarf_types.hpp"
 #include "runtime_model/profile.hpp"
 #include "toolchain/process.hpp"
 
@@ -145,6 +146,55 @@ TEST(RealCli, BadGoSelectionsExit2WithAReason) {
   EXPECT_NE(modern.output.find("--go"), std::string::npos) << modern.output;
   auto p32 = gotramp({"verify", "--go", "system", "--goarch", "amd64p32"});
   EXPECT_EQ(p32.exit_code, 2) << p32.output;
+}
+
+}  // namespace
+}  // namespace gotramp
+
+namespace gotramp {
+namespace {
+
+bool same_layouts(const emu::DwarfTypes& a, const emu::DwarfTypes& b, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    const auto &x = a.get(n), &y = b.get(n);
+    if (x.size != y.size || x.members.size() != y.members.size()) return false;
+    for (size_t i = 0; i < x.members.size(); i++)
+      if (x.members[i].name != y.members[i].name || x.members[i].offset != y.members[i].offset ||
+          x.members[i].size != y.members[i].size || x.members[i].type_name != y.members[i].type_name)
+        return false;
+  }
+  return true;
+}
+
+// The layout cache beside a binary gives what DWARF gives, and is read again from
+// DWARF when the binary changes or the cache is damaged.
+TEST(RealProfile, TheLayoutCacheMatchesDwarfAndFollowsTheBinary) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("gotramp-layouts-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path elf = dir / "probe.elf", cache = dir / "probe.elf.layouts";
+  fs::copy_file(test::probe_path("bundled", "arm64"), elf);
+  const std::vector<std::string> names = {"runtime.g", "runtime.m", "runtime.gobuf", "runtime.nosuchtype"};
+  const auto direct = emu::DwarfTypes::read(elf.string(), names);
+  const auto first = emu::DwarfTypes::read_cached(elf.string(), names, cache.string());
+  ASSERT_TRUE(fs::exists(cache));
+  const auto second = emu::DwarfTypes::read_cached(elf.string(), names, cache.string());
+  const std::vector<std::string> present = {"runtime.g", "runtime.m", "runtime.gobuf"};
+  EXPECT_TRUE(same_layouts(direct, first, present));
+  EXPECT_TRUE(same_layouts(direct, second, present));
+  EXPECT_EQ(second.missing(), std::vector<std::string>{"runtime.nosuchtype"});
+  EXPECT_EQ(second.file(), elf.string());
+
+  // A damaged cache: read from DWARF again, and rewritten.
+  std::ofstream(cache) << "gotramp-dwarf-types 1\tgarbage\n";
+  EXPECT_TRUE(same_layouts(direct, emu::DwarfTypes::read_cached(elf.string(), names, cache.string()), present));
+  // Another binary at the same path: the cache names the old one, so it is not used.
+  fs::remove(elf);
+  fs::copy_file(test::probe_path("system", "arm64"), elf);
+  const auto other = emu::DwarfTypes::read_cached(elf.string(), names, cache.string());
+  EXPECT_TRUE(other.get("runtime.gobuf").member("ret") != nullptr);  // Go 1.19 still has gobuf.ret
+  EXPECT_TRUE(direct.get("runtime.gobuf").member("ret") == nullptr);
+  fs::remove_all(dir);
 }
 
 }  // namespace

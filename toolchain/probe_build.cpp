@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <vector>
@@ -49,7 +50,16 @@ void write_file(const fs::path& p, const std::string& data) {
 // (where morestack, gogo and the runtime's structures live): cheap to gather, and
 // it changes when a porter edits the tree in place without changing its VERSION.
 void add_runtime_fingerprint(ContentHash& h, const fs::path& goroot) {
-  std::vector<std::string> rows;
+  // Gathered once per GOROOT in a process: a matrix asks for every GOARCH.
+  static std::mutex mu;
+  static std::map<fs::path, std::vector<std::string>> seen;
+  std::lock_guard lock(mu);
+  auto [it, fresh] = seen.try_emplace(goroot);
+  std::vector<std::string>& rows = it->second;
+  if (!fresh) {
+    for (const auto& r : rows) h.add(r);
+    return;
+  }
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(goroot / "src" / "runtime", ec)) {
     if (!e.is_regular_file(ec)) continue;
