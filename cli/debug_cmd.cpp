@@ -3,6 +3,8 @@
 // watchpoint, Ctrl-C); at a stop the hook serves gdb until gdb resumes it, so the
 // run itself is the ordinary Machine::run with every host hook in place.
 #include "cli/debug_cmd.hpp"
+
+#include "emu/line_table.hpp"
 #include <optional>
 #include "cli/exit_code.hpp"
 #include "cli/report.hpp"
@@ -273,8 +275,11 @@ int run_debug(const DebugArgs& a) {
   if (!where) throw BadInput(err);
 
   const auto cfg = config(a.run.common);
-  const std::string elf = guest_elf_for(what, cfg).string();
-  model::Machine machine(*spec, elf);
+  const std::string elf = what.probe ? what.probe->string() : guest_elf_for(what, cfg).string();
+  std::unique_ptr<model::Machine> owned =
+      what.probe ? model::Machine::for_probe(*spec, elf, what.toolchain, what.goroot)
+                 : std::make_unique<model::Machine>(*spec, elf);
+  model::Machine& machine = *owned;
   std::optional<gdb::Listener> listening;
   try {
     listening.emplace(*where);
@@ -285,7 +290,9 @@ int run_debug(const DebugArgs& a) {
   const std::string name = fmt::format("{} {} {}", spec->goarch, what.contract->name, what.scenario->name);
   // gdb reads symbols and byte order (and on MIPS the n64 ABI) from the ELF, and
   // finds the Plan 9 sources by their base names in these folders.
-  std::string dirs = toolchain::guest_dir(*spec, cfg).string();
+  // A probe's DWARF names files by import path (runtime/asm_arm64.s): their roots.
+  std::string dirs = what.probe ? (what.goroot / "src").string() + " " + emu::LineTable::source_dir(*what.probe).string()
+                                : toolchain::guest_dir(*spec, cfg).string();
   if (what.trampoline) dirs += " " + std::filesystem::absolute(*what.trampoline).parent_path().string();
   const std::string banner = fmt::format(
       "gotramp debug: {}, stopped at its first instruction\n"

@@ -119,6 +119,12 @@ std::optional<std::vector<const model::Contract*>> parse_contracts(const std::ve
   std::vector<std::string> expanded;
   std::vector<const model::Contract*> grouped;
   for (const auto& n : names) {
+    if (n == "all") {
+      // Every contract guest_asm transcribes; modern is for real toolchains (--go).
+      for (const auto& c : model::contracts())
+        if (c.transcribed()) expanded.push_back(c.name);
+      continue;
+    }
     auto group = model::contract_group(n);
     if (group.empty()) expanded.push_back(n);
     grouped.insert(grouped.end(), group.begin(), group.end());

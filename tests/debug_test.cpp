@@ -294,6 +294,26 @@ TEST(DebugCommand, DetachRunsToTheEnd) {
   EXPECT_NE(child.out().find("arm64 seed closure: verified"), std::string::npos);
 }
 
+// A real toolchain's runtime under gdb (--go): gdb breaks in the toolchain's own
+// runtime.morestack, shows its Plan 9 line from the GOROOT, reads the context
+// register, and the run still ends verified.
+TEST(RealCli, DebugARealToolchainsRuntimeUnderGdb) {
+  DebugChild child(*emu::find_arch("arm64"), {"--go", "bundled"});
+  ASSERT_FALSE(child.port.empty()) << child.banner;
+  static const std::regex dirs(R"(directory ([^']+)')");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(child.banner, m, dirs)) << child.banner;
+  auto r = gdb(child, {"directory " + std::string(m[1]), "break runtime.morestack", "continue", "p/x $x26",
+                       "x/2gx $x26", "delete", "continue"});
+  EXPECT_NE(r.output.find("runtime.morestack () at runtime/asm_arm64.s"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("MOVD\tg_m(g), R8"), std::string::npos) << r.output;  // the line, read from the GOROOT
+  static const std::regex x26(R"(\$1 = (0x[0-9a-f]+))");
+  ASSERT_TRUE(std::regex_search(r.output, m, x26)) << r.output;
+  EXPECT_NE(m[1], "0x0");
+  EXPECT_EQ(child.wait(), 0) << child.err();
+  EXPECT_NE(child.out().find("arm64 modern closure: verified"), std::string::npos) << child.out();
+}
+
 // A failing run: the crash it leads to, then gdb told the verdict and a non-zero
 // exit status.
 TEST(DebugCommand, BrokenTrampolineExitsNonZeroUnderGdb) {
