@@ -41,6 +41,33 @@ std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::fun
   return rows;
 }
 
+// Runs every scenario on the machine make() builds, a row each. A machine that
+// cannot be built or cannot run makes every row FAILED with the reason, except a
+// runtime the model cannot describe (ProfileError), which is the caller's to report.
+void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenarios,
+                   const std::function<VerifyRow(const model::Scenario*)>& row_for,
+                   const std::function<std::unique_ptr<model::Machine>()>& make) {
+  try {
+    auto machine = make();
+    for (const model::Scenario* s : scenarios) {
+      VerifyRow row = row_for(s);
+      row.report = machine->run(*s, *job.contract);
+      row.verdict = row.report->verdict;
+      job.rows.push_back(std::move(row));
+    }
+  } catch (const model::ProfileError&) {
+    throw;
+  } catch (const std::exception& e) {
+    job.rows.clear();
+    for (const model::Scenario* s : scenarios) {
+      VerifyRow row = row_for(s);
+      row.verdict = "FAILED";
+      row.note = e.what();
+      job.rows.push_back(std::move(row));
+    }
+  }
+}
+
 // A real toolchain: the probe for every GOARCH first (built once, then cached), one
 // build at a time; then one machine per GOARCH runs the probe under its own
 // runtime's profile. A probe whose runtime cannot be modelled (no DWARF, a missing
@@ -62,24 +89,11 @@ std::vector<VerifyRow> run_real(const VerifyRequest& req, std::vector<Job>& jobs
       return row;
     };
     try {
-      auto machine = model::Machine::for_probe(*job.spec, probe, tc.version, tc.goroot);
-      for (const model::Scenario* s : req.scenarios) {
-        VerifyRow row = row_for(s);
-        row.report = machine->run(*s, *job.contract);
-        row.verdict = row.report->verdict;
-        job.rows.push_back(std::move(row));
-      }
+      run_scenarios(job, req.scenarios, row_for,
+                    [&] { return model::Machine::for_probe(*job.spec, probe, tc.version, tc.goroot); });
     } catch (const model::ProfileError& e) {
       std::lock_guard lock(mu);
       if (!profile_error) profile_error = e.what();
-    } catch (const std::exception& e) {
-      job.rows.clear();
-      for (const model::Scenario* s : req.scenarios) {
-        VerifyRow row = row_for(s);
-        row.verdict = "FAILED";
-        row.note = e.what();
-        job.rows.push_back(std::move(row));
-      }
     }
   };
   auto rows = run_pool(jobs, req.jobs, run_job);
@@ -208,23 +222,8 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
       }
       return;
     }
-    try {
-      model::Machine machine(*spec, elves.at({spec, c}).string());
-      for (const model::Scenario* s : req.scenarios) {
-        VerifyRow row = row_for(s);
-        row.report = machine.run(*s, *c);
-        row.verdict = row.report->verdict;
-        job.rows.push_back(std::move(row));
-      }
-    } catch (const std::exception& e) {
-      job.rows.clear();
-      for (const model::Scenario* s : req.scenarios) {
-        VerifyRow row = row_for(s);
-        row.verdict = "FAILED";
-        row.note = e.what();
-        job.rows.push_back(std::move(row));
-      }
-    }
+    run_scenarios(job, req.scenarios, row_for,
+                  [&] { return std::make_unique<model::Machine>(*spec, elves.at({spec, c}).string()); });
   };
 
   return run_pool(jobs, req.jobs, run_job);
