@@ -43,7 +43,7 @@ const model::Contract& seed() { return *model::find_contract("seed"); }
 void BM_SeedMatrixInProcess(benchmark::State& state) {
   std::vector<std::pair<const emu::ArchSpec*, std::string>> rows;
   for (const auto& a : emu::arch_table())
-    if (a.verified) rows.emplace_back(&a, seed_elf(a));
+    if (a.verified && a.transcribed()) rows.emplace_back(&a, seed_elf(a));
   for (auto _ : state) {
     for (const auto& [spec, elf] : rows) {
       model::Machine m(*spec, elf);
@@ -356,7 +356,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   for (const auto& a : emu::arch_table()) {
-    if (!a.verified) continue;
+    if (!a.verified || !a.transcribed()) continue;
     benchmark::RegisterBenchmark(("BM_WarmClosure/" + a.goarch).c_str(), BM_WarmClosure, &a, 0)
         ->Unit(benchmark::kMillisecond);
     // The same recursion on a stack that never grows: the difference is the growths.
@@ -369,7 +369,7 @@ int main(int argc, char** argv) {
   }
   std::string all, comparable;
   for (const auto& a : emu::arch_table())
-    if (a.verified) all += (all.empty() ? "" : ",") + a.goarch;
+    if (a.verified && a.transcribed()) all += (all.empty() ? "" : ",") + a.goarch;
   // The seed matrix of issue 3: seed contract, closure and noctxt.
   benchmark::RegisterBenchmark("BM_SeedMatrixColdProcess", BM_ColdProcess, all, "seed", "closure,noctxt")
       ->Unit(benchmark::kMillisecond)

@@ -96,7 +96,9 @@ Inspection inspection(RunArgs a, const char* command) {
   w.spec = emu::find_arch(a.goarch);
   w.contract = model::find_contract(a.contract);
   w.scenario = model::find_scenario(a.scenario);
+  if (const emu::Unemulated* u = emu::find_unemulated(a.goarch)) throw BadInput(std::string(u->why));
   if (!w.spec) throw BadInput(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
+  if (a.go.empty() && !w.spec->transcribed()) throw BadInput(no_transcription(*w.spec));
   if (!w.contract && !model::contract_group(a.contract).empty())
     throw BadInput(fmt::format(
         "--contract {} is not valid for {}: '{}' names several contracts, which verify runs and compares; {} looks "

@@ -123,9 +123,38 @@ std::optional<std::vector<const T*>> parse_list(const std::vector<std::string>& 
 
 }  // namespace
 
+std::string no_transcription(const emu::ArchSpec& spec) {
+  return fmt::format(
+      "{}: no Go 1.8 transcription (Go 1.8 had no {} port); real toolchains verify it: --go bundled, --go system or "
+      "--go GOROOT",
+      spec.goarch, spec.goarch);
+}
+
 std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<std::string>& names,
                                                              std::string& error) {
-  return parse_list<emu::ArchSpec>(names, emu::arch_table(), emu::find_arch, "GOARCH", emu::arch_names(), error);
+  std::vector<const emu::ArchSpec*> out;
+  for (const auto& n : names) {
+    if (n == "all") {
+      for (const auto& a : emu::arch_table())
+        if (a.transcribed()) out.push_back(&a);
+      continue;
+    }
+    if (const emu::Unemulated* u = emu::find_unemulated(n)) {
+      error = std::string(u->why);
+      return std::nullopt;
+    }
+    const emu::ArchSpec* spec = emu::find_arch(n);
+    if (!spec) {
+      error = fmt::format("unknown GOARCH '{}'; valid: {} (or all)", n, emu::arch_names());
+      return std::nullopt;
+    }
+    if (!spec->transcribed()) {
+      error = no_transcription(*spec);
+      return std::nullopt;
+    }
+    out.push_back(spec);
+  }
+  return out;
 }
 
 std::optional<std::vector<const model::Contract*>> parse_contracts(const std::vector<std::string>& names,
@@ -163,15 +192,12 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vec
   for (auto g : goarches) valid += (valid.empty() ? "" : ", ") + std::string(g);
   for (const auto& n : names) {
     if (n == "all") {
-      for (auto g : goarches) {
-        const emu::ArchSpec* spec = emu::find_arch(g);
-        if (!spec) {
-          error = fmt::format("GOARCH {} has no ArchSpec row yet", g);
-          return std::nullopt;
-        }
-        out.push_back(spec);
-      }
+      for (auto g : goarches) out.push_back(emu::find_arch(g));  // the table's rows (toolchain/probe_build.cpp)
       continue;
+    }
+    if (const emu::Unemulated* u = emu::find_unemulated(n)) {
+      error = std::string(u->why);
+      return std::nullopt;
     }
     const emu::ArchSpec* spec = emu::find_arch(n);
     if (!spec || std::find(goarches.begin(), goarches.end(), n) == goarches.end()) {

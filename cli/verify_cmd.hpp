@@ -60,9 +60,13 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
 // it lies in (guest_asm/arm64/variants/x.s). Empty when neither says.
 std::vector<const emu::ArchSpec*> archs_for_trampoline(const std::filesystem::path& file);
 
-// Parses "amd64,arm64" or "all"; on an unknown name returns nullopt and sets error
-// to a message listing the valid names.
+// Parses "amd64,arm64" or "all" for the transcriptions: "all" is every row with a
+// guest_asm folder. On an unknown name returns nullopt and sets error to a message
+// listing the valid names; on a row without a transcription (riscv64) or a GOARCH
+// no emulator runs (loong64), to a message saying so.
 std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<std::string>& names, std::string& error);
+// "riscv64: no Go 1.8 transcription ...; real toolchains verify it: --go bundled ...".
+std::string no_transcription(const emu::ArchSpec& spec);
 std::optional<std::vector<const model::Contract*>> parse_contracts(const std::vector<std::string>& names,
                                                                    std::string& error);
 std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::vector<std::string>& names,

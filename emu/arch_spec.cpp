@@ -147,7 +147,8 @@ ArchSpec row_amd64() {
 // MOVL TLS, CX; MOVL 0(CX)(TLS*1), CX links to MOVL FS:-8, CX (measured).
 ArchSpec row_amd64p32() {
   ArchSpec a = x86_64_row("amd64p32", 4);
-  a.sigset_bytes = 0;  // nacl: sigset is struct{}
+  a.real_toolchains = false;  // Go 1.14 dropped NaCl and amd64p32 with it
+  a.sigset_bytes = 0;         // nacl: sigset is struct{}
   return a;
 }
 
@@ -404,6 +405,61 @@ ArchSpec row_s390x() {
   return a;
 }
 
+// riscv64: no Go 1.8 transcription (Go 1.8 had no riscv64 port; it came in Go
+// 1.14), so no guest folder; real toolchains (--go) verify it. Facts from Go's own
+// sources (1.19 and 1.27.3): runtime/asm_riscv64.s morestack, cmd/internal/obj/riscv
+// stacksplit, cmd/internal/sys (FixedFrameSize 8), cmd/compile/abi-internal.md.
+ArchSpec row_riscv64() {
+  ArchSpec a;
+  a.goarch = a.build_goarch = "riscv64";
+  a.verified = true;  // by real toolchains: Go 1.19 and 1.27.3 (tests/real_toolchain_test.cpp)
+  a.in_seed = false;
+  a.source = "no Go 1.8 transcription (Go 1.8 had no riscv64 port): real toolchains' runtime/asm_riscv64.s";
+  a.uc_arch_id = UC_ARCH_RISCV;
+  a.uc_mode = UC_MODE_RISCV64;
+  // Measured: Go 1.27.3 emits compressed (RVC, 2-byte) instructions (52573 of
+  // 119970 in the probe; main.sum's prologue stores with c.sdsp), Go 1.19 none.
+  a.insn_width = 0;
+  a.elf_machine = EM_RISCV;
+  a.cs_arch_id = CS_ARCH_RISCV;
+  a.cs_mode = CS_MODE_RISCV64 | CS_MODE_RISCVC;
+  // As `go tool objdump` prints them: X1..X31 (X0 reads zero).
+  a.regs = numbered("X", UC_RISCV_REG_X1, 1, 31);
+  a.sp = named(a.regs, "X2");
+  a.pc = {UC_RISCV_REG_PC, "PC"};
+  a.link = named(a.regs, "X1");   // RA
+  a.ctxt = named(a.regs, "X26");  // CTXT
+  a.g = named(a.regs, "X27");
+  // stacksplit: JAL X5 (T0), runtime.morestack, leaving f's caller's PC in RA;
+  // morestack stores T0 as g.sched.pc and RA as g.sched.lr and m.morebuf.pc.
+  a.morestack_lr = named(a.regs, "X1");
+  a.prologue_link = named(a.regs, "X5");
+  a.min_frame = 8;     // FixedFrameSize: the saved-LR word at 0(X2)
+  a.stack_align = 8;   // goarch.StackAlign = PtrSize; abi-internal.md: X2 aligned to 8
+  a.sigset_bytes = 8;  // linux/riscv64: sigset is a uint64
+  // abi-internal.md: X10-X17, X8, X9, X18-X23 (A0-A7, S0-S7 of the platform ABI).
+  for (const char* r :
+       {"X10", "X11", "X12", "X13", "X14", "X15", "X16", "X17", "X8", "X9", "X18", "X19", "X20", "X21", "X22", "X23"})
+    a.regabi.int_args.push_back(named(a.regs, r));
+  // gdb's riscv layout (riscv-tdep.c), measured with Debian's gdb-multiarch 13 on a
+  // Go probe (`maint print registers`): zero, ra ... t6 as 0-31, then pc, 8 bytes
+  // each; gdb names x8 fp. Its gdbarch has have_nonsteppable_watchpoint (measured:
+  // `maint print architecture`).
+  a.gdb.arch = "riscv:rv64";
+  const char* names[] = {"zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "fp", "s1", "a0",
+                         "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+                         "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+  for (int i = 0; i < 32; i++) a.gdb.regs.push_back({names[i], UC_RISCV_REG_X0 + i});
+  a.gdb.regs.push_back({"pc", UC_RISCV_REG_PC});
+  a.gdb.watch_before_store = true;
+  return a;
+}
+
+// GOARCHes Go supports on linux that Unicorn cannot emulate.
+constexpr Unemulated kUnemulated[] = {
+    {"loong64", "no emulator for loong64 (Unicorn 2.1.4 has no LoongArch CPU)"},
+};
+
 std::vector<ArchSpec> build_table() {
   return {
       row_386(),
@@ -419,6 +475,8 @@ std::vector<ArchSpec> build_table() {
       // Beyond the seed's file list: Go 1.8's asm_mipsx.s.
       row_mips("mips", ByteOrder::Big),
       row_mips("mipsle", ByteOrder::Little),
+      // Beyond Go 1.8: real toolchains only.
+      row_riscv64(),
   };
 }
 
@@ -444,6 +502,14 @@ const ArchSpec* find_arch(std::string_view goarch) {
   return nullptr;
 }
 
+std::span<const Unemulated> unemulated_goarches() { return kUnemulated; }
+
+const Unemulated* find_unemulated(std::string_view goarch) {
+  for (const auto& u : kUnemulated)
+    if (u.goarch == goarch) return &u;
+  return nullptr;
+}
+
 std::string arch_names() {
   std::string out;
   for (const auto& a : arch_table()) out += (out.empty() ? "" : ", ") + a.goarch;
@@ -453,7 +519,7 @@ std::string arch_names() {
 std::vector<const ArchSpec*> archs_named(std::string_view name) {
   std::vector<const ArchSpec*> out;
   for (const auto& a : arch_table())
-    if (a.goarch == name || a.guest_dir == name) out.push_back(&a);
+    if (a.goarch == name || (a.transcribed() && a.guest_dir == name)) out.push_back(&a);
   return out;
 }
 

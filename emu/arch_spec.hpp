@@ -60,8 +60,13 @@ struct GdbFacts {
 struct ArchSpec {
   std::string goarch;        // GOARCH name as the user types it
   std::string build_goarch;  // GOARCH the guest is assembled as (amd64p32 -> amd64)
-  std::string guest_dir;     // folder under guest_asm/ (mips64 and mips64le share one)
-  bool verified = false;     // verified end to end here; set in the row once it passes
+  // Folder under guest_asm/ (mips64 and mips64le share one); empty for a GOARCH Go
+  // 1.8 had no port for (riscv64), which only real toolchains (--go) verify.
+  std::string guest_dir;
+  bool verified = false;  // verified end to end here; set in the row once it passes
+  // Modern Go toolchains (the ones --go runs, Go >= 1.19) build this GOARCH; false
+  // for amd64p32, which Go dropped in 1.14 (with NaCl).
+  bool real_toolchains = true;
   // The seed commit's file list covers ten GOARCHes; rows beyond it (mips, mipsle)
   // are transcribed from Go 1.8's own files and say where in `source`.
   bool in_seed = true;
@@ -126,6 +131,9 @@ struct ArchSpec {
   std::vector<Reg> regs;     // general registers, in the order traces list them
   GdbFacts gdb;              // for gotramp debug
 
+  // Has a Go 1.8 transcription under guest_asm/: the transcription paths (verify
+  // and trace without --go, build-guests, their tests and goldens) run only these.
+  bool transcribed() const { return !guest_dir.empty(); }
   bool has_link() const { return link.valid(); }
   // At morestack's entry on a link-register machine: the register holding f's PC.
   const Reg& morestack_link() const { return prologue_link.valid() ? prologue_link : link; }
@@ -143,6 +151,16 @@ struct ArchSpec {
 std::span<const ArchSpec> arch_table();
 // The row for a GOARCH, or nullptr.
 const ArchSpec* find_arch(std::string_view goarch);
+
+// A GOARCH Go supports on linux that no emulator here runs: named so that asking
+// for it says why instead of "unknown GOARCH".
+struct Unemulated {
+  std::string_view goarch;
+  std::string_view why;  // "no emulator for loong64 (Unicorn 2.1.4 has no LoongArch CPU)"
+};
+std::span<const Unemulated> unemulated_goarches();
+// The entry for a GOARCH no emulator runs, or nullptr.
+const Unemulated* find_unemulated(std::string_view goarch);
 // "386, amd64, ..." for error messages.
 std::string arch_names();
 // The rows a name stands for in Go's file-name convention (`*_GOARCH.s`): a GOARCH,

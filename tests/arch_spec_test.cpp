@@ -6,24 +6,93 @@
 #include <map>
 #include <set>
 
+#include <elf.h>
+
 #include "emu/arch_spec.hpp"
 
 namespace gotramp::emu {
 namespace {
 
 TEST(ArchSpec, HasEverySeedGoarchOnce) {
-  std::set<std::string> names, seed;
+  std::set<std::string> names, seed, transcribed;
   for (const auto& a : arch_table()) {
     EXPECT_TRUE(names.insert(a.goarch).second) << a.goarch;
     if (a.in_seed) seed.insert(a.goarch);
+    if (a.transcribed()) transcribed.insert(a.goarch);
   }
   // The seed's eight files cover ten GOARCHes.
   EXPECT_EQ(seed, (std::set<std::string>{"386", "amd64", "amd64p32", "arm", "arm64", "mips64", "mips64le", "ppc64",
                                          "ppc64le", "s390x"}));
-  // With Go 1.8's mips and mipsle: every GOARCH Go 1.8 shipped, twelve.
-  EXPECT_EQ(names.size(), 12u);
-  EXPECT_TRUE(names.count("mips") && names.count("mipsle"));
-  EXPECT_EQ(find_arch("riscv64"), nullptr);
+  // With Go 1.8's mips and mipsle: every GOARCH Go 1.8 shipped, twelve, each with
+  // its transcription; riscv64 (Go 1.14) has none: real toolchains only.
+  EXPECT_EQ(transcribed.size(), 12u);
+  EXPECT_TRUE(transcribed.count("mips") && transcribed.count("mipsle"));
+  EXPECT_EQ(names.size(), 13u);
+  ASSERT_NE(find_arch("riscv64"), nullptr);
+  EXPECT_FALSE(find_arch("riscv64")->transcribed());
+  EXPECT_FALSE(find_arch("riscv64")->in_seed);
+  EXPECT_EQ(find_arch("loong64"), nullptr);
+}
+
+// Modern toolchains build every row but amd64p32 (gone with NaCl in Go 1.14).
+TEST(ArchSpec, RealToolchainsBuildEveryRowButAmd64p32) {
+  for (const auto& a : arch_table()) EXPECT_EQ(a.real_toolchains, a.goarch != "amd64p32") << a.goarch;
+}
+
+// A GOARCH Go has that no emulator here runs is data beside the table, with the
+// reason a user is told; it has no row.
+TEST(ArchSpec, Loong64IsAGoarchNoEmulatorRuns) {
+  ASSERT_EQ(unemulated_goarches().size(), 1u);
+  const Unemulated* u = find_unemulated("loong64");
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->why, "no emulator for loong64 (Unicorn 2.1.4 has no LoongArch CPU)");
+  EXPECT_EQ(find_unemulated("riscv64"), nullptr);
+  for (const auto& e : unemulated_goarches()) EXPECT_EQ(find_arch(e.goarch), nullptr) << e.goarch;
+}
+
+// riscv64's facts, from Go's runtime/asm_riscv64.s, cmd/internal/obj/riscv and
+// cmd/compile/abi-internal.md (Go 1.19 and 1.27.3).
+TEST(ArchSpec, Riscv64RowHasGosRegisters) {
+  const ArchSpec& a = *find_arch("riscv64");
+  EXPECT_TRUE(a.guest_dir.empty());
+  EXPECT_FALSE(a.source.empty());
+  EXPECT_EQ(a.ptr_size, 8);
+  EXPECT_EQ(a.reg_size, 8);
+  EXPECT_EQ(a.order, ByteOrder::Little);
+  EXPECT_EQ(a.uc_arch_id, UC_ARCH_RISCV);
+  EXPECT_EQ(a.uc_mode, UC_MODE_RISCV64);
+  EXPECT_EQ(a.cs_arch_id, CS_ARCH_RISCV);
+  EXPECT_EQ(a.cs_mode, CS_MODE_RISCV64 | CS_MODE_RISCVC);  // Go 1.27 emits RVC
+  EXPECT_EQ(a.insn_width, 0);
+  EXPECT_EQ(a.elf_machine, EM_RISCV);
+  ASSERT_EQ(a.regs.size(), 31u);
+  EXPECT_EQ(a.regs.front().name, "X1");
+  EXPECT_EQ(a.regs.front().uc, UC_RISCV_REG_X1);
+  EXPECT_EQ(a.regs.back().name, "X31");
+  EXPECT_EQ(a.regs.back().uc, UC_RISCV_REG_X31);
+  EXPECT_EQ(a.sp.uc, UC_RISCV_REG_X2);
+  EXPECT_EQ(a.link.uc, UC_RISCV_REG_X1);
+  EXPECT_EQ(a.ctxt.uc, UC_RISCV_REG_X26);
+  EXPECT_EQ(a.g.uc, UC_RISCV_REG_X27);
+  EXPECT_EQ(a.morestack_lr.uc, UC_RISCV_REG_X1);      // f's caller's PC stays in RA
+  EXPECT_EQ(a.morestack_link().uc, UC_RISCV_REG_X5);  // JAL X5, runtime.morestack
+  EXPECT_EQ(a.min_frame, 8);
+  EXPECT_EQ(a.stack_align, 8);
+  EXPECT_EQ(a.sigset_bytes, 8);
+  std::vector<std::string> args;
+  for (const auto& r : a.regabi.int_args) args.push_back(r.name);
+  EXPECT_EQ(args, (std::vector<std::string>{"X10", "X11", "X12", "X13", "X14", "X15", "X16", "X17", "X8", "X9", "X18",
+                                            "X19", "X20", "X21", "X22", "X23"}));
+  EXPECT_FALSE(a.regabi.g.valid());  // g has its own register already
+  EXPECT_FALSE(a.modern_frame_pointer.valid());
+  // gdb-multiarch's riscv:rv64 numbering: x0..x31 as zero..t6, then pc.
+  ASSERT_EQ(a.gdb.regs.size(), 33u);
+  EXPECT_EQ(a.gdb.regs[2].name, "sp");
+  EXPECT_EQ(a.gdb.regs[2].uc, a.sp.uc);
+  EXPECT_EQ(a.gdb.regs[27].name, "s11");
+  EXPECT_EQ(a.gdb.regs[27].uc, a.g.uc);
+  EXPECT_EQ(a.gdb.regs[32].name, "pc");
+  EXPECT_EQ(a.gdb.regs[32].uc, a.pc.uc);
 }
 
 TEST(ArchSpec, RowsBeyondTheSeedSayWhereTheyComeFrom) {
@@ -53,6 +122,9 @@ TEST(ArchSpec, ContextRegisterAndArgumentSlotMatchTheSeed) {
       // Go 1.8's asm_mipsx.s: MOVW R0, -8(R29); ADDU $-8, R29; MOVW REGCTXT, 4(R29).
       {"mips", {"R22", "4(R29)"}},
       {"mipsle", {"R22", "4(R29)"}},
+      // No transcription: the slot newstack's argument would have; the modern
+      // contract passes ctxt in g.sched.ctxt instead.
+      {"riscv64", {"X26", "8(X2)"}},
   };
   for (const auto& a : arch_table()) {
     auto [ctxt, slot] = want.at(a.goarch);
@@ -116,7 +188,8 @@ TEST(ArchSpec, MipsRegistersAreNumberedR1ToR31) {
 }
 
 TEST(ArchSpec, NamesForErrorMessages) {
-  EXPECT_EQ(arch_names(), "386, amd64, amd64p32, arm, arm64, mips64, mips64le, ppc64, ppc64le, s390x, mips, mipsle");
+  EXPECT_EQ(arch_names(),
+            "386, amd64, amd64p32, arm, arm64, mips64, mips64le, ppc64, ppc64le, s390x, mips, mipsle, riscv64");
 }
 
 // gotramp debug reads every row's gdb facts: an architecture name, and among its

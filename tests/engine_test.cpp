@@ -4,6 +4,7 @@
 
 #include "emu/byte_order.hpp"
 #include "emu/engine.hpp"
+#include "registers.hpp"
 
 #include <set>
 
@@ -143,15 +144,8 @@ TEST(Engine, GInARegister) {
 // Every register a row names is read through an id as wide as the machine's
 // registers (sys.RegSize): a value of that width written through the id reads
 // back whole. Traces print what these ids read, so a narrow id is a trace that lies.
-std::vector<Reg> named_registers(const ArchSpec& a) {
-  std::vector<Reg> out = a.regs;
-  for (const Reg* r : {&a.sp, &a.pc, &a.link, &a.ctxt, &a.g, &a.morestack_lr, &a.frame_pointer})
-    if (r->valid()) out.push_back(*r);
-  return out;
-}
-
-// Every byte distinct, low bits clear (a PC write must not switch ARM to Thumb).
-uint64_t full_width_pattern(const ArchSpec& a) { return 0x8877665544332210ULL & width_mask(a.reg_size); }
+using test::full_width_pattern;
+using test::named_registers;
 
 TEST(Engine, EveryRegisterIdOfEveryRowIsFullWidth) {
   for (const auto& a : arch_table()) {
@@ -391,6 +385,77 @@ TEST(EngineLayout, TheTableHasBothOrdersAndBothWidths) {
   EXPECT_TRUE(seen.contains({ByteOrder::Little, 8}));
   EXPECT_TRUE(seen.contains({ByteOrder::Big, 4}));
   EXPECT_TRUE(seen.contains({ByteOrder::Big, 8}));
+}
+
+}  // namespace
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+// riscv64 under Unicorn 2.1.4, measured: EBREAK (Go's UNDEF and runtime.abort; 2
+// bytes as c.ebreak in Go 1.27) ends a run as an invalid instruction at its own PC;
+// ECALL and an illegal instruction are CPU exceptions 8 and 2; a faulting fetch
+// leaves the engine able to run again, so the row needs no fetch_fault_landing.
+struct Riscv64 : ::testing::Test {
+  const ArchSpec& spec = *find_arch("riscv64");
+  Engine e{spec};
+  void SetUp() override { e.map(kCode, 0x1000, kProtRead | kProtExec); }
+  // Code at kCode + at: a place no earlier run of this engine translated (Unicorn
+  // keeps translated blocks, and host writes to guest memory do not drop them).
+  void code(std::initializer_list<uint32_t> words, uint64_t at = 0) {
+    at += kCode;
+    for (uint32_t w : words) e.write_uint(at, 4, w), at += 4;
+  }
+  static constexpr uint32_t kNop = 0x00000013;  // addi zero, zero, 0
+};
+
+TEST_F(Riscv64, EbreakIsAnInvalidInstructionAtItsPc) {
+  code({kNop, 0x00100073});  // ebreak
+  RunResult r = e.run(kCode, kCode + 0x100, 100);
+  EXPECT_EQ(r.reason, StopReason::InvalidInsn) << r.detail;
+  EXPECT_EQ(r.pc, kCode + 4);
+  code({kNop, 0x9002}, 0x10);  // c.ebreak (and a c.unimp after it), as Go 1.27 assembles UNDEF
+  r = e.run(kCode + 0x10, kCode + 0x100, 100);
+  EXPECT_EQ(r.reason, StopReason::InvalidInsn) << r.detail;
+  EXPECT_EQ(r.pc, kCode + 0x14);
+}
+
+TEST_F(Riscv64, EcallAndIllegalInstructionsTrap) {
+  code({kNop, 0x00000073});  // ecall
+  RunResult r = e.run(kCode, kCode + 0x100, 100);
+  EXPECT_EQ(r.reason, StopReason::Interrupt) << r.detail;
+  EXPECT_EQ(r.intno, 8u);  // environment call
+  code({kNop, 0xffffffff}, 0x10);
+  r = e.run(kCode + 0x10, kCode + 0x100, 100);
+  EXPECT_EQ(r.reason, StopReason::Interrupt) << r.detail;
+  EXPECT_EQ(r.intno, 2u);  // illegal instruction
+}
+
+TEST_F(Riscv64, CompressedInstructionsRun) {
+  // c.li a0, 5; c.addi a0, 1; c.mv a1, a0: Go 1.27's prologues use RVC.
+  e.write(kCode, std::vector<uint8_t>{0x15, 0x45, 0x05, 0x05, 0xaa, 0x85});
+  RunResult r = e.run(kCode, kCode + 6, 100);
+  ASSERT_EQ(r.reason, StopReason::Until) << r.detail;
+  EXPECT_EQ(e.reg(UC_RISCV_REG_X11), 6u);
+  EXPECT_EQ(r.insns, 3u);  // counted by decoding: the row's width is variable
+}
+
+TEST_F(Riscv64, TheEngineRunsAgainAfterAFaultingFetch) {
+  EXPECT_FALSE(spec.fetch_fault_landing);
+  code({0x05000e37, 0x000e0067});  // lui t3, 0x5000; jr t3: to the unmapped 0x5000000
+  RunResult first = e.run(kCode, kCode + 0x100, 100);
+  EXPECT_EQ(first.reason, StopReason::Fault) << first.detail;
+  EXPECT_NE(first.detail.find("instruction fetch from unmapped address 0x5000000"), std::string::npos) << first.detail;
+  code({kNop, 0x00100073}, 0x10);
+  RunResult again = e.run(kCode + 0x10, kCode + 0x100, 100);
+  EXPECT_EQ(again.reason, StopReason::InvalidInsn) << again.detail;
+}
+
+TEST_F(Riscv64, ReturnToCallerJumpsThroughRa) {
+  e.set_reg(spec.link, kCode + 0x40);
+  e.return_to_caller();
+  EXPECT_EQ(e.pc(), kCode + 0x40);
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ TEST(Install, RelocatedTreeVerifiesEveryGoarch) {
   std::set<std::string> goarches, verified;
   for (const auto& run : j["runs"]) goarches.insert(run["goarch"].get<std::string>());
   for (const auto& a : emu::arch_table())
-    if (a.verified) verified.insert(a.goarch);
+    if (a.verified && a.transcribed()) verified.insert(a.goarch);
   EXPECT_EQ(goarches, verified);
   // The namespace really hides the checkout: the build tree's own binary cannot run.
   r = run(without_checkout({std::string(GOTRAMP_BIN), "--version"}), env, tmp / "elsewhere");

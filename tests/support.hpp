@@ -21,11 +21,12 @@ inline std::string seed_elf(const emu::ArchSpec& spec) {
       .string();
 }
 
-// Rows verified end to end: the suite runs every one of them.
+// Rows verified end to end through their Go 1.8 transcription: the suite runs every
+// one of them (riscv64, without one, is the real toolchains' tests' alone).
 inline std::vector<const emu::ArchSpec*> verified_archs() {
   std::vector<const emu::ArchSpec*> out;
   for (const auto& a : emu::arch_table())
-    if (a.verified) out.push_back(&a);
+    if (a.verified && a.transcribed()) out.push_back(&a);
   return out;
 }
 

@@ -135,7 +135,7 @@ std::string go_version(const GuestBuildConfig& cfg) {
 fs::path guest_dir(const emu::ArchSpec& spec, const GuestBuildConfig& cfg) { return cfg.guest_asm / spec.guest_dir; }
 
 bool has_guest(const emu::ArchSpec& spec, const GuestBuildConfig& cfg) {
-  return fs::exists(guest_dir(spec, cfg) / kHarnessFiles[0]);
+  return spec.transcribed() && fs::exists(guest_dir(spec, cfg) / kHarnessFiles[0]);
 }
 
 fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const GuestBuildConfig& cfg) {

@@ -1,5 +1,6 @@
 #include "toolchain/probe_build.hpp"
 
+#include "emu/arch_spec.hpp"
 #include "emu/line_table.hpp"
 
 #include "toolchain/guest_build.hpp"
@@ -8,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -25,11 +25,17 @@ namespace fs = std::filesystem;
 namespace gotramp::toolchain {
 namespace {
 
-// The linux GOARCHes of a modern Go that Unicorn 2.1.4 runs: the ArchSpec table's
-// rows less amd64p32 (gone since Go 1.15), plus riscv64, which has no row yet. Once
-// it has one, this list is the table's rows that modern Go builds.
-constexpr std::array<std::string_view, 12> kGoarches = {"386",    "amd64",    "arm",   "arm64",   "mips",    "mipsle",
-                                                        "mips64", "mips64le", "ppc64", "ppc64le", "riscv64", "s390x"};
+// The linux GOARCHes of a modern Go that Unicorn 2.1.4 runs: the ArchSpec rows that
+// real toolchains build (all but amd64p32, gone since Go 1.14), in the table's order.
+const std::vector<std::string_view>& real_goarches() {
+  static const std::vector<std::string_view> out = [] {
+    std::vector<std::string_view> v;
+    for (const auto& a : emu::arch_table())
+      if (a.real_toolchains) v.push_back(a.goarch);
+    return v;
+  }();
+  return out;
+}
 constexpr const char* kProbeFiles[] = {"go.mod", "main.go"};
 
 std::string read_file(const fs::path& p) {
@@ -81,7 +87,7 @@ std::string version_folder(const std::string& version) {
 
 }  // namespace
 
-std::span<const std::string_view> probe_goarches() { return kGoarches; }
+std::span<const std::string_view> probe_goarches() { return real_goarches(); }
 
 ProbeBuildConfig ProbeBuildConfig::defaults() {
   ProbeBuildConfig c;
@@ -98,7 +104,7 @@ ProbeBuildConfig ProbeBuildConfig::defaults() {
 }
 
 fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBuildConfig& cfg) {
-  if (std::find(kGoarches.begin(), kGoarches.end(), goarch) == kGoarches.end())
+  if (std::ranges::find(real_goarches(), goarch) == real_goarches().end())
     throw ProbeBuildError(fmt::format("the probe is not built for GOARCH {}", goarch));
 
   std::vector<std::pair<std::string, std::string>> files;
