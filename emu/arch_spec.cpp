@@ -444,7 +444,8 @@ ArchSpec row_riscv64() {
   // gdb's riscv layout (riscv-tdep.c), measured with Debian's gdb-multiarch 13 on a
   // Go probe (`maint print registers`): zero, ra ... t6 as 0-31, then pc, 8 bytes
   // each; gdb names x8 fp. Its gdbarch has have_nonsteppable_watchpoint (measured:
-  // `maint print architecture`).
+  // `maint print architecture`). A gdb session on a real probe reads them right
+  // (tests/debug_test.cpp, RealCli.DebugRiscv64UnderGdb).
   a.gdb.arch = "riscv:rv64";
   const char* names[] = {"zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "fp", "s1", "a0",
                          "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",

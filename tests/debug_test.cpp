@@ -314,6 +314,43 @@ TEST(RealCli, DebugARealToolchainsRuntimeUnderGdb) {
   EXPECT_NE(child.out().find("arm64 modern closure: verified"), std::string::npos) << child.out();
 }
 
+// riscv64, the row without a transcription, under gdb-multiarch: the row's gdb
+// numbering gives gdb the right registers at the toolchain's runtime.morestack
+// (s10 the closure, s11 g, t0 f's return PC after the prologue's JAL, ra f's
+// caller's), and a watchpoint on g.sched.ctxt stops after morestack stores it.
+TEST(RealCli, DebugRiscv64UnderGdb) {
+  DebugChild child(*emu::find_arch("riscv64"), {"--go", "bundled"});
+  ASSERT_FALSE(child.port.empty()) << child.banner;
+  static const std::regex dirs(R"(directory ([^']+)')"), g(R"(g (0x[0-9a-f]+), m )"),
+      ctxt(R"(g\.sched\.ctxt +at (0x[0-9a-f]+))");
+  std::smatch d, gm, cm;
+  ASSERT_TRUE(std::regex_search(child.banner, d, dirs)) << child.banner;
+  ASSERT_TRUE(std::regex_search(child.banner, gm, g)) << child.banner;
+  ASSERT_TRUE(std::regex_search(child.banner, cm, ctxt)) << child.banner;
+  auto r = gdb(child, {"directory " + std::string(d[1]), "break runtime.morestack", "continue", "p/x $s10", "p/x $s11",
+                       "p/a $t0", "p/a $ra", "watch *(long*)" + std::string(cm[1]), "delete 1", "continue", "p/x $s10",
+                       "delete", "continue"});
+  EXPECT_NE(r.output.find("runtime.morestack () at runtime/asm_riscv64.s:228"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("MOV\tX2, (g_sched+gobuf_sp)(g)"), std::string::npos) << r.output;
+  std::smatch m;
+  static const std::regex s10(R"(\$1 = (0x[0-9a-f]+))");
+  ASSERT_TRUE(std::regex_search(r.output, m, s10)) << r.output;
+  const std::string closure = m[1];
+  EXPECT_NE(closure, "0x0");
+  EXPECT_NE(r.output.find("$2 = " + std::string(gm[1])), std::string::npos) << r.output;
+  // t0 (after JAL X5) and ra: both PCs in the closure, the recursion's f and its caller.
+  static const std::regex t0(R"(\$3 = 0x[0-9a-f]+ <main\.newClosure\.func1\+\d+>)"),
+      ra(R"(\$4 = 0x[0-9a-f]+ <main\.newClosure\.func1\+\d+>)");
+  EXPECT_TRUE(std::regex_search(r.output, t0)) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, ra)) << r.output;
+  // The watchpoint: the closure stored, then the stop at the next line.
+  EXPECT_NE(r.output.find("New value = " + std::to_string(std::stoull(closure, nullptr, 16))), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("asm_riscv64.s:234"), std::string::npos) << r.output;
+  EXPECT_EQ(child.wait(), 0) << child.err();
+  EXPECT_NE(child.out().find("riscv64 modern closure: verified"), std::string::npos) << child.out();
+}
+
 // A failing run: the crash it leads to, then gdb told the verdict and a non-zero
 // exit status.
 TEST(DebugCommand, BrokenTrampolineExitsNonZeroUnderGdb) {
