@@ -7,9 +7,9 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -70,8 +70,8 @@ void BM_ColdProcess(benchmark::State& state, std::string goarchs, std::string co
 // A cold `gotramp verify` of a real toolchain's probes (cached), as a user runs it
 // after the first time; also the child's peak RSS (wait4), in MB.
 void BM_RealColdProcess(benchmark::State& state, std::string go, std::string goarchs, std::string scenarios) {
-  const std::vector<std::string> args = {GOTRAMP_BIN, "verify",    "--go",     go, "--goarch", goarchs,
-                                         "--scenario", scenarios, "--json"};
+  const std::vector<std::string> args = {GOTRAMP_BIN, "verify",     "--go",    go,      "--goarch",
+                                         goarchs,     "--scenario", scenarios, "--json"};
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -218,10 +218,9 @@ BENCHMARK(BM_UnicornWarmBlock)->Unit(benchmark::kMicrosecond);
 // program built for the GOARCH, under qemu-<arch>. scripts/bench builds them into
 // $GOTRAMP_QEMU_ROUTE; a GOARCH without a binary or qemu is not registered.
 const std::map<std::string, std::string> kQemu = {
-    {"386", "qemu-i386"},      {"amd64", "qemu-x86_64"},      {"arm", "qemu-arm"},      {"arm64", "qemu-aarch64"},
-    {"mips64", "qemu-mips64"}, {"mips64le", "qemu-mips64el"}, {"ppc64", "qemu-ppc64"},  {"ppc64le", "qemu-ppc64le"},
-    {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"},
-    {"riscv64", "qemu-riscv64"}};
+    {"386", "qemu-i386"},      {"amd64", "qemu-x86_64"},      {"arm", "qemu-arm"},       {"arm64", "qemu-aarch64"},
+    {"mips64", "qemu-mips64"}, {"mips64le", "qemu-mips64el"}, {"ppc64", "qemu-ppc64"},   {"ppc64le", "qemu-ppc64le"},
+    {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"}, {"riscv64", "qemu-riscv64"}};
 
 void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string program) {
   for (auto _ : state) {
@@ -288,7 +287,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const std::string same = fmt::format("BM_RealQemuComparable/{}/iterations:20/real_time", go);
       if (qn > 0 && get(same) > 0)
         o << fmt::format(
-            "    the same probe binaries under qemu-user, {} GOARCHes: {:.1f} ms vs gotramp on them {:.1f} ms = {:.0f}x "
+            "    the same probe binaries under qemu-user, {} GOARCHes: {:.1f} ms vs gotramp on them {:.1f} ms = "
+            "{:.0f}x "
             "(target >= 10x: {})\n",
             qn, q, get(same), q / get(same), q / get(same) >= 10 ? "met" : "NOT met");
       const std::string first = fmt::format("BM_ProbeFirstBuild/{}/iterations:1/real_time", go);
@@ -456,13 +456,13 @@ int main(int argc, char** argv) {
       if (it == kQemu.end()) continue;
       auto probe = toolchain::run_process({it->second, program}, {}, ".");
       if (probe.exit_code != 0) {
-        reporter.qemu_failures_.push_back(fmt::format("{} on the {} probe of {} exits {}", it->second, goarch, go,
-                                                      probe.exit_code));
+        reporter.qemu_failures_.push_back(
+            fmt::format("{} on the {} probe of {} exits {}", it->second, goarch, go, probe.exit_code));
         continue;
       }
       same += (same.empty() ? "" : ",") + goarch;
-      benchmark::RegisterBenchmark(fmt::format("BM_QemuProbe/{}/{}", go, goarch).c_str(), BM_QemuUserRoute,
-                                   it->second, program)
+      benchmark::RegisterBenchmark(fmt::format("BM_QemuProbe/{}/{}", go, goarch).c_str(), BM_QemuUserRoute, it->second,
+                                   program)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime()
           ->Iterations(3);

@@ -4,11 +4,11 @@
 // run itself is the ordinary Machine::run with every host hook in place.
 #include "cli/debug_cmd.hpp"
 
-#include "emu/line_table.hpp"
 #include <optional>
 #include "cli/exit_code.hpp"
 #include "cli/report.hpp"
 #include "cli/run_args.hpp"
+#include "emu/line_table.hpp"
 
 #include <fmt/format.h>
 
@@ -276,9 +276,9 @@ int run_debug(const DebugArgs& a) {
 
   const auto cfg = config(a.run.common);
   const std::string elf = what.probe ? what.probe->string() : guest_elf_for(what, cfg).string();
-  std::unique_ptr<model::Machine> owned =
-      what.probe ? model::Machine::for_probe(*spec, elf, what.toolchain, what.goroot)
-                 : std::make_unique<model::Machine>(*spec, elf);
+  std::unique_ptr<model::Machine> owned = what.probe
+                                              ? model::Machine::for_probe(*spec, elf, what.toolchain, what.goroot)
+                                              : std::make_unique<model::Machine>(*spec, elf);
   model::Machine& machine = *owned;
   std::optional<gdb::Listener> listening;
   try {
@@ -291,8 +291,9 @@ int run_debug(const DebugArgs& a) {
   // gdb reads symbols and byte order (and on MIPS the n64 ABI) from the ELF, and
   // finds the Plan 9 sources by their base names in these folders.
   // A probe's DWARF names files by import path (runtime/asm_arm64.s): their roots.
-  std::string dirs = what.probe ? (what.goroot / "src").string() + " " + emu::LineTable::source_dir(*what.probe).string()
-                                : toolchain::guest_dir(*spec, cfg).string();
+  std::string dirs = what.probe
+                         ? (what.goroot / "src").string() + " " + emu::LineTable::source_dir(*what.probe).string()
+                         : toolchain::guest_dir(*spec, cfg).string();
   if (what.trampoline) dirs += " " + std::filesystem::absolute(*what.trampoline).parent_path().string();
   const std::string banner = fmt::format(
       "gotramp debug: {}, stopped at its first instruction\n"

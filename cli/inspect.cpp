@@ -69,7 +69,7 @@ std::filesystem::path guest_elf_for(const Inspection& what, const toolchain::Gue
 InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg) {
   InspectedRun run;
   run.machine = what.probe ? model::Machine::for_probe(*what.spec, what.probe->string(), what.toolchain, what.goroot)
-                          : std::make_unique<model::Machine>(*what.spec, guest_elf_for(what, cfg).string());
+                           : std::make_unique<model::Machine>(*what.spec, guest_elf_for(what, cfg).string());
   run.report = run.machine->run(*what.scenario, *what.contract, opt);
   return run;
 }

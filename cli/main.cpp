@@ -97,14 +97,16 @@ void apply_asm_defaults(VerifyArgs& a) {
 // builds; the toolchain is resolved (and its version checked) before any work.
 void apply_go(const VerifyArgs& a, cli::VerifyRequest& req) {
   if (!a.asm_file.empty())
-    throw BadInput("--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
-                   "toolchain's own runtime");
+    throw BadInput(
+        "--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
+        "toolchain's own runtime");
   std::vector<std::string> contract = a.contract_given ? a.contract : std::vector<std::string>{"modern"};
   for (const auto& c : contract)
     if (c != "modern")
-      throw BadInput(fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
-                                 "contract; {} is for the guest_asm transcriptions (drop --go)",
-                                 c, c));
+      throw BadInput(
+          fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
+                      "contract; {} is for the guest_asm transcriptions (drop --go)",
+                      c, c));
   req.contracts = {model::find_contract("modern")};
   std::string err;
   auto archs = cli::parse_real_archs(a.goarch, err);
@@ -135,9 +137,10 @@ int cmd_verify(VerifyArgs a) {
     if (!contracts) throw BadInput(err);
     for (const auto* c : *contracts)
       if (!c->transcribed())
-        throw BadInput(fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains "
-                                   "keep; verify it with --go bundled, --go system or --go GOROOT",
-                                   c->name));
+        throw BadInput(
+            fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains "
+                        "keep; verify it with --go bundled, --go system or --go GOROOT",
+                        c->name));
   }
   auto scenarios = cli::parse_scenarios(a.scenario, err);
   if (!scenarios) throw BadInput(err);

@@ -77,8 +77,9 @@ void add_run_options(CLI::App* c, RunArgs& a) {
 
 Inspection inspection(RunArgs a, const char* command) {
   if (!a.asm_file.empty() && !a.go.empty())
-    throw BadInput("--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
-                   "toolchain's own runtime");
+    throw BadInput(
+        "--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
+        "toolchain's own runtime");
   if (a.contract.empty()) a.contract = a.go.empty() ? "seed" : "modern";
   if (!a.asm_file.empty()) check_asm(a.asm_file);
   if (a.goarch.empty() && !a.asm_file.empty()) {
@@ -112,14 +113,16 @@ Inspection inspection(RunArgs a, const char* command) {
   if (!a.asm_file.empty()) w.trampoline = a.asm_file;
   if (!a.go.empty()) {
     if (w.contract->name != "modern")
-      throw BadInput(fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
-                                 "contract; {} is for the guest_asm transcriptions (drop --go)",
-                                 a.contract, a.contract));
+      throw BadInput(
+          fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
+                      "contract; {} is for the guest_asm transcriptions (drop --go)",
+                      a.contract, a.contract));
     use_real_toolchain(w, a.go, a.common);
   } else if (!w.contract->transcribed()) {
-    throw BadInput(fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains keep; "
-                               "add --go bundled, --go system or --go GOROOT",
-                               w.contract->name));
+    throw BadInput(
+        fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains keep; "
+                    "add --go bundled, --go system or --go GOROOT",
+                    w.contract->name));
   }
   return w;
 }

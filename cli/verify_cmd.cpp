@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "runtime_model/machine.hpp"
@@ -248,8 +248,9 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
       }
       return;
     }
-    run_scenarios(job, req.scenarios, row_for,
-                  [&] { return std::make_unique<model::Machine>(*spec, elves.at({spec, c}).string()); });
+    run_scenarios(job, req.scenarios, row_for, [&] {
+      return std::make_unique<model::Machine>(*spec, elves.at({spec, c}).string());
+    });
   };
 
   return run_pool(jobs, req.jobs, run_job);

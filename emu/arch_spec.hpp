@@ -128,8 +128,8 @@ struct ArchSpec {
   // The register the split prologue's call to morestack links in, when it is not
   // the ordinary link register (riscv64: JAL X5, leaving f's return address in X1).
   Reg prologue_link;
-  std::vector<Reg> regs;     // general registers, in the order traces list them
-  GdbFacts gdb;              // for gotramp debug
+  std::vector<Reg> regs;  // general registers, in the order traces list them
+  GdbFacts gdb;           // for gotramp debug
 
   // Has a Go 1.8 transcription under guest_asm/: the transcription paths (verify
   // and trace without --go, build-guests, their tests and goldens) run only these.

@@ -306,7 +306,8 @@ std::string DwarfTypes::serialize(const std::string& key) const {
   for (const auto& m : missing_) out += "missing\t" + m + "\n";
   for (const auto& [name, s] : structs_) {
     out += fmt::format("struct\t{}\t{}\n", name, s.size);
-    for (const auto& m : s.members) out += fmt::format("member\t{}\t{}\t{}\t{}\n", m.name, m.offset, m.size, m.type_name);
+    for (const auto& m : s.members)
+      out += fmt::format("member\t{}\t{}\t{}\t{}\n", m.name, m.offset, m.size, m.type_name);
   }
   return out;
 }

@@ -51,8 +51,7 @@ class DwarfTypes {
   // used instead of DWARF while it names the same ELF (size and modification time)
   // and the same names. Reading compressed DWARF costs milliseconds; the cache, a
   // few kilobytes of text, microseconds. A cache that cannot be written is skipped.
-  static DwarfTypes read_cached(const std::string& path, std::span<const std::string> names,
-                                const std::string& cache);
+  static DwarfTypes read_cached(const std::string& path, std::span<const std::string> names, const std::string& cache);
   // The same for an ELF image in memory; label names it in messages.
   static DwarfTypes read_memory(std::span<const uint8_t> image, const std::string& label,
                                 std::span<const std::string> names);

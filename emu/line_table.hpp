@@ -48,7 +48,7 @@ class LineTable {
   };
   std::vector<Row> rows_;  // sorted by address
   std::vector<std::string> files_;
-  std::vector<std::filesystem::path> roots_;  // the kept sources first
+  std::vector<std::filesystem::path> roots_;                       // the kept sources first
   mutable std::map<std::string, std::vector<std::string>> texts_;  // file -> its lines
 };
 

@@ -18,8 +18,8 @@ namespace gotramp::model {
 const emu::LineTable* Machine::lines() {
   if (!lines_) {
     try {
-      lines_ = std::make_unique<emu::LineTable>(
-          emu::LineTable::load(image_.path(), prof_->line_files, prof_->source_roots));
+      lines_ =
+          std::make_unique<emu::LineTable>(emu::LineTable::load(image_.path(), prof_->line_files, prof_->source_roots));
     } catch (const emu::ElfError&) {
       lines_ = std::make_unique<emu::LineTable>();  // no DWARF: no source lines
     }

@@ -145,8 +145,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   if (fp().valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"]);
   // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
   if (r.contract.ctxt_via_sched)
-    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", r.ctxt_expected,
-           gp["sched.ctxt"]);
+    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", r.ctxt_expected, gp["sched.ctxt"]);
   else if (r.contract.trampoline_stores_ctxt)
     expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp["sched.ctxt"]);
   else

@@ -11,9 +11,8 @@ std::span<const Contract> contracts() {
       {"parent-norepair",
        "the parent with newstack's writebarrierptr_nostore removed: the unbarriered store must be caught", false, true,
        false, "morestack_parent.s", "lost-write-barrier", false, false},
-      {"modern",
-       "newstack(): morestack stores the context into g.sched.ctxt, which the GC scans as a root (Go 1.10+)", false,
-       true, false, "", "", true, true},
+      {"modern", "newstack(): morestack stores the context into g.sched.ctxt, which the GC scans as a root (Go 1.10+)",
+       false, true, false, "", "", true, true},
   };
   return all;
 }

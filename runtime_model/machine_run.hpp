@@ -26,7 +26,7 @@ struct Machine::Run {
   uint64_t maxstacksize = 0;
   uint64_t depth = 0;           // levels the recursion runs
   uint64_t result_from_hi = 0;  // a host-made call's result slot, from stack.hi (stack ABI)
-  int growth = 0;  // newstack calls so far
+  int growth = 0;               // newstack calls so far
 
   // The trampoline entry since the last growth.
   std::optional<MorestackEntry> entry;

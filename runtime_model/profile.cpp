@@ -24,9 +24,16 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
   p->source = "guest_asm";
   p->layouts = unowned(layouts_for(spec));
   p->closure = unowned(p->layouts->funcval);
-  p->names = {"main.morestack", "main.morestack_noctxt", "main.newstack", "main.gogo", "main.abort",
-              "main.badmorestackg0", "main.badmorestackgsignal", "main.writebarrierptr_prewrite",
-              "main.closure", "main.sum"};
+  p->names = {"main.morestack",
+              "main.morestack_noctxt",
+              "main.newstack",
+              "main.gogo",
+              "main.abort",
+              "main.badmorestackg0",
+              "main.badmorestackgsignal",
+              "main.writebarrierptr_prewrite",
+              "main.closure",
+              "main.sum"};
   p->entry = RuntimeProfile::Entry::GuestStub;
   // The guest's closure adds the captured word and its level at every level.
   p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t captured, bool closure) {
@@ -72,8 +79,8 @@ void require(const StructLayout& s, const std::string& file, const std::string& 
     try {
       (void)s.offset(path);
     } catch (const std::out_of_range&) {
-      throw ProfileError(fmt::format("{}: {} has no field {} in its DWARF: gotramp cannot model this runtime", file,
-                                     go_name, path));
+      throw ProfileError(
+          fmt::format("{}: {} has no field {} in its DWARF: gotramp cannot model this runtime", file, go_name, path));
     }
   }
 }
@@ -140,9 +147,9 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   // The closure main.newClosure.func1 captures one word, env: {fn, env}.
   auto closure = std::make_shared<StructLayout>();
   closure->name = "closure";
-  closure->fields = {{"fn", Kind::Uintptr, 0, static_cast<uint64_t>(spec.ptr_size), nullptr},
-                     {"env", Kind::Pointer, static_cast<uint64_t>(spec.ptr_size), static_cast<uint64_t>(spec.ptr_size),
-                      nullptr}};
+  closure->fields = {
+      {"fn", Kind::Uintptr, 0, static_cast<uint64_t>(spec.ptr_size), nullptr},
+      {"env", Kind::Pointer, static_cast<uint64_t>(spec.ptr_size), static_cast<uint64_t>(spec.ptr_size), nullptr}};
   closure->size = 2 * spec.ptr_size;
   closure->align = spec.ptr_size;
 
@@ -158,19 +165,27 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   p->stack_min = 2048;
   p->stack_guard = 928;
   p->has_stack_alloc = false;  // Go 1.9 dropped g.stackAlloc: the size is hi - lo
-  p->names = {"runtime.morestack", "runtime.morestack_noctxt", "runtime.newstack", "runtime.gogo", "runtime.abort",
-              "runtime.badmorestackg0", "runtime.badmorestackgsignal", "", "main.newClosure.func1", "main.sum"};
-  for (const std::string* n : {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack, &p->names.gogo,
-                               &p->names.abort, &p->names.badmorestackg0, &p->names.badmorestackgsignal,
-                               &p->names.closure, &p->names.sum})
+  p->names = {"runtime.morestack",
+              "runtime.morestack_noctxt",
+              "runtime.newstack",
+              "runtime.gogo",
+              "runtime.abort",
+              "runtime.badmorestackg0",
+              "runtime.badmorestackgsignal",
+              "",
+              "main.newClosure.func1",
+              "main.sum"};
+  for (const std::string* n :
+       {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack, &p->names.gogo, &p->names.abort,
+        &p->names.badmorestackg0, &p->names.badmorestackgsignal, &p->names.closure, &p->names.sum})
     if (!image.find_func(*n)) throw ProfileError(fmt::format("{}: no function {}: is it the probe?", file, *n));
   p->entry = RuntimeProfile::Entry::HostCall;
   // Assembly functions that Go code calls get an ABIInternal wrapper, and their
   // bodies the .abi0 suffix, exactly where Go passes arguments in registers.
   p->regabi = image.symbol("runtime.gogo.abi0").has_value();
   if (p->regabi && spec.regabi.int_args.size() < 2)
-    throw ProfileError(fmt::format("{}: built for the register ABI, which the {} row does not describe", file,
-                                   spec.goarch));
+    throw ProfileError(
+        fmt::format("{}: built for the register ABI, which the {} row does not describe", file, spec.goarch));
   p->captured = 0x5a5a1234;  // probeWord in probe/main.go
   p->depth = 5000;           // probeDepth: at least five growths from 2 KiB on every GOARCH
   p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t k, bool) {

@@ -7,10 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <stdexcept>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,8 +39,8 @@ struct RuntimeProfile {
   std::shared_ptr<const StructLayout> env;
 
   // runtime/stack.go constants.
-  uint64_t stack_min = 2048;   // _StackMin: a new goroutine's stack
-  uint64_t stack_guard = 880;  // _StackGuard: stackguard0 = stack.lo + _StackGuard
+  uint64_t stack_min = 2048;    // _StackMin: a new goroutine's stack
+  uint64_t stack_guard = 880;   // _StackGuard: stackguard0 = stack.lo + _StackGuard
   bool has_stack_alloc = true;  // g.stackAlloc holds the stack's size (Go 1.8); else hi - lo
 
   // Symbols, by qualified Go name.

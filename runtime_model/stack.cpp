@@ -182,8 +182,7 @@ void Machine::newstack() {
       "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
       growth, ctxt, r.report.arg_slot, g.sched_ctxt, gc_phase_name(r.wb.phase()), g.old_lo, g.old_hi,
       g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
-      fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "",
-      code_name(gp["sched.pc"].get())));
+      fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "", code_name(gp["sched.pc"].get())));
   gogo(gp["sched"]);
 }
 

@@ -85,9 +85,9 @@ TEST(BrokenGoroot, EachPlantedBugIsNamedAndEveryOtherGoarchVerifies) {
   pinned << std::ifstream(test::real_toolchain("bundled").goroot / "src" / "runtime" / "asm_amd64.s").rdbuf();
   ASSERT_NE(pinned.str().find(bugs()[2].line), std::string::npos);
 
-  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "all", "--scenario",
-                                   "closure,noctxt", "--json"},
-                                  {}, fs::current_path());
+  auto r = toolchain::run_process(
+      {GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "all", "--scenario", "closure,noctxt", "--json"}, {},
+      fs::current_path());
   ASSERT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
   auto j = nlohmann::json::parse(r.output);
   std::set<std::string> goarches;

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "emu/dwarf_types.hpp"
 #include "probe_support.hpp"
 #include "runtime_model/machine.hpp"
-#include "emu/dwarf_types.hpp"
 #include "runtime_model/profile.hpp"
 #include "toolchain/process.hpp"
 
