@@ -166,7 +166,7 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
     case Fault::OnG0:
       // Scheduler code deep in g0's stack: its next prologue calls morestack.
       g = r.g0.addr();
-      sp = g0s.lo + kStackGuard / 2;
+      sp = g0s.lo + P.stack_guard / 2;
       break;
     case Fault::OnGsignal: {
       // A signal handler deep in m.gsignal's signal stack: its next prologue calls morestack.
@@ -176,7 +176,7 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
       r.gsignal["stackguard0"].set(sig.lo + P.stack_guard);
       r.gsignal["stackguard1"].set(sig.lo + P.stack_guard);
       g = r.gsignal.addr();
-      sp = sig.lo + kStackGuard / 2;
+      sp = sig.lo + P.stack_guard / 2;
       break;
     }
     case Fault::ThrowSplit:

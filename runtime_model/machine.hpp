@@ -108,7 +108,7 @@ class Machine {
   std::optional<uint64_t> resuming_at() const;
 
   // Value the harness stores in the closure (funcval.x).
-  static constexpr uint64_t kCaptured = 0x5eed0c7f;
+  static constexpr uint64_t kCaptured = kTranscriptionCaptured;
   // What the harness leaves in the context register when there is no closure, so
   // that a morestack_noctxt which forgets to clear it is caught.
   static constexpr uint64_t kCtxtPoison = 0xbadc7c7dbadc7c7dULL;

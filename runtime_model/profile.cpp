@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -35,6 +36,7 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
               "main.closure",
               "main.sum"};
   p->entry = RuntimeProfile::Entry::GuestStub;
+  p->captured = kTranscriptionCaptured;
   // The guest's closure adds the captured word and its level at every level.
   p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t captured, bool closure) {
     return (n * (closure ? captured : 0) + n * (n + 1) / 2) & emu::width_mask(ptr);
@@ -164,7 +166,9 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   // stackNosplit (800) + stackSystem (0) + StackSmall (128).
   p->stack_min = 2048;
   p->stack_guard = 928;
-  p->has_stack_alloc = false;  // Go 1.9 dropped g.stackAlloc: the size is hi - lo
+  // Go 1.9 dropped g.stackAlloc (the size is hi - lo): whatever the binary says.
+  p->has_stack_alloc = std::any_of(layouts.g.fields.begin(), layouts.g.fields.end(),
+                                   [](const Field& f) { return f.name == "stackAlloc"; });
   p->names = {"runtime.morestack",
               "runtime.morestack_noctxt",
               "runtime.newstack",

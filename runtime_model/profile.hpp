@@ -25,6 +25,9 @@ struct ProfileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The word the transcriptions' closure captures (funcval.x).
+inline constexpr uint64_t kTranscriptionCaptured = 0x5eed0c7f;
+
 struct RuntimeProfile {
   std::string name;       // "go1.8 transcription", "go1.27.3"
   std::string toolchain;  // the Go that built the binary: "go1.19.8", "go1.27.3"
@@ -58,8 +61,8 @@ struct RuntimeProfile {
   enum class Entry { GuestStub, HostCall } entry = Entry::GuestStub;
   // Go code passes arguments in the ArchSpec's regabi registers (ABIInternal).
   bool regabi = false;
-  uint64_t captured = 0x5eed0c7f;  // the word each closure level reads
-  uint64_t depth = 0;              // recursion depth; 0: the scenario's
+  uint64_t captured = 0;  // the word each closure level reads
+  uint64_t depth = 0;     // recursion depth; 0: the scenario's
   // What each recursion returns for depth n (wrapping at the pointer width).
   std::function<uint64_t(uint64_t n, uint64_t captured, bool closure)> result;
 

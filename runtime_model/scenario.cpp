@@ -11,13 +11,11 @@ std::vector<Scenario> build() {
   closure.name = "closure";
   closure.description =
       "a closure recurses 2000 deep from a 2 KiB stack, reading its captured word through the context register";
-  closure.entry = "entry_closure";
   all.push_back(closure);
 
   Scenario noctxt = closure;
   noctxt.name = "noctxt";
   noctxt.description = "the same recursion without a closure, through morestack_noctxt: newstack must read ctxt == 0";
-  noctxt.entry = "entry_plain";
   noctxt.closure = false;
   all.push_back(noctxt);
 

@@ -25,8 +25,7 @@ enum class Fault {
 struct Scenario {
   std::string name;
   std::string description;
-  std::string entry;      // guest entry stub the harness calls
-  bool closure = true;    // a funcval in the context register (else morestack_noctxt)
+  bool closure = true;    // a funcval in the context register (else morestack_noctxt): which entry runs
   uint64_t depth = 2000;  // recursion depth
   int min_growths = 5;    // 2000 levels from a 2 KiB stack grow at least five times
   GcPhase gc = GcPhase::Off;

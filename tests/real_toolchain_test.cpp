@@ -84,6 +84,8 @@ TEST(RealProfile, ReadsTheVersionDimensionFromTheBinary) {
   EXPECT_FALSE(old->profile().badmorestackg0_throws);
   EXPECT_TRUE(now->profile().badmorestackg0_throws);
   EXPECT_FALSE(now->profile().has_stack_alloc);
+  EXPECT_FALSE(old->profile().has_stack_alloc);  // gone since Go 1.9
+  EXPECT_TRUE(model::transcription_profile(s390x)->has_stack_alloc);
   // gobuf lost its ret field after Go 1.19.
   EXPECT_NO_THROW((void)old->profile().layouts->gobuf.field("ret"));
   EXPECT_THROW((void)now->profile().layouts->gobuf.field("ret"), std::out_of_range);
