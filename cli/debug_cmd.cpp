@@ -20,7 +20,7 @@
 #include "cli/gdb_stub.hpp"
 #include "emu/byte_order.hpp"
 #include "runtime_model/contract.hpp"
-#include "runtime_model/guest_ref.hpp"
+#include "runtime_model/fields.hpp"
 #include "runtime_model/layout.hpp"
 #include "runtime_model/machine.hpp"
 #include "runtime_model/scenario.hpp"
@@ -223,15 +223,17 @@ class DebugSession final : public gdb::Target {
 
   // g, m and the fields the trampoline writes, for watchpoints.
   std::string addresses() const {
-    const auto& L = *m_.profile().layouts;
-    model::Ref g(e_, L.g, e_.current_g());
-    model::Ref m(e_, L.m, g["m"].get());
+    const model::RuntimeFields& F = m_.profile().fields;
+    model::Ptr<model::rt::g> g(e_, e_.current_g());
+    model::Ptr<model::rt::m> m(e_, g[F.g.m].get());
     const char* type = spec_.ptr_size == 8 ? "long" : "int";
-    std::string out = fmt::format("  g {:#x}, m {:#x}, m.g0 {:#x}\n", g.addr(), m.addr(), m["g0"].get());
-    for (auto [ref, name] :
-         {std::pair{m, "m.morebuf.pc"}, {m, "m.morebuf.sp"}, {g, "g.sched.pc"}, {g, "g.sched.sp"}, {g, "g.sched.ctxt"}})
-      out += fmt::format("  {:<13} at {:#x}: watch *({}*){:#x}\n", name, ref[std::string_view(name).substr(2)].addr(),
-                         type, ref[std::string_view(name).substr(2)].addr());
+    std::string out = fmt::format("  g {:#x}, m {:#x}, m.g0 {:#x}\n", g.addr(), m.addr(), m[F.m.g0].get());
+    for (auto [slot, name] : {std::pair{m[F.m.morebuf.pc], "m.morebuf.pc"},
+                              {m[F.m.morebuf.sp], "m.morebuf.sp"},
+                              {g[F.g.sched.pc], "g.sched.pc"},
+                              {g[F.g.sched.sp], "g.sched.sp"},
+                              {g[F.g.sched.ctxt], "g.sched.ctxt"}})
+      out += fmt::format("  {:<13} at {:#x}: watch *({}*){:#x}\n", name, slot.addr(), type, slot.addr());
     return out;
   }
 

@@ -25,19 +25,13 @@ void Arena::reset() {
   e_.fill(kG0StackBase, kG0StackSize, kG0Poison);
 }
 
-Ref Arena::alloc(const StructLayout& type, std::string name) {
+uint64_t Arena::alloc(const StructLayout& type, std::string name) {
   uint64_t addr = (heap_next_ + 15) & ~uint64_t{15};
   if (addr + type.size > kHeapBase + kHeapSize)
     throw emu::EmuError(fmt::format("arena: heap full allocating {}", name));
   heap_next_ = addr + type.size;
   objects_.push_back({std::move(name), &type, addr});
-  return Ref(e_, type, addr);
-}
-
-Ref Arena::object(std::string_view name) const {
-  for (const auto& o : objects_)
-    if (o.name == name) return Ref(e_, *o.type, o.addr);
-  throw std::out_of_range(fmt::format("arena: no object {}", name));
+  return addr;
 }
 
 std::optional<Arena::FieldRef> Arena::field_at(uint64_t addr) const {

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "emu/engine.hpp"
-#include "runtime_model/guest_ref.hpp"
 #include "runtime_model/layout.hpp"
 
 namespace gotramp::model {
@@ -54,9 +53,8 @@ class Arena {
   uint64_t tls_block() const { return kHeapBase; }
   StackSpan g0_stack() const { return {kG0StackBase, kG0StackBase + kG0StackSize}; }
 
-  // A zeroed heap object of the given type.
-  Ref alloc(const StructLayout& type, std::string name);
-  Ref object(std::string_view name) const;
+  // A zeroed heap object of the given type: its address.
+  uint64_t alloc(const StructLayout& type, std::string name);
   // The object and field an address falls in, if any.
   struct FieldRef {
     std::string path;    // "g.sched.ctxt"

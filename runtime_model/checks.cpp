@@ -49,6 +49,7 @@ Finding Machine::finding(std::string check, std::string slot, std::string expect
 
 void Machine::check_newstack_entry(uint64_t sp, int growth) {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   CheckLog& log = r.log;
   // Failures here point at the instruction that called newstack (decoded only
   // when something fails: disassembly costs more than every check together).
@@ -69,7 +70,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
     log.fail(std::move(f));
   };
   // A field of g or m against the CPU's state at the trampoline's entry.
-  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Ref& field) {
+  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Slot& field) {
     const uint64_t got = field.get();
     if (want == got)
       log.pass(name);
@@ -81,7 +82,7 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   G0Frame frame;
   frame.growth = growth;
   frame.sp = frame.base = sp;
-  frame.g0_sched_sp = r.g0["sched.sp"].get();
+  frame.g0_sched_sp = r.g0[F.g.sched.sp].get();
   const uint64_t top = frame.g0_sched_sp + Arena::kG0Reserved;
   if (arena_.g0_stack().contains(sp) && sp < top) {
     frame.bytes.resize(top - sp);
@@ -94,16 +95,16 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   {
     // The goroutine morestack interrupted, before newstack changes anything.
     auto& gp = frame.gp;
-    Ref curg = Ref(engine_, L().g, r.m["curg"].get());
+    Ptr<rt::g> curg(engine_, r.m[F.m.curg].get());
     gp.g = curg.addr();
     if (!curg.is_nil()) {
-      gp.stack_lo = curg["stack.lo"].get(), gp.stack_hi = curg["stack.hi"].get();
-      gp.sched_sp = curg["sched.sp"].get(), gp.sched_pc = curg["sched.pc"].get();
-      gp.sched_lr = curg["sched.lr"].get(), gp.sched_bp = curg["sched.bp"].get();
-      gp.sched_g = curg["sched.g"].get(), gp.sched_ctxt = curg["sched.ctxt"].get();
+      gp.stack_lo = curg[F.g.stack.lo].get(), gp.stack_hi = curg[F.g.stack.hi].get();
+      gp.sched_sp = curg[F.g.sched.sp].get(), gp.sched_pc = curg[F.g.sched.pc].get();
+      gp.sched_lr = curg[F.g.sched.lr].get(), gp.sched_bp = curg[F.g.sched.bp].get();
+      gp.sched_g = curg[F.g.sched.g].get(), gp.sched_ctxt = curg[F.g.sched.ctxt].get();
     }
-    gp.morebuf_pc = r.m["morebuf.pc"].get(), gp.morebuf_sp = r.m["morebuf.sp"].get();
-    gp.morebuf_g = r.m["morebuf.g"].get();
+    gp.morebuf_pc = r.m[F.m.morebuf.pc].get(), gp.morebuf_sp = r.m[F.m.morebuf.sp].get();
+    gp.morebuf_g = r.m[F.m.morebuf.g].get();
     const uint64_t w = spec_.ptr_size;
     uint64_t lo = std::max(gp.stack_lo, gp.sched_sp - 2 * w), hi = std::min(gp.stack_hi, gp.sched_sp + 4 * w);
     if (gp.sched_sp >= gp.stack_lo && gp.sched_sp < gp.stack_hi && lo < hi) {
@@ -137,22 +138,22 @@ void Machine::check_newstack_entry(uint64_t sp, int growth) {
   const MorestackEntry& e = *r.entry;
 
   // g.sched describes the interrupted f, m.morebuf its caller.
-  Ref gp = r.gp;
-  expect("sched.g", "g.sched.g", gp.addr(), gp["sched.g"]);
-  expect("sched.sp", "g.sched.sp", e.f_sp, gp["sched.sp"]);
-  expect("sched.pc", "g.sched.pc", e.f_pc, gp["sched.pc"]);
-  expect("sched.lr", "g.sched.lr", spec_.has_link() ? e.f_caller_pc : 0, gp["sched.lr"]);
-  if (fp().valid()) expect("sched.bp", "g.sched.bp", e.bp, gp["sched.bp"]);
+  Ptr<rt::g> gp = r.gp;
+  expect("sched.g", "g.sched.g", gp.addr(), gp[F.g.sched.g]);
+  expect("sched.sp", "g.sched.sp", e.f_sp, gp[F.g.sched.sp]);
+  expect("sched.pc", "g.sched.pc", e.f_pc, gp[F.g.sched.pc]);
+  expect("sched.lr", "g.sched.lr", spec_.has_link() ? e.f_caller_pc : 0, gp[F.g.sched.lr]);
+  if (fp().valid()) expect("sched.bp", "g.sched.bp", e.bp, gp[F.g.sched.bp]);
   // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
   if (r.contract.ctxt_via_sched)
-    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", r.ctxt_expected, gp["sched.ctxt"]);
+    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", r.ctxt_expected, gp[F.g.sched.ctxt]);
   else if (r.contract.trampoline_stores_ctxt)
-    expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp["sched.ctxt"]);
+    expect("sched.ctxt", "g.sched.ctxt", e.ctxt, gp[F.g.sched.ctxt]);
   else
-    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", e.sched_ctxt, gp["sched.ctxt"]);
-  expect("morebuf.g", "m.morebuf.g", gp.addr(), r.m["morebuf.g"]);
-  expect("morebuf.sp", "m.morebuf.sp", e.f_caller_sp, r.m["morebuf.sp"]);
-  expect("morebuf.pc", "m.morebuf.pc", e.f_caller_pc, r.m["morebuf.pc"]);
+    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", e.sched_ctxt, gp[F.g.sched.ctxt]);
+  expect("morebuf.g", "m.morebuf.g", gp.addr(), r.m[F.m.morebuf.g]);
+  expect("morebuf.sp", "m.morebuf.sp", e.f_caller_sp, r.m[F.m.morebuf.sp]);
+  expect("morebuf.pc", "m.morebuf.pc", e.f_caller_pc, r.m[F.m.morebuf.pc]);
 }
 
 // check_resumed follows the blocks after gogo: the first must be f's resume point
@@ -193,9 +194,10 @@ void Machine::check_resumed(uint64_t addr) {
 // the new stack, and the chain ends at zero.
 void Machine::check_frame_pointers(const StackSpan& stack, int growth) {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   std::span<uint8_t> mem = engine_.host_span(stack.lo, stack.size());
   const int w = spec_.ptr_size;
-  uint64_t bp = r.gp["sched.bp"].get();
+  uint64_t bp = r.gp[F.g.sched.bp].get();
   int frames = 0;
   while (bp != 0) {
     if (!stack.contains(bp) || bp + w > stack.hi || mem.empty()) {

@@ -102,56 +102,57 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
   Run& r = *run_;
   const RuntimeProfile& P = *prof_;
   arena_.reset();
-  r.m = arena_.alloc(L().m, "m");
-  r.p = arena_.alloc(L().p, "p");
-  r.g0 = arena_.alloc(L().g, "g0");
-  r.gsignal = arena_.alloc(L().g, "gsignal");
-  r.gp = arena_.alloc(L().g, "g");
+  const RuntimeFields& F = P.fields;
+  r.m = {engine_, arena_.alloc(L().m, "m")};
+  r.p = {engine_, arena_.alloc(L().p, "p")};
+  r.g0 = {engine_, arena_.alloc(L().g, "g0")};
+  r.gsignal = {engine_, arena_.alloc(L().g, "gsignal")};
+  r.gp = {engine_, arena_.alloc(L().g, "g")};
 
   StackSpan g0s = arena_.g0_stack();
-  r.g0["stack.lo"].set(g0s.lo);
-  r.g0["stack.hi"].set(g0s.hi);
-  r.g0["stackguard0"].set(g0s.lo + P.stack_guard);
-  r.g0["stackguard1"].set(g0s.lo + P.stack_guard);
-  r.g0["m"].set(r.m.addr());
+  r.g0[F.g.stack.lo].set(g0s.lo);
+  r.g0[F.g.stack.hi].set(g0s.hi);
+  r.g0[F.g.stackguard0].set(g0s.lo + P.stack_guard);
+  r.g0[F.g.stackguard1].set(g0s.lo + P.stack_guard);
+  r.g0[F.g.m].set(r.m.addr());
   // Where the scheduler was when it switched to gp: morestack resumes g0 here.
-  r.g0["sched.sp"].set(g0s.hi - Arena::kG0Reserved);
-  r.gsignal["m"].set(r.m.addr());
+  r.g0[F.g.sched.sp].set(g0s.hi - Arena::kG0Reserved);
+  r.gsignal[F.g.m].set(r.m.addr());
 
-  r.m["g0"].set(r.g0.addr());
-  r.m["gsignal"].set(r.gsignal.addr());
-  r.m["curg"].set(r.gp.addr());
-  r.m["p"].set(r.p.addr());
-  r.p["status"].set(kPrunning);
+  r.m[F.m.g0].set(r.g0.addr());
+  r.m[F.m.gsignal].set(r.gsignal.addr());
+  r.m[F.m.curg].set(r.gp.addr());
+  r.m[F.m.p].set(r.p.addr());
+  r.p[F.p.status].set(kPrunning);
 
   const uint64_t stack_size = opt.initial_stack ? opt.initial_stack : P.stack_min;
   StackSpan stk = arena_.stackalloc(stack_size);
-  r.gp["stack.lo"].set(stk.lo);
-  r.gp["stack.hi"].set(stk.hi);
-  r.gp["stackguard0"].set(stk.lo + P.stack_guard);
-  r.gp["stackguard1"].set(uintptr_mask(spec_.ptr_size));
-  if (P.has_stack_alloc) r.gp["stackAlloc"].set(stack_size);
-  r.gp["m"].set(r.m.addr());
-  r.gp["sched.g"].set(r.gp.addr());  // newproc sets it once; only x86 morestack rewrites it
-  r.gp["atomicstatus"].set(kGrunning);
-  r.gp["goid"].set(1);
+  r.gp[F.g.stack.lo].set(stk.lo);
+  r.gp[F.g.stack.hi].set(stk.hi);
+  r.gp[F.g.stackguard0].set(stk.lo + P.stack_guard);
+  r.gp[F.g.stackguard1].set(uintptr_mask(spec_.ptr_size));
+  if (F.g.stackAlloc.present()) r.gp[F.g.stackAlloc].set(stack_size);
+  r.gp[F.g.m].set(r.m.addr());
+  r.gp[F.g.sched.g].set(r.gp.addr());  // newproc sets it once; only x86 morestack rewrites it
+  r.gp[F.g.atomicstatus].set(kGrunning);
+  r.gp[F.g.goid].set(1);
   r.maxstacksize = s.max_stack ? s.max_stack : default_max_stack(spec_.ptr_size);
   r.depth = P.depth ? P.depth : s.depth;
 
   uint64_t ctxt = kCtxtPoison & emu::width_mask(spec_.ptr_size);
   r.ctxt_expected = 0;
   if (s.closure) {
-    r.closure = arena_.alloc(*P.closure, "closure");
-    r.closure["fn"].set(sym_.closure.addr);
+    r.closure = {engine_, arena_.alloc(*P.closure, "closure")};
+    r.closure[F.closure.fn].set(sym_.closure.addr);
     if (P.env) {
       // The closure captured a pointer to its environment, which holds the word
       // and the closure itself (for the recursive call).
-      Ref env = arena_.alloc(*P.env, "env");
-      env["k"].set(P.captured);
-      env["self"].set(r.closure.addr());
-      r.closure["env"].set(env.addr());
+      Ptr<rt::env> env(engine_, arena_.alloc(*P.env, "env"));
+      env[F.env.k].set(P.captured);
+      env[F.env.self].set(r.closure.addr());
+      r.closure[F.closure.env].set(env.addr());
     } else {
-      r.closure["x"].set(P.captured);
+      r.closure[F.closure.x].set(P.captured);
     }
     ctxt = r.ctxt_expected = r.closure.addr();
   }
@@ -171,23 +172,23 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
     case Fault::OnGsignal: {
       // A signal handler deep in m.gsignal's signal stack: its next prologue calls morestack.
       StackSpan sig = arena_.stackalloc(kSignalStack);
-      r.gsignal["stack.lo"].set(sig.lo);
-      r.gsignal["stack.hi"].set(sig.hi);
-      r.gsignal["stackguard0"].set(sig.lo + P.stack_guard);
-      r.gsignal["stackguard1"].set(sig.lo + P.stack_guard);
+      r.gsignal[F.g.stack.lo].set(sig.lo);
+      r.gsignal[F.g.stack.hi].set(sig.hi);
+      r.gsignal[F.g.stackguard0].set(sig.lo + P.stack_guard);
+      r.gsignal[F.g.stackguard1].set(sig.lo + P.stack_guard);
       g = r.gsignal.addr();
       sp = sig.lo + P.stack_guard / 2;
       break;
     }
     case Fault::ThrowSplit:
-      r.gp["throwsplit"].set(1);
+      r.gp[F.g.throwsplit].set(1);
       break;
     case Fault::WrongGoroutine:
-      r.m["curg"].set(arena_.alloc(L().g, "g2").addr());
+      r.m[F.m.curg].set(arena_.alloc(L().g, "g2"));
       break;
     case Fault::Preempt:
-      r.gp["stackguard0"].set(stack_preempt(spec_.ptr_size));
-      r.gp["preempt"].set(1);
+      r.gp[F.g.stackguard0].set(stack_preempt(spec_.ptr_size));
+      r.gp[F.g.preempt].set(1);
       break;
   }
 
@@ -212,6 +213,7 @@ void Machine::setup(const Scenario& s, const RunOptions& opt) {
 // slots, and a return address at the exit pad, where the run ends.
 void Machine::call_entry(uint64_t sp, std::initializer_list<uint64_t> args) {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   const int w = spec_.ptr_size;
   // Room above the callee's entry SP for its fixed frame, arguments, result and
   // the spill slots of register arguments.
@@ -224,7 +226,7 @@ void Machine::call_entry(uint64_t sp, std::initializer_list<uint64_t> args) {
     if (prof_->regabi) engine_.set_reg(spec_.regabi.int_args.at(i++), v);
     slot += w;
   }
-  r.result_from_hi = r.gp["stack.hi"].get() - slot;  // the stack ABI's result slot
+  r.result_from_hi = r.gp[F.g.stack.hi].get() - slot;  // the stack ABI's result slot
   if (spec_.has_link()) {
     engine_.write_ptr(entry_sp, 0);  // the caller's saved-LR word
     engine_.set_reg(spec_.link, Arena::kExitPad);
@@ -237,10 +239,11 @@ void Machine::call_entry(uint64_t sp, std::initializer_list<uint64_t> args) {
 // The scenario function's result once it returned to the exit pad.
 uint64_t Machine::entry_result() {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   if (prof_->entry == RuntimeProfile::Entry::GuestStub) return engine_.read_ptr(sym_.result.addr);
   if (prof_->regabi) return engine_.reg(spec_.regabi.int_args.front()) & emu::width_mask(spec_.ptr_size);
   // The stack moved with every growth; the slot kept its distance from the top.
-  return engine_.read_ptr(r.gp["stack.hi"].get() - r.result_from_hi);
+  return engine_.read_ptr(r.gp[F.g.stack.hi].get() - r.result_from_hi);
 }
 
 RunReport Machine::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
@@ -507,6 +510,7 @@ void Machine::on_heap_write(uint64_t addr, int size, uint64_t value) {
 // on_morestack records the CPU state as f enters the trampoline.
 void Machine::on_morestack(uint64_t pc) {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   if (r.resume != Run::Resume::None)
     r.log.fail(finding("resume", "", fmt::format("gogo resumes f at g.sched.pc {}", hex(r.resume_pc)),
                        fmt::format("f re-entered the trampoline at {}", code_name(pc)), r.resume_growth, pc));
@@ -538,14 +542,14 @@ void Machine::on_morestack(uint64_t pc) {
   if (!r.entry) {
     r.stores.clear();
     r.stores_dropped = false;
-    e.sched_ctxt = e.g == r.gp.addr() ? r.gp["sched.ctxt"].get() : 0;
+    e.sched_ctxt = e.g == r.gp.addr() ? r.gp[F.g.sched.ctxt].get() : 0;
     r.entry = e;
   } else {
     r.entry->ctxt = e.ctxt;
   }
   // Each growth starts from a clean g0 stack below the scheduler's frame, so a slot
   // the trampoline forgets to write holds poison, never a previous growth's value.
-  uint64_t g0sp = r.g0["sched.sp"].get();
+  uint64_t g0sp = r.g0[F.g.sched.sp].get();
   engine_.fill(g0sp - 1024, 1024, Arena::kG0Poison);
 }
 
@@ -559,9 +563,10 @@ void Machine::on_badmorestack(const char* what) {
   Run& r = *run_;
   if (prof_->badmorestackg0_throws && std::string_view(what) == "morestack on g0") {
     // Go 1.23+: on the crash stack, print where g0 was and throw.
-    Ref g0 = r.g0;
+    const RuntimeFields& F = fields();
+    Ptr<rt::g> g0 = r.g0;
     r.report.printed.push_back(fmt::format("runtime: morestack on g0, stack [{:#x} {:#x}], sp={:#x}, called from",
-                                           g0["stack.lo"].get(), g0["stack.hi"].get(), g0["sched.sp"].get()));
+                                           g0[F.g.stack.lo].get(), g0[F.g.stack.hi].get(), g0[F.g.sched.sp].get()));
     throw_(what);
   }
   r.report.printed.push_back(fmt::format("fatal: {}", what));

@@ -20,7 +20,7 @@
 #include "emu/line_table.hpp"
 #include "runtime_model/arena.hpp"
 #include "runtime_model/contract.hpp"
-#include "runtime_model/guest_ref.hpp"
+#include "runtime_model/fields.hpp"
 #include "runtime_model/profile.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
@@ -131,15 +131,16 @@ class Machine {
 
   // runtime/stack.go (stack.cpp).
   void newstack();
-  void copystack(Ref gp, uint64_t newsize, Growth& growth);
-  void gogo(Ref buf);
+  void copystack(Ptr<rt::g> gp, uint64_t newsize, Growth& growth);
+  void gogo(Ptr<rt::gobuf> buf);
   void writebarrierptr_prewrite();
   [[noreturn]] void throw_(const std::string& text);
-  void resume_preempted(Ref gp, int n, uint64_t ctxt);
+  void resume_preempted(Ptr<rt::g> gp, int n, uint64_t ctxt);
   void call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint64_t ret);
   void call_entry(uint64_t sp, std::initializer_list<uint64_t> args);
   uint64_t entry_result();
   const Layouts& L() const { return *prof_->layouts; }
+  const RuntimeFields& fields() const { return prof_->fields; }
   const emu::Reg& fp() const { return prof_->frame_pointer(spec_); }
   std::string expected_words(const Scenario& s) const;
 

@@ -21,7 +21,10 @@ struct Machine::Run {
   WriteBarrier wb;
 
   // The runtime's objects for this run.
-  Ref m, p, g0, gsignal, gp, closure;
+  Ptr<rt::m> m;
+  Ptr<rt::p> p;
+  Ptr<rt::g> g0, gsignal, gp;
+  Ptr<rt::closure> closure;
   uint64_t ctxt_expected = 0;  // the context newstack must receive
   uint64_t maxstacksize = 0;
   uint64_t depth = 0;           // levels the recursion runs

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -25,6 +24,7 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
   p->source = "guest_asm";
   p->layouts = unowned(layouts_for(spec));
   p->closure = unowned(p->layouts->funcval);
+  p->fields = RuntimeFields::resolve(*p->layouts, *p->closure, nullptr);
   p->names = {"main.morestack",
               "main.morestack_noctxt",
               "main.newstack",
@@ -73,20 +73,6 @@ void fill(StructLayout& out, std::string name, const emu::DwarfTypes& dw, const 
   }
 }
 
-// Every field path the model reads or writes, so that a runtime without one fails
-// at load, naming it, rather than in the middle of a run.
-void require(const StructLayout& s, const std::string& file, const std::string& go_name,
-             std::initializer_list<std::string_view> paths) {
-  for (auto path : paths) {
-    try {
-      (void)s.offset(path);
-    } catch (const std::out_of_range&) {
-      throw ProfileError(
-          fmt::format("{}: {} has no field {} in its DWARF: gotramp cannot model this runtime", file, go_name, path));
-    }
-  }
-}
-
 }  // namespace
 
 std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec& spec) {
@@ -129,15 +115,6 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   fill(layouts.m, "m", dw, "runtime.m", nested);
   fill(layouts.p, "p", dw, "runtime.p", nested);
   fill(layouts.funcval, "funcval", dw, "runtime.funcval", nested);
-  require(layouts.stack, file, "runtime.stack", {"lo", "hi"});
-  require(layouts.gobuf, file, "runtime.gobuf", {"sp", "pc", "g", "ctxt", "lr", "bp"});
-  require(layouts.g, file, "runtime.g",
-          {"stack", "stackguard0", "stackguard1", "m", "sched", "syscallsp", "syscallpc", "stktopsp", "atomicstatus",
-           "goid", "preempt", "throwsplit"});
-  require(layouts.m, file, "runtime.m", {"g0", "morebuf", "gsignal", "curg", "p", "mallocing", "locks"});
-  require(layouts.p, file, "runtime.p", {"status"});
-  require(layouts.funcval, file, "runtime.funcval", {"fn"});
-
   // main.probeEnv is { k uintptr; self func(int) uintptr }: two pointer-sized words
   // (probe/main.go's header; tests/dwarf_types_test.cpp checks it against DWARF).
   const uint64_t w = spec.ptr_size;
@@ -162,13 +139,16 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   p->layouts = L;
   p->closure = closure;
   p->env = env;
+  try {
+    p->fields = RuntimeFields::resolve(layouts, *closure, env.get());
+  } catch (const MissingField& e) {
+    throw ProfileError(fmt::format("{}: runtime.{} has no field {} in its DWARF: gotramp cannot model this runtime",
+                                   file, e.type, e.path));
+  }
   // runtime/stack.go since Go 1.19 on linux: fixedStack 2048; stackGuard is
   // stackNosplit (800) + stackSystem (0) + StackSmall (128).
   p->stack_min = 2048;
   p->stack_guard = 928;
-  // Go 1.9 dropped g.stackAlloc (the size is hi - lo): whatever the binary says.
-  p->has_stack_alloc = std::any_of(layouts.g.fields.begin(), layouts.g.fields.end(),
-                                   [](const Field& f) { return f.name == "stackAlloc"; });
   p->names = {"runtime.morestack",
               "runtime.morestack_noctxt",
               "runtime.newstack",

@@ -16,6 +16,7 @@
 
 #include "emu/arch_spec.hpp"
 #include "emu/elf_image.hpp"
+#include "runtime_model/fields.hpp"
 #include "runtime_model/layout.hpp"
 
 namespace gotramp::model {
@@ -40,11 +41,12 @@ struct RuntimeProfile {
   // *main.probeEnv: k, the word each level reads, and self, the closure); null when
   // the closure holds the word itself (the transcriptions' funcval.x).
   std::shared_ptr<const StructLayout> env;
+  // Every field the model touches, resolved once from the layouts above.
+  RuntimeFields fields;
 
   // runtime/stack.go constants.
-  uint64_t stack_min = 2048;    // _StackMin: a new goroutine's stack
-  uint64_t stack_guard = 880;   // _StackGuard: stackguard0 = stack.lo + _StackGuard
-  bool has_stack_alloc = true;  // g.stackAlloc holds the stack's size (Go 1.8); else hi - lo
+  uint64_t stack_min = 2048;   // _StackMin: a new goroutine's stack
+  uint64_t stack_guard = 880;  // _StackGuard: stackguard0 = stack.lo + _StackGuard
 
   // Symbols, by qualified Go name.
   struct Names {

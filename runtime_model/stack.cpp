@@ -43,22 +43,23 @@ void Machine::call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint
 
 // gogo(&gp.sched): resume gp through the guest's own gogo. Every growth is then
 // checked to restart f at its entry on the new stack with its context restored.
-void Machine::gogo(Ref buf) {
+void Machine::gogo(Ptr<rt::gobuf> buf) {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   // Resuming the goroutine is a safe point: a pointer the trampoline stored
   // without a barrier must have been shaded by now.
   for (const auto& w : r.wb.safe_point()) lost_write_barrier(w);
   r.resume = Run::Resume::AtSchedPc;
-  r.resume_pc = buf["pc"].get();
-  r.resume_sp = buf["sp"].get();
-  r.resume_ctxt = buf["ctxt"].get();
+  r.resume_pc = buf[F.gobuf.pc].get();
+  r.resume_sp = buf[F.gobuf.sp].get();
+  r.resume_ctxt = buf[F.gobuf.ctxt].get();
   r.resume_growth = r.growth;
   // A real newstack is compiled Go: the context register holds nothing of f's by
   // now, and gogo alone must bring it back.
   if (prof_->newstack_clobbers_ctxt) engine_.set_reg(spec_.ctxt, kCtxtPoison & emu::width_mask(spec_.ptr_size));
   const emu::Symbol* f = image_.containing(r.resume_pc);
   r.resume_entry = f ? f->addr : 0;
-  r.resume_stack = {r.gp["stack.lo"].get(), r.gp["stack.hi"].get()};
+  r.resume_stack = {r.gp[F.g.stack.lo].get(), r.gp[F.g.stack.hi].get()};
   engine_.watch_blocks(true);  // until the resume is checked
   call_guest(sym_.gogo.addr, {buf.addr()}, sym_.newstack.addr);
 }
@@ -93,74 +94,77 @@ void Machine::newstack() {
     return;
   }
 
-  Ref m = r.m;  // getg().m: getg() is checked above to be m.g0
-  uint64_t ctxt = r.contract.ctxt_is_argument ? engine_.read_ptr(sp + spec_.arg0_offset()) : r.gp["sched.ctxt"].get();
+  const RuntimeFields& F = fields();
+  Ptr<rt::m> m = r.m;  // getg().m: getg() is checked above to be m.g0
+  uint64_t ctxt = r.contract.ctxt_is_argument ? engine_.read_ptr(sp + spec_.arg0_offset()) : r.gp[F.g.sched.ctxt].get();
   if (!r.report.ctxt_read) r.report.ctxt_read = ctxt;
 
-  Ref morebuf_g = Ref(engine_, L().g, m["morebuf.g"].get());
-  if (morebuf_g.addr() != 0 && morebuf_g["stackguard0"].get() == stack_fork(spec_.ptr_size))
+  Ptr<rt::g> morebuf_g(engine_, m[F.m.morebuf.g].get());
+  if (morebuf_g.addr() != 0 && morebuf_g[F.g.stackguard0].get() == stack_fork(spec_.ptr_size))
     throw_("stack growth after fork");
-  if (morebuf_g.addr() != m["curg"].get()) {
+  if (morebuf_g.addr() != m[F.m.curg].get()) {
     r.report.printed.push_back(fmt::format("runtime: newstack called from g={:#x}\n\tm={:#x} m->curg={:#x} m->g0={:#x}",
-                                           morebuf_g.addr(), m.addr(), m["curg"].get(), m["g0"].get()));
+                                           morebuf_g.addr(), m.addr(), m[F.m.curg].get(), m[F.m.g0].get()));
     throw_("runtime: wrong goroutine in newstack");
   }
 
-  Ref gp = Ref(engine_, L().g, m["curg"].get());
+  Ptr<rt::g> gp(engine_, m[F.m.curg].get());
   if (r.contract.ctxt_is_argument) {
     // Write ctxt to gp.sched here instead of in morestack so it has the
     // necessary write barrier.
-    r.wb.write(gp["sched.ctxt"].addr(), ctxt);
+    r.wb.write(gp[F.g.sched.ctxt].addr(), ctxt);
   }
 
-  if (gp["throwsplit"].get() != 0) {
-    gp["syscallsp"].set(m["morebuf.sp"].get());
-    gp["syscallpc"].set(m["morebuf.pc"].get());
+  if (gp[F.g.throwsplit].get() != 0) {
+    gp[F.g.syscallsp].set(m[F.m.morebuf.sp].get());
+    gp[F.g.syscallpc].set(m[F.m.morebuf.pc].get());
     throw_("runtime: stack split at bad time");
   }
 
-  m["morebuf.pc"].set(0);
-  m["morebuf.lr"].set(0);
-  m["morebuf.sp"].set(0);
-  m["morebuf.g"].set(0);
+  m[F.m.morebuf.pc].set(0);
+  m[F.m.morebuf.lr].set(0);
+  m[F.m.morebuf.sp].set(0);
+  m[F.m.morebuf.g].set(0);
 
   // Read stackguard0 just once: a preemption request may change it underfoot.
-  const bool preempt = gp["stackguard0"].get() == stack_preempt(spec_.ptr_size);
+  const bool preempt = gp[F.g.stackguard0].get() == stack_preempt(spec_.ptr_size);
 
   // Be conservative about where we preempt: not while the M holds locks, is
   // allocating, or its P is not running. The goroutine keeps running for now.
-  if (preempt && (m["locks"].get() != 0 || m["mallocing"].get() != 0 ||
-                  Ref(engine_, L().p, m["p"].get())["status"].get() != kPrunning)) {
-    gp["stackguard0"].set(gp["stack.lo"].get() + prof_->stack_guard);
+  if (preempt && (m[F.m.locks].get() != 0 || m[F.m.mallocing].get() != 0 ||
+                  Ptr<rt::p>(engine_, m[F.m.p].get())[F.p.status].get() != kPrunning)) {
+    gp[F.g.stackguard0].set(gp[F.g.stack.lo].get() + prof_->stack_guard);
     return resume_preempted(gp, growth, ctxt);
   }
 
-  if (gp["stack.lo"].get() == 0) throw_("missing stack in newstack");
-  uint64_t fsp = gp["sched.sp"].get();
+  if (gp[F.g.stack.lo].get() == 0) throw_("missing stack in newstack");
+  uint64_t fsp = gp[F.g.sched.sp].get();
   // The call to morestack cost a word on x86 (the return address it pushed).
   fsp -= spec_.call_pushes;
-  if (fsp < gp["stack.lo"].get()) {
-    r.report.printed.push_back(fmt::format("runtime: split stack overflow: {:#x} < {:#x}", fsp, gp["stack.lo"].get()));
+  if (fsp < gp[F.g.stack.lo].get()) {
+    r.report.printed.push_back(
+        fmt::format("runtime: split stack overflow: {:#x} < {:#x}", fsp, gp[F.g.stack.lo].get()));
     throw_("runtime: split stack overflow");
   }
 
-  if (r.contract.repairs_barrier && gp["sched.ctxt"].get() != 0) {
+  if (r.contract.repairs_barrier && gp[F.g.sched.ctxt].get() != 0) {
     // morestack wrote sched.ctxt on its way in here, without a write barrier.
     // Run the write barrier now (writebarrierptr_nostore); there has been no
     // safe point since the store.
-    r.wb.barrier(gp["sched.ctxt"].addr(), gp["sched.ctxt"].get());
+    r.wb.barrier(gp[F.g.sched.ctxt].addr(), gp[F.g.sched.ctxt].get());
   }
 
   if (preempt) {
-    if (gp.addr() == m["g0"].get()) throw_("runtime: preempt g0");
+    if (gp.addr() == m[F.m.g0].get()) throw_("runtime: preempt g0");
     // Act like the goroutine called runtime.Gosched: it is rescheduled and, the
     // request served, resumes at its entry with a normal stack guard.
-    gp["stackguard0"].set(gp["stack.lo"].get() + prof_->stack_guard);
+    gp[F.g.stackguard0].set(gp[F.g.stack.lo].get() + prof_->stack_guard);
     return resume_preempted(gp, growth, ctxt);
   }
 
   // Allocate a bigger segment and move the stack.
-  uint64_t oldsize = prof_->has_stack_alloc ? gp["stackAlloc"].get() : gp["stack.hi"].get() - gp["stack.lo"].get();
+  uint64_t oldsize =
+      F.g.stackAlloc.present() ? gp[F.g.stackAlloc].get() : gp[F.g.stack.hi].get() - gp[F.g.stack.lo].get();
   uint64_t newsize = oldsize * 2;
   if (newsize > r.maxstacksize) {
     r.report.printed.push_back(fmt::format("runtime: goroutine stack exceeds {}-byte limit", r.maxstacksize));
@@ -170,37 +174,38 @@ void Machine::newstack() {
   Growth g;
   g.n = growth;
   g.ctxt_read = ctxt;
-  g.sched_ctxt = gp["sched.ctxt"].get();
-  const emu::Symbol* f = image_.containing(gp["sched.pc"].get());
+  g.sched_ctxt = gp[F.g.sched.ctxt].get();
+  const emu::Symbol* f = image_.containing(gp[F.g.sched.pc].get());
   g.function = f ? image_.describe(f->addr) : "?";
-  gp["atomicstatus"].set(kGcopystack);
+  gp[F.g.atomicstatus].set(kGcopystack);
   copystack(gp, newsize, g);
-  gp["atomicstatus"].set(kGrunning);
+  gp[F.g.atomicstatus].set(kGrunning);
   r.report.growths.push_back(g);
   trace_host(fmt::format(
       "newstack (host): growth {}: ctxt {:#x} from {}; gp.sched.ctxt = {:#x} (write barrier {}); stack [{:#x}, {:#x}) "
       "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
       growth, ctxt, r.report.arg_slot, g.sched_ctxt, gc_phase_name(r.wb.phase()), g.old_lo, g.old_hi,
       g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
-      fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "", code_name(gp["sched.pc"].get())));
-  gogo(gp["sched"]);
+      fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "", code_name(gp[F.g.sched.pc].get())));
+  gogo(gp[F.g.sched.buf]);
 }
 
 // A preemption request was served without growing: count it and resume gp.
-void Machine::resume_preempted(Ref gp, int n, uint64_t ctxt) {
+void Machine::resume_preempted(Ptr<rt::g> gp, int n, uint64_t ctxt) {
   Run& r = *run_;
+  const RuntimeFields& F = fields();
   r.report.preemptions++;
   trace_host(
       fmt::format("newstack (host): growth {}: a preemption request (stackguard0 == stackPreempt): served "
                   "without growing; stackguard0 = stack.lo + StackGuard; gogo(&gp.sched) resumes {}",
-                  n, code_name(gp["sched.pc"].get())));
+                  n, code_name(gp[F.g.sched.pc].get())));
   Growth g;
   g.n = n;
   g.preempted = true;
   g.ctxt_read = ctxt;
-  g.sched_ctxt = gp["sched.ctxt"].get();
+  g.sched_ctxt = gp[F.g.sched.ctxt].get();
   r.report.growths.push_back(g);
-  gogo(gp["sched"]);
+  gogo(gp[F.g.sched.buf]);
 }
 
 // adjustpointer: a pointer into the old stack moves with it.
@@ -208,11 +213,12 @@ static uint64_t adjusted(uint64_t p, const StackSpan& old, uint64_t delta) { ret
 
 // copystack copies gp's stack to a new one of newsize bytes and fixes up every
 // pointer into it that the model knows of.
-void Machine::copystack(Ref gp, uint64_t newsize, Growth& growth) {
-  if (gp["syscallsp"].get() != 0) throw_("stack growth not allowed in system call");
-  StackSpan old{gp["stack.lo"].get(), gp["stack.hi"].get()};
+void Machine::copystack(Ptr<rt::g> gp, uint64_t newsize, Growth& growth) {
+  const RuntimeFields& F = fields();
+  if (gp[F.g.syscallsp].get() != 0) throw_("stack growth not allowed in system call");
+  StackSpan old{gp[F.g.stack.lo].get(), gp[F.g.stack.hi].get()};
   if (old.lo == 0) throw_("nil stackbase");
-  const uint64_t used = old.hi - gp["sched.sp"].get();
+  const uint64_t used = old.hi - gp[F.g.sched.sp].get();
 
   StackSpan fresh = arena_.stackalloc(newsize);
   // The copy is aligned at the top: delta moves every address in the used part.
@@ -223,27 +229,27 @@ void Machine::copystack(Ref gp, uint64_t newsize, Growth& growth) {
 
   // adjustctxt: the context may point into the stack (a stack-allocated
   // closure), and so does the saved frame pointer.
-  gp["sched.ctxt"].set(adjusted(gp["sched.ctxt"].get(), old, delta));
+  gp[F.g.sched.ctxt].set(adjusted(gp[F.g.sched.ctxt].get(), old, delta));
   if (fp().valid()) {
-    const uint64_t oldfp = gp["sched.bp"].get(), w = spec_.ptr_size;
+    const uint64_t oldfp = gp[F.g.sched.bp].get(), w = spec_.ptr_size;
     // arm64 saves the frame pointer one word below SP, where no frame is copied.
-    if (spec_.fp_below_sp && oldfp == gp["sched.sp"].get() - w && old.contains(oldfp))
+    if (spec_.fp_below_sp && oldfp == gp[F.g.sched.sp].get() - w && old.contains(oldfp))
       std::memmove(to.data() + (oldfp + delta - fresh.lo), from.data() + (oldfp - old.lo), w);
-    gp["sched.bp"].set(adjusted(oldfp, old, delta));
+    gp[F.g.sched.bp].set(adjusted(oldfp, old, delta));
   }
 
-  gp["stack.lo"].set(fresh.lo);
-  gp["stack.hi"].set(fresh.hi);
-  gp["stackguard0"].set(fresh.lo + prof_->stack_guard);
-  gp["sched.sp"].set(fresh.hi - used);
-  if (prof_->has_stack_alloc) gp["stackAlloc"].set(newsize);
-  gp["stktopsp"].set(gp["stktopsp"].get() + delta);
+  gp[F.g.stack.lo].set(fresh.lo);
+  gp[F.g.stack.hi].set(fresh.hi);
+  gp[F.g.stackguard0].set(fresh.lo + prof_->stack_guard);
+  gp[F.g.sched.sp].set(fresh.hi - used);
+  if (F.g.stackAlloc.present()) gp[F.g.stackAlloc].set(newsize);
+  gp[F.g.stktopsp].set(gp[F.g.stktopsp].get() + delta);
 
   // adjustframe: on amd64 each frame saves its caller's BP just below its return
   // address, so the chain from gp.sched.bp walks every frame.
   if (fp().valid()) {
     const int w = spec_.ptr_size;
-    for (uint64_t bp = gp["sched.bp"].get(); fresh.contains(bp) && bp + w <= fresh.hi;) {
+    for (uint64_t bp = gp[F.g.sched.bp].get(); fresh.contains(bp) && bp + w <= fresh.hi;) {
       uint8_t* slot = to.data() + (bp - fresh.lo);
       uint64_t saved = emu::load_uint(slot, w, spec_.order);
       if (old.contains(saved)) {

@@ -83,9 +83,9 @@ TEST(RealProfile, ReadsTheVersionDimensionFromTheBinary) {
   EXPECT_TRUE(now->profile().regabi);
   EXPECT_FALSE(old->profile().badmorestackg0_throws);
   EXPECT_TRUE(now->profile().badmorestackg0_throws);
-  EXPECT_FALSE(now->profile().has_stack_alloc);
-  EXPECT_FALSE(old->profile().has_stack_alloc);  // gone since Go 1.9
-  EXPECT_TRUE(model::transcription_profile(s390x)->has_stack_alloc);
+  EXPECT_FALSE(now->profile().fields.g.stackAlloc.present());
+  EXPECT_FALSE(old->profile().fields.g.stackAlloc.present());  // gone since Go 1.9
+  EXPECT_TRUE(model::transcription_profile(s390x)->fields.g.stackAlloc.present());
   // gobuf lost its ret field after Go 1.19.
   EXPECT_NO_THROW((void)old->profile().layouts->gobuf.field("ret"));
   EXPECT_THROW((void)now->profile().layouts->gobuf.field("ret"), std::out_of_range);
