@@ -60,34 +60,29 @@ RuntimeFields RuntimeFields::resolve(const Layouts& L, const StructLayout& closu
   RuntimeFields F;
 
   Resolver<rt::g> g(L.g, w);
-  F.g.stack = {g("stack.lo"), g("stack.hi")};
-  F.g.stackguard0 = g("stackguard0");
-  F.g.stackguard1 = g("stackguard1");
-  F.g.m = g("m");
-  F.g.sched.buf = g.embedded<rt::gobuf>("sched");
-  F.g.sched.sp = g("sched.sp");
-  F.g.sched.pc = g("sched.pc");
-  F.g.sched.g = g("sched.g");
-  F.g.sched.ctxt = g("sched.ctxt");
-  F.g.sched.lr = g("sched.lr");
-  F.g.sched.bp = g("sched.bp");
-  F.g.syscallsp = g("syscallsp");
-  F.g.syscallpc = g("syscallpc");
-  F.g.stktopsp = g("stktopsp");
-  F.g.atomicstatus = g("atomicstatus");
-  F.g.goid = g("goid");
-  F.g.preempt = g("preempt");
-  F.g.throwsplit = g("throwsplit");
-  F.g.stackAlloc = g("stackAlloc", false);
+  F.g = {.stack = {g("stack.lo"), g("stack.hi")},
+         .stackguard0 = g("stackguard0"),
+         .stackguard1 = g("stackguard1"),
+         .m = g("m"),
+         .sched = {g.embedded<rt::gobuf>("sched"), g("sched.sp"), g("sched.pc"), g("sched.g"), g("sched.ctxt"),
+                   g("sched.lr"), g("sched.bp")},
+         .syscallsp = g("syscallsp"),
+         .syscallpc = g("syscallpc"),
+         .stktopsp = g("stktopsp"),
+         .atomicstatus = g("atomicstatus"),
+         .goid = g("goid"),
+         .preempt = g("preempt"),
+         .throwsplit = g("throwsplit"),
+         .stackAlloc = g("stackAlloc", /*required=*/false)};
 
   Resolver<rt::m> m(L.m, w);
-  F.m.g0 = m("g0");
-  F.m.gsignal = m("gsignal");
-  F.m.curg = m("curg");
-  F.m.p = m("p");
-  F.m.mallocing = m("mallocing");
-  F.m.locks = m("locks");
-  F.m.morebuf = {m("morebuf.pc"), m("morebuf.sp"), m("morebuf.lr"), m("morebuf.g")};
+  F.m = {.g0 = m("g0"),
+         .gsignal = m("gsignal"),
+         .curg = m("curg"),
+         .p = m("p"),
+         .mallocing = m("mallocing"),
+         .locks = m("locks"),
+         .morebuf = {m("morebuf.pc"), m("morebuf.sp"), m("morebuf.lr"), m("morebuf.g")}};
 
   Resolver<rt::p> p(L.p, w);
   F.p.status = p("status");
