@@ -6,24 +6,6 @@
 namespace gotramp::model {
 namespace {
 
-// The innermost field a dotted path ("sched.ctxt") names in s, with its offset from
-// the start of s; nullptr when s has no such path.
-const Field* find(const StructLayout& s, std::string_view path, uint64_t& offset) {
-  const StructLayout* t = &s;
-  offset = 0;
-  for (;;) {
-    auto dot = path.find('.');
-    auto name = path.substr(0, dot);
-    auto it = std::find_if(t->fields.begin(), t->fields.end(), [&](const Field& f) { return f.name == name; });
-    if (it == t->fields.end()) return nullptr;
-    offset += it->offset;
-    if (dot == std::string_view::npos) return &*it;
-    if (!it->type) return nullptr;
-    t = it->type;
-    path = path.substr(dot + 1);
-  }
-}
-
 // Resolves handles of one struct; a required field it lacks throws MissingField.
 template <class T>
 class Resolver {
@@ -31,21 +13,19 @@ class Resolver {
   Resolver(const StructLayout& s, int ptr_size) : s_(s), ptr_(ptr_size) {}
 
   FieldHandle<T> operator()(std::string_view path, bool required = true) const {
-    uint64_t off = 0;
-    const Field* f = find(s_, path, off);
-    if (!f) {
+    auto at = s_.find(path);
+    if (!at) {
       if (required) throw MissingField(s_.name, std::string(path));
       return {};
     }
-    int width = f->type ? ptr_ : static_cast<int>(std::min<uint64_t>(f->size, 8));
-    return {off, width};
+    const Field& f = *at->field;
+    return {at->offset, f.type ? ptr_ : static_cast<int>(std::min<uint64_t>(f.size, 8))};
   }
   template <class U>
   Embedded<T, U> embedded(std::string_view path) const {
-    uint64_t off = 0;
-    const Field* f = find(s_, path, off);
-    if (!f || !f->type) throw MissingField(s_.name, std::string(path));
-    return {off};
+    auto at = s_.find(path);
+    if (!at || !at->field->type) throw MissingField(s_.name, std::string(path));
+    return {at->offset};
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -80,12 +81,26 @@ const Field& StructLayout::field(std::string_view n) const {
   throw std::out_of_range(fmt::format("{} has no field {}", name, n));
 }
 
+std::optional<StructLayout::Found> StructLayout::find(std::string_view path) const {
+  const StructLayout* t = this;
+  Found at;
+  for (;;) {
+    auto dot = path.find('.');
+    auto it = std::find_if(t->fields.begin(), t->fields.end(),
+                           [n = path.substr(0, dot)](const Field& f) { return f.name == n; });
+    if (it == t->fields.end()) return std::nullopt;
+    at.field = &*it;
+    at.offset += it->offset;
+    if (dot == std::string_view::npos) return at;
+    if (!it->type) return std::nullopt;  // a path through a scalar
+    t = it->type;
+    path = path.substr(dot + 1);
+  }
+}
+
 uint64_t StructLayout::offset(std::string_view path) const {
-  auto dot = path.find('.');
-  const Field& f = field(path.substr(0, dot));
-  if (dot == std::string_view::npos) return f.offset;
-  if (!f.type) throw std::out_of_range(fmt::format("{}.{} is not a struct", name, f.name));
-  return f.offset + f.type->offset(path.substr(dot + 1));
+  if (auto at = find(path)) return at->offset;
+  throw std::out_of_range(fmt::format("{} has no field {}", name, path));
 }
 
 std::optional<StructLayout::At> StructLayout::at(uint64_t off) const {

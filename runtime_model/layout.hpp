@@ -50,7 +50,14 @@ struct StructLayout {
   std::vector<Field> fields;
 
   const Field& field(std::string_view name) const;  // throws std::out_of_range
-  // Offset of a dotted path such as "sched.ctxt".
+  // The innermost field a dotted path such as "sched.ctxt" names, and its offset
+  // from the start of this struct; nullopt when there is no such path.
+  struct Found {
+    const Field* field = nullptr;
+    uint64_t offset = 0;
+  };
+  std::optional<Found> find(std::string_view path) const;
+  // Offset of a dotted path (throws std::out_of_range).
   uint64_t offset(std::string_view path) const;
   // The innermost field covering byte offset off, as a dotted path ("sched.ctxt").
   struct At {

@@ -35,6 +35,24 @@ TEST(Fields, HandlesAgreeWithTheLayoutsOnEveryRow) {
   }
 }
 
+// Go 1.8's amd64 offsets, worked out by hand (as tests/layout_test.cpp does), so the
+// handles are checked against more than the layouts they came from.
+TEST(Fields, Amd64HandlesAreGo18Offsets) {
+  const RuntimeFields& F = transcription_profile(*emu::find_arch("amd64"))->fields;
+  EXPECT_EQ(F.g.stack.hi.offset, 8u);
+  EXPECT_EQ(F.g.stackguard0.offset, 16u);
+  EXPECT_EQ(F.g.m.offset, 48u);
+  EXPECT_EQ(F.g.sched.buf.offset, 64u);
+  EXPECT_EQ(F.g.sched.ctxt.offset, 88u);
+  EXPECT_EQ(F.g.sched.bp.offset, 112u);
+  EXPECT_EQ(F.g.atomicstatus.offset, 184u);
+  EXPECT_EQ(F.g.throwsplit.offset, 237u);
+  EXPECT_EQ(F.g.throwsplit.width, 1);  // a bool
+  EXPECT_EQ(F.m.morebuf.pc.offset, 16u);
+  EXPECT_EQ(F.m.curg.offset, 152u);
+  EXPECT_EQ(F.gobuf.ctxt.offset, 24u);
+}
+
 // A runtime whose g has no stackAlloc (Go 1.9 on) resolves with the handle absent;
 // one whose gobuf has no ctxt is refused, naming the struct and the field.
 TEST(Fields, AMissingFieldIsNamedAndAnOptionalOneIsAbsent) {
