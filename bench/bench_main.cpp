@@ -18,7 +18,9 @@
 #include <string>
 
 #include "emu/arch_spec.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "toolchain/go_toolchain.hpp"
 #include "toolchain/guest_build.hpp"
 #include "toolchain/probe_build.hpp"
@@ -46,7 +48,8 @@ void BM_SeedMatrixInProcess(benchmark::State& state) {
     if (a.verified && a.transcribed()) rows.emplace_back(&a, seed_elf(a));
   for (auto _ : state) {
     for (const auto& [spec, elf] : rows) {
-      model::Machine m(*spec, elf);
+      auto m_owner = model::Harness::for_transcription(*spec, elf);
+      model::Harness& m = *m_owner;
       for (const char* name : {"closure", "noctxt"}) {
         auto r = m.run(*model::find_scenario(name), seed());
         if (!r.passed()) state.SkipWithError(("not verified: " + spec->goarch).c_str());
@@ -135,7 +138,8 @@ void BM_ProbeFirstBuild(benchmark::State& state, std::string go) {
 
 // One warm 2000-deep closure run on a machine that has run it before.
 void BM_WarmClosure(benchmark::State& state, const emu::ArchSpec* spec, uint64_t initial_stack) {
-  model::Machine m(*spec, seed_elf(*spec));
+  auto m_owner = model::Harness::for_transcription(*spec, seed_elf(*spec));
+  model::Harness& m = *m_owner;
   model::RunOptions opt;
   opt.initial_stack = initial_stack;
   const auto& s = *model::find_scenario("closure");
@@ -148,7 +152,8 @@ void BM_WarmClosure(benchmark::State& state, const emu::ArchSpec* spec, uint64_t
 // recursion on a stack that never grows, interleaved run by run so that drift on
 // a noisy machine cancels out.
 void BM_GrowthCost(benchmark::State& state, const emu::ArchSpec* spec) {
-  model::Machine m(*spec, seed_elf(*spec));
+  auto m_owner = model::Harness::for_transcription(*spec, seed_elf(*spec));
+  model::Harness& m = *m_owner;
   const auto& s = *model::find_scenario("closure");
   model::RunOptions grows, flat;
   flat.initial_stack = 1 << 20;
@@ -197,7 +202,8 @@ void BM_VsBaseline(benchmark::State& state, std::string baseline, std::vector<st
 // A run with every guest store logged, as a failed run is re-run to blame its
 // Findings; passing runs never pay for it.
 void BM_WarmClosureStoreLog(benchmark::State& state, const emu::ArchSpec* spec) {
-  model::Machine m(*spec, seed_elf(*spec));
+  auto m_owner = model::Harness::for_transcription(*spec, seed_elf(*spec));
+  model::Harness& m = *m_owner;
   model::RunOptions opt;
   opt.log_stores = true;
   const auto& s = *model::find_scenario("closure");

@@ -21,8 +21,8 @@
 #include "emu/byte_order.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/fields.hpp"
+#include "runtime_model/harness.hpp"
 #include "runtime_model/layout.hpp"
-#include "runtime_model/machine.hpp"
 #include "runtime_model/scenario.hpp"
 #include "toolchain/guest_build.hpp"
 
@@ -34,10 +34,10 @@ constexpr unsigned kInterruptPoll = 4096;
 
 class DebugSession final : public gdb::Target {
  public:
-  DebugSession(model::Machine& machine, gdb::Listener& listener, std::chrono::milliseconds timeout, std::string banner)
-      : m_(machine),
-        e_(machine.engine()),
-        spec_(machine.spec()),
+  DebugSession(model::Harness& harness, gdb::Listener& listener, std::chrono::milliseconds timeout, std::string banner)
+      : h_(harness),
+        e_(harness.engine()),
+        spec_(harness.spec()),
         listener_(listener),
         timeout_(timeout),
         banner_(std::move(banner)) {
@@ -129,21 +129,14 @@ class DebugSession final : public gdb::Target {
   }
 
  private:
-  // Functions the host implements: they have no guest instruction to stop at.
-  bool host_implemented(uint64_t addr) const {
-    const auto& s = m_.symbols();
-    return addr == s.newstack.addr || addr == s.writebarrierptr_prewrite.addr || addr == s.badmorestackg0.addr ||
-           addr == s.badmorestackgsignal.addr;
-  }
-
   void on_insn(uint64_t addr) {
     pc_ = addr;
     if (detached_) return;
-    // The host newstack and the guest gogo it resumes through are one step: gdb
-    // next sees the goroutine resumed on its new stack. (The machine's own hook
-    // at newstack, added first, has run by now.)
-    if (host_implemented(addr)) {
-      if (addr == m_.symbols().newstack.addr) resume_at_ = m_.resuming_at();
+    // A host function and the guest code it resumes through (newstack and gogo)
+    // are one step: gdb next sees the goroutine resumed on its new stack. (The
+    // harness's own hook there, added first, has run by now.)
+    if (h_.host_implemented(addr)) {
+      if (auto at = h_.resuming_at()) resume_at_ = at;
       // A breakpoint there (gdb's software single-step puts one on a call's
       // target) stops at the first guest instruction after the host is done.
       if (stub_ && stub_->breakpoint_at(addr)) break_after_host_ = true;
@@ -223,7 +216,7 @@ class DebugSession final : public gdb::Target {
 
   // g, m and the fields the trampoline writes, for watchpoints.
   std::string addresses() const {
-    const model::RuntimeFields& F = m_.profile().fields;
+    const model::RuntimeFields& F = h_.profile().fields;
     model::Ptr<model::rt::g> g(e_, e_.current_g());
     model::Ptr<model::rt::m> m(e_, g[F.g.m].get());
     const char* type = spec_.ptr_size == 8 ? "long" : "int";
@@ -237,7 +230,7 @@ class DebugSession final : public gdb::Target {
     return out;
   }
 
-  model::Machine& m_;
+  model::Harness& h_;
   emu::Engine& e_;
   const emu::ArchSpec& spec_;
   gdb::Listener& listener_;
@@ -278,10 +271,12 @@ int run_debug(const DebugArgs& a) {
 
   const auto cfg = config(a.run.common);
   const std::string elf = what.probe ? what.probe->string() : guest_elf_for(what, cfg).string();
-  std::unique_ptr<model::Machine> owned = what.probe
-                                              ? model::Machine::for_probe(*spec, elf, what.toolchain, what.goroot)
-                                              : std::make_unique<model::Machine>(*spec, elf);
-  model::Machine& machine = *owned;
+  std::unique_ptr<model::Harness> owned = what.probe
+                                              ? model::Harness::for_probe(*spec, elf, what.toolchain, what.goroot)
+                                              : model::Harness::for_transcription(*spec, elf);
+  model::Harness& harness = *owned;
+  // The suite's hooks first: the session's see what the host has done.
+  harness.prepare(*what.scenario);
   std::optional<gdb::Listener> listening;
   try {
     listening.emplace(*where);
@@ -289,25 +284,26 @@ int run_debug(const DebugArgs& a) {
     throw BadInput(e.what());  // a busy port, an address not of this machine
   }
   gdb::Listener& listener = *listening;
-  const std::string name = fmt::format("{} {} {}", spec->goarch, what.contract->name, what.scenario->name);
+  const std::string name =
+      fmt::format("{} {} {} {}", spec->goarch, what.scenario->trampoline, what.contract->name, what.scenario->name);
   // gdb reads symbols and byte order (and on MIPS the n64 ABI) from the ELF, and
   // finds the Plan 9 sources by their base names in these folders.
   // A probe's DWARF names files by import path (runtime/asm_arm64.s): their roots.
   std::string dirs = what.probe
                          ? (what.goroot / "src").string() + " " + emu::LineTable::source_dir(*what.probe).string()
                          : toolchain::guest_dir(*spec, cfg).string();
-  if (what.trampoline) dirs += " " + std::filesystem::absolute(*what.trampoline).parent_path().string();
+  if (what.asm_file) dirs += " " + std::filesystem::absolute(*what.asm_file).parent_path().string();
   const std::string banner = fmt::format(
       "gotramp debug: {}, stopped at its first instruction\n"
       "  guest ELF {}\n"
       "  connect: gdb-multiarch -q {} -ex 'directory {}' -ex 'target remote {}'\n",
       name, elf, elf, dirs, listener.address());
-  DebugSession session(machine, listener, std::chrono::seconds(a.timeout), banner);
+  DebugSession session(harness, listener, std::chrono::seconds(a.timeout), banner);
   // One run under gdb: its stores are logged from the start, so a failed run is not
   // run again for blame (gdb would see it restart).
   model::RunOptions opt;
   opt.log_stores = true;
-  model::RunReport report = machine.run(*what.scenario, *what.contract, opt);
+  model::RunReport report = harness.run(*what.scenario, *what.contract, opt);
   session.crashed(report.stop);
 
   if (!session.ended().empty()) {

@@ -127,7 +127,7 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
   const model::G0Frame* f = frame_of(run, growth);
   if (!f) return std::nullopt;
   const auto& report = run.report;
-  const auto& spec = run.machine->spec();
+  const auto& spec = run.harness->spec();
   const FrameDiagram d = frame_diagram(run, *f);
   const auto& findings = report.findings;
   const int digits = 2 * std::max(spec.ptr_size, spec.entry_slot_size());
@@ -136,8 +136,8 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
 
   // Heading: what ran, which growth, and the verdict.
   c.text(kMargin, y,
-         fmt::format("GOARCH {}  ·  contract {}  ·  scenario {}  ·  growth {} of {}  ·  verdict ", spec.goarch,
-                     report.contract, report.scenario, growth, report.frames.size()),
+         fmt::format("GOARCH {}  ·  {}  ·  contract {}  ·  scenario {}  ·  growth {} of {}  ·  verdict ", spec.goarch,
+                     report.trampoline, report.contract, report.scenario, growth, report.frames.size()),
          "", {.size = 17, .bold = true, .tail = report.verdict, .tail_fill = verdict_colour(report.verdict)});
   y += 24;
   c.text(kMargin, y,
@@ -204,7 +204,7 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
       fmt::format("{} = {:#x} at newstack's entry; g0.sched.sp = {:#x}", sp_name, f->sp, f->g0_sched_sp),
       fmt::format("{} (context register) = {:#x}", spec.ctxt.name, f->ctxt_reg),
   };
-  if (spec.has_link()) g0_head.push_back(fmt::format("{} = {}", spec.link.name, run.machine->describe(f->link)));
+  if (spec.has_link()) g0_head.push_back(fmt::format("{} = {}", spec.link.name, run.harness->describe(f->link)));
   g0_head.push_back(fmt::format("g = {:#x}", f->g));
   // Findings about the frame as a whole: SP itself, the link register, g.
   std::vector<std::string> frame_findings;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime_model/g0_frame.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/report.hpp"
 
 namespace gotramp::cli {

@@ -7,7 +7,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/frame_picture.hpp"
 #include "cli/report.hpp"
-#include "runtime_model/g0_frame.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 
 namespace gotramp::cli {
 namespace {
@@ -18,13 +18,19 @@ std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 Inspection inspection_of(const InspectedRun& run) {
   Inspection w;
-  w.spec = &run.machine->spec();
+  w.spec = &run.harness->spec();
   w.contract = model::find_contract(run.report.contract);
-  w.scenario = model::find_scenario(run.report.scenario);
+  w.scenario = model::find_scenario(run.report.scenario, run.report.trampoline);
   return w;
 }
 
 }  // namespace
+
+const model::MorestackSuite& InspectedRun::morestack() const {
+  auto* s = dynamic_cast<const model::MorestackSuite*>(harness->suite());
+  if (!s) throw std::logic_error("the run's suite is not morestack's");
+  return *s;
+}
 
 const model::G0Frame* frame_of(const InspectedRun& run, int growth) {
   if (growth < 1 || growth > static_cast<int>(run.report.frames.size())) return nullptr;
@@ -33,14 +39,14 @@ const model::G0Frame* frame_of(const InspectedRun& run, int growth) {
 
 FrameDiagram frame_diagram(const InspectedRun& run, const model::G0Frame& f) {
   const Inspection what = inspection_of(run);
-  const auto want = run.machine->frame_expectations(run.report);
+  const auto want = run.morestack().frame_expectations(*run.harness, run.report);
   return {model::g0_frame_slots(*what.spec, *what.contract, f, want),
-          model::goroutine_slots(*what.spec, f, [&](uint64_t pc) { return run.machine->describe(pc); }), want.g0_stack};
+          model::goroutine_slots(*what.spec, f, [&](uint64_t pc) { return run.harness->describe(pc); }), want.g0_stack};
 }
 
 std::vector<std::pair<std::string, std::string>> goroutine_fields(const InspectedRun& run, const model::G0Frame& f) {
   // A PC names its function; a zero (a field never written) stays a plain 0x0.
-  auto d = [&](uint64_t pc) { return pc == 0 ? std::string("0x0") : run.machine->describe(pc); };
+  auto d = [&](uint64_t pc) { return pc == 0 ? std::string("0x0") : run.harness->describe(pc); };
   const auto& gp = f.gp;
   return {
       {"g.sched.sp", fmt::format("{:#x}  f's SP when it called morestack", gp.sched_sp)},
@@ -57,20 +63,20 @@ std::vector<std::pair<std::string, std::string>> goroutine_fields(const Inspecte
 
 std::filesystem::path guest_elf_for(const Inspection& what, const toolchain::GuestBuildConfig& cfg) {
   const auto file =
-      what.trampoline ? *what.trampoline : toolchain::guest_dir(*what.spec, cfg) / what.contract->trampoline_file;
+      what.asm_file ? *what.asm_file : toolchain::guest_dir(*what.spec, cfg) / what.contract->transcription;
   try {
     return toolchain::guest_elf(*what.spec, file, cfg);
   } catch (const toolchain::GuestBuildError& e) {
-    if (what.trampoline) throw BadInput(e.what());  // the porter's file does not build
-    throw;                                          // a built-in guest: ours
+    if (what.asm_file) throw BadInput(e.what());  // the porter's file does not build
+    throw;                                        // a built-in guest: ours
   }
 }
 
 InspectedRun run_one(const Inspection& what, const model::RunOptions& opt, const toolchain::GuestBuildConfig& cfg) {
   InspectedRun run;
-  run.machine = what.probe ? model::Machine::for_probe(*what.spec, what.probe->string(), what.toolchain, what.goroot)
-                           : std::make_unique<model::Machine>(*what.spec, guest_elf_for(what, cfg).string());
-  run.report = run.machine->run(*what.scenario, *what.contract, opt);
+  run.harness = what.probe ? model::Harness::for_probe(*what.spec, what.probe->string(), what.toolchain, what.goroot)
+                           : model::Harness::for_transcription(*what.spec, guest_elf_for(what, cfg).string());
+  run.report = run.harness->run(*what.scenario, *what.contract, opt);
   return run;
 }
 
@@ -112,6 +118,7 @@ json trace_json(const InspectedRun& run, int growth) {
     steps.push_back(j);
   }
   return {{"goarch", run.report.goarch},
+          {"trampoline", run.report.trampoline},
           {"contract", run.report.contract},
           {"scenario", run.report.scenario},
           {"growth", growth},
@@ -128,11 +135,12 @@ std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
   const auto& spec = *what.spec;
   FrameDiagram d = frame_diagram(run, *f);
   const int w = 2 + 2 * std::max(spec.ptr_size, spec.entry_slot_size());
-  std::string out = fmt::format("g0 frame at newstack's entry, growth {}: {} {} contract, {} scenario\n", growth,
-                                spec.goarch, what.contract->name, what.scenario->name);
+  std::string out =
+      fmt::format("g0 frame at newstack's entry, growth {}: {} {} trampoline, {} contract, {} scenario\n", growth,
+                  spec.goarch, what.scenario->trampoline, what.contract->name, what.scenario->name);
   out += fmt::format("{} = {:#x} on the g0 stack; g0.sched.sp = {:#x}; {} = {:#x}{}\n\n", spec.sp.name, f->sp,
                      f->g0_sched_sp, spec.ctxt.name, f->ctxt_reg,
-                     spec.has_link() ? fmt::format("; {} = {}", spec.link.name, run.machine->describe(f->link)) : "");
+                     spec.has_link() ? fmt::format("; {} = {}", spec.link.name, run.harness->describe(f->link)) : "");
   out += fmt::format("  {:<12} {:<9} {:<{}} {}\n", "address", "slot", "value", w, "meaning");
   bool line_drawn = false;
   // High addresses first, as stack diagrams are drawn.
@@ -183,6 +191,7 @@ std::optional<json> frame_json(const InspectedRun& run, int growth) {
     if (!by.empty()) field_findings[k] = named(by);
   }
   return json{{"goarch", run.report.goarch},
+              {"trampoline", run.report.trampoline},
               {"contract", run.report.contract},
               {"scenario", run.report.scenario},
               {"growth", growth},
@@ -213,7 +222,7 @@ std::string failure_story(const Inspection& what, const toolchain::GuestBuildCon
   if (failed && failed->stop.reason == emu::StopReason::Budget && failed->stop.insns > kStoryWindow)
     opt.trace.from_insn = failed->stop.insns - kStoryWindow;
   InspectedRun run = run_one(what, opt, cfg);
-  if (cost) *cost = {run.machine->engine().total_insns(), opt.trace.from_insn};
+  if (cost) *cost = {run.harness->engine().total_insns(), opt.trace.from_insn};
   std::string out = fmt::format("  the last {} trace lines before the first failure:\n", run.report.trace_tail.size());
   for (const auto& s : run.report.trace_tail) out += "    " + model::format_step(s) + "\n";
   int growth = 0;

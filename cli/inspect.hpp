@@ -10,7 +10,8 @@
 
 #include "cli/frame_picture.hpp"
 #include "emu/arch_spec.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
 #include "toolchain/guest_build.hpp"
 
 namespace gotramp::cli {
@@ -18,22 +19,24 @@ namespace gotramp::cli {
 struct Inspection {
   Inspection() = default;
   Inspection(const emu::ArchSpec* spec, const model::Contract* contract, const model::Scenario* scenario,
-             std::optional<std::filesystem::path> trampoline = std::nullopt)
-      : spec(spec), contract(contract), scenario(scenario), trampoline(std::move(trampoline)) {}
+             std::optional<std::filesystem::path> asm_file = std::nullopt)
+      : spec(spec), contract(contract), scenario(scenario), asm_file(std::move(asm_file)) {}
   const emu::ArchSpec* spec = nullptr;
   const model::Contract* contract = nullptr;
-  const model::Scenario* scenario = nullptr;
-  std::optional<std::filesystem::path> trampoline;  // --asm
+  const model::Scenario* scenario = nullptr;      // of its trampoline's suite
+  std::optional<std::filesystem::path> asm_file;  // --asm: the porter's own morestack
   // A real toolchain's probe (--go) and the toolchain's version, instead of guest_asm.
   std::optional<std::filesystem::path> probe;
   std::string toolchain;
   std::filesystem::path goroot;
 };
 
-// One run on a fresh machine (kept, for describing addresses afterwards).
+// One run on a fresh harness (kept, for describing addresses afterwards).
 struct InspectedRun {
-  std::unique_ptr<model::Machine> machine;
+  std::unique_ptr<model::Harness> harness;
   model::RunReport report;
+  // The morestack suite the run used (frames are morestack's growths).
+  const model::MorestackSuite& morestack() const;
 };
 // The guest ELF a run uses, built unless cached; a trampoline of the user's that does
 // not build is BadInput (cli/exit_code.hpp).

@@ -23,6 +23,7 @@
 #include "cli/versions.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/profile.hpp"
+#include "runtime_model/suite.hpp"
 #include "toolchain/guest_build.hpp"
 
 namespace {
@@ -47,7 +48,7 @@ std::ofstream open_output(const std::string& path, const char* option) {
 // ---- gotramp verify
 
 struct VerifyArgs {
-  std::vector<std::string> goarch = {"all"}, contract = {"both"}, scenario = {"all"};
+  std::vector<std::string> goarch = {"all"}, trampoline = {"morestack"}, contract = {"both"}, scenario = {"all"};
   std::string asm_file, junit, go;
   bool json = false, unverified = false;
   int jobs = 0;
@@ -56,13 +57,18 @@ struct VerifyArgs {
 };
 
 CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
-  auto* c = app.add_subcommand("verify", "run every GOARCH x contract x scenario and check each growth");
+  auto* c = app.add_subcommand("verify", "run every GOARCH x trampoline x contract x scenario and check each run");
   c->add_option("--goarch", a.goarch, "GOARCH list (" + emu::arch_names() + ") or all; with --asm, from the file name")
+      ->delimiter(',');
+  c->add_option("--trampoline", a.trampoline,
+                "trampoline list (" + model::trampoline_names() + ") or all; default morestack")
       ->delimiter(',');
   c->add_option("--contract", a.contract,
                 "contract list (" + model::contract_names() + ") or all; default both, seed with --asm")
       ->delimiter(',');
-  c->add_option("--scenario", a.scenario, "scenario list (" + model::scenario_names() + ") or all")->delimiter(',');
+  c->add_option("--scenario", a.scenario,
+                "scenario list (morestack: " + model::scenario_names() + ") or all; each trampoline runs those it has")
+      ->delimiter(',');
   c->add_option("--asm", a.asm_file,
                 "your own trampoline (Plan 9 assembly defining morestack and morestack_noctxt), built "
                 "with the GOARCH's harness and checked against the contract");
@@ -124,7 +130,10 @@ int cmd_verify(VerifyArgs a) {
   cli::VerifyRequest req;
   req.unverified = a.unverified;
   req.jobs = a.jobs;
-  if (!a.asm_file.empty()) req.trampoline = a.asm_file;
+  if (!a.asm_file.empty()) req.asm_file = a.asm_file;
+  auto trampolines = cli::parse_trampolines(a.trampoline, err);
+  if (!trampolines) throw BadInput(err);
+  req.trampolines = *trampolines;
   std::optional<std::vector<const emu::ArchSpec*>> archs;
   std::optional<std::vector<const model::Contract*>> contracts;
   if (!a.go.empty()) {
@@ -142,7 +151,7 @@ int cmd_verify(VerifyArgs a) {
                         "keep; verify it with --go bundled, --go system or --go GOROOT",
                         c->name));
   }
-  auto scenarios = cli::parse_scenarios(a.scenario, err);
+  auto scenarios = cli::parse_scenarios(a.scenario, req.trampolines, err);
   if (!scenarios) throw BadInput(err);
   req.archs = *archs, req.contracts = *contracts, req.scenarios = *scenarios;
   std::optional<std::ofstream> junit;
@@ -153,8 +162,8 @@ int cmd_verify(VerifyArgs a) {
   try {
     rows = cli::run_verify(req, cfg);
   } catch (const toolchain::GuestBuildError& e) {
-    if (req.trampoline) throw BadInput(e.what());  // the porter's file does not build
-    throw;                                         // a built-in guest: ours
+    if (req.asm_file) throw BadInput(e.what());  // the porter's file does not build
+    throw;                                       // a built-in guest: ours
   }
   bool failed = false;
   for (const auto& r : rows) failed = failed || r.failed();
@@ -167,7 +176,7 @@ int cmd_verify(VerifyArgs a) {
     auto [it, fresh] = stories.try_emplace(&row);
     if (!fresh) return it->second;
     try {
-      cli::Inspection what{row.spec, row.contract, row.scenario, row.trampoline};
+      cli::Inspection what{row.spec, row.contract, row.scenario, row.asm_file};
       if (req.go) what.probe = row.source, what.toolchain = row.toolchain, what.goroot = req.go->goroot;
       it->second = cli::failure_story(what, cfg, row.report ? &*row.report : nullptr);
     } catch (const std::exception& e) {
@@ -297,7 +306,7 @@ int cmd_build_guests(const CommonArgs& a) {
     if (!toolchain::has_guest(spec, cfg)) continue;
     for (const auto& c : model::contracts()) {
       if (!c.transcribed()) continue;
-      auto file = toolchain::guest_dir(spec, cfg) / c.trampoline_file;
+      auto file = toolchain::guest_dir(spec, cfg) / c.transcription;
       if (!std::filesystem::exists(file)) continue;
       toolchain::guest_elf(spec, file, cfg);
       built++;

@@ -83,6 +83,7 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
   }
   json out = {
       {"goarch", r.goarch},
+      {"trampoline", r.trampoline},
       {"contract", r.contract},
       {"scenario", r.scenario},
       {"ctxt_reg", r.ctxt_reg},
@@ -135,6 +136,7 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVer
     runs.push_back({{"goarch", row.spec->goarch},
                     {"toolchain", row.toolchain},
                     {"source", row.source},
+                    {"trampoline", row.trampoline->name},
                     {"contract", row.contract->name},
                     {"scenario", row.scenario->name},
                     {"ctxt_reg", row.spec->ctxt.name},

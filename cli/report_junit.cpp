@@ -69,7 +69,8 @@ std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& ver
   for (const auto& row : rows) {
     Suite& s = suite(row.spec->goarch);
     auto tc = s.node.append_child("testcase");
-    tc.append_attribute("classname") = fmt::format("gotramp.{}.{}", row.spec->goarch, row.contract->name).c_str();
+    tc.append_attribute("classname") =
+        fmt::format("gotramp.{}.{}.{}", row.spec->goarch, row.trampoline->name, row.contract->name).c_str();
     tc.append_attribute("name") = row.scenario->name.c_str();
     s.tests++;
     if (row.failed()) {

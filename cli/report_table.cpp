@@ -5,44 +5,47 @@
 #include "cli/report.hpp"
 
 namespace gotramp::cli {
-namespace {
 
-std::string ptr(uint64_t v, int ptr_size) { return fmt::format("{:#0{}x}", v, 2 + 2 * ptr_size); }
-
-// For runs while the GC marks: the guest's pointer stores no barrier covered.
-std::string barrier_summary(const model::RunReport& r) {
-  if (r.gc_phase != "marking") return "-";
-  int sites = r.unbarriered_sites();
-  if (sites == 0) return "clean";
-  int lost = 0;
-  for (const auto& w : r.unbarriered) lost += w.lost;
-  return fmt::format("{} unbarriered, {}", sites, lost ? fmt::format("{} lost", lost) : std::string("repaired"));
-}
-
-}  // namespace
-
+// The columns of the runs' trampolines, each heading once, in the order rows bring
+// them: those before the count of checks, then those after it.
 std::string format_table(const std::vector<VerifyRow>& rows) {
-  std::vector<std::string> head = {"GOARCH",    "contract", "scenario", "ctxt reg", "ctxt from", "ctxt set",
-                                   "ctxt read", "growths",  "checks",   "barrier",  "verdict"};
+  std::vector<const model::Trampoline*> seen;
+  for (const auto& row : rows)
+    if (std::find(seen.begin(), seen.end(), row.trampoline) == seen.end()) seen.push_back(row.trampoline);
+  std::vector<std::string> before, after;
+  for (const auto* t : seen)
+    for (const auto& col : t->columns()) {
+      auto& list = col.after_checks ? after : before;
+      if (std::find(list.begin(), list.end(), col.heading) == list.end()) list.push_back(col.heading);
+    }
+  std::vector<std::string> head = {"GOARCH", "trampoline", "contract", "scenario"};
   // Rows of a real toolchain's runtime say which Go built it.
   const bool real = std::any_of(rows.begin(), rows.end(), [](const VerifyRow& r) { return r.source != "guest_asm"; });
   if (real) head.insert(head.begin() + 1, "toolchain");
+  head.insert(head.end(), before.begin(), before.end());
+  head.push_back("checks");
+  head.insert(head.end(), after.begin(), after.end());
+  head.push_back("verdict");
+
   std::vector<std::vector<std::string>> cells;
   for (const auto& row : rows) {
-    std::vector<std::string> c = {row.spec->goarch, row.contract->name, row.scenario->name, row.spec->ctxt.name,
-                                  row.report ? row.report->arg_slot : row.spec->slot(row.spec->arg0_offset())};
+    const model::RunReport* r = row.report ? &*row.report : nullptr;
+    const auto columns = row.trampoline->columns();
+    auto cell = [&](const std::string& heading) -> std::string {
+      for (const auto& col : columns)
+        if (col.heading == heading) return col.cell(r, *row.spec);
+      return "";
+    };
+    std::vector<std::string> c = {row.spec->goarch, row.trampoline->name, row.contract->name, row.scenario->name};
     if (real) c.insert(c.begin() + 1, row.toolchain);
-    if (row.report) {
-      const auto& r = *row.report;
-      int ok = static_cast<int>(std::count_if(r.checks.begin(), r.checks.end(), [](auto& k) { return k.ok; }));
-      c.push_back(ptr(r.ctxt_set, row.spec->ptr_size));
-      c.push_back(r.ctxt_read ? ptr(*r.ctxt_read, row.spec->ptr_size) : "-");
-      c.push_back(std::to_string(r.grown()));
-      c.push_back(fmt::format("{}/{}", ok, r.checks.size()));
-      c.push_back(barrier_summary(r));
+    for (const auto& h : before) c.push_back(cell(h));
+    if (r) {
+      int ok = static_cast<int>(std::count_if(r->checks.begin(), r->checks.end(), [](auto& k) { return k.ok; }));
+      c.push_back(fmt::format("{}/{}", ok, r->checks.size()));
     } else {
-      c.insert(c.end(), {"-", "-", "-", "-", "-"});
+      c.push_back("-");
     }
+    for (const auto& h : after) c.push_back(cell(h));
     c.push_back(row.verdict);
     cells.push_back(std::move(c));
   }
@@ -104,7 +107,8 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
   std::string out;
   for (const auto& row : rows) {
     if (!row.failed()) continue;
-    out += fmt::format("\n{} {} {}: FAILED\n", row.spec->goarch, row.contract->name, row.scenario->name);
+    out += fmt::format("\n{} {} {} {}: FAILED\n", row.spec->goarch, row.trampoline->name, row.contract->name,
+                       row.scenario->name);
     if (!row.report) {
       out += "  " + row.note + "\n";
       continue;
@@ -131,7 +135,7 @@ std::string format_run_findings(const model::RunReport& r, const std::string& in
 }
 
 std::string format_run_verdict(const model::RunReport& r) {
-  std::string out = fmt::format("\n{} {} {}: {}\n", r.goarch, r.contract, r.scenario, r.verdict);
+  std::string out = fmt::format("\n{} {} {} {}: {}\n", r.goarch, r.trampoline, r.contract, r.scenario, r.verdict);
   out += format_run_findings(r);
   for (const auto& p : r.printed) out += "  runtime printed: " + p + "\n";
   return out;

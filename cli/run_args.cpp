@@ -11,6 +11,7 @@
 #include "cli/verify_cmd.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/scenario.hpp"
+#include "runtime_model/suite.hpp"
 
 namespace gotramp::cli {
 
@@ -68,7 +69,10 @@ void add_run_options(CLI::App* c, RunArgs& a) {
   c->add_option("--goarch", a.goarch, "GOARCH (" + emu::arch_names() + "); with --asm, from the file name");
   c->add_option("--contract", a.contract,
                 "contract (" + model::contract_names(false) + "); default seed, modern with --go");
-  c->add_option("--scenario", a.scenario, "scenario (" + model::scenario_names() + "); default closure");
+  c->add_option("--trampoline", a.trampoline,
+                "the trampoline under test (" + model::trampoline_names() + "); default morestack");
+  c->add_option("--scenario", a.scenario,
+                "the trampoline's scenario (morestack: " + model::scenario_names() + "); default closure");
   c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
   c->add_option("--go", a.go,
                 "a real Go toolchain's own runtime instead of the transcriptions: bundled, system or a GOROOT");
@@ -93,10 +97,13 @@ Inspection inspection(RunArgs a, const char* command) {
     }
   }
   if (a.goarch.empty()) throw BadInput(fmt::format("{} needs --goarch (one of {})", command, emu::arch_names()));
+  const model::Trampoline* trampoline = model::find_trampoline(a.trampoline);
+  if (!trampoline)
+    throw BadInput(fmt::format("unknown trampoline '{}'; valid: {}", a.trampoline, model::trampoline_names()));
   Inspection w;
   w.spec = emu::find_arch(a.goarch);
   w.contract = model::find_contract(a.contract);
-  w.scenario = model::find_scenario(a.scenario);
+  w.scenario = model::find_scenario(a.scenario, trampoline->name);
   if (const emu::Unemulated* u = emu::find_unemulated(a.goarch)) throw BadInput(std::string(u->why));
   if (!w.spec) throw BadInput(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
   if (a.go.empty() && !w.spec->transcribed()) throw BadInput(no_transcription(*w.spec));
@@ -108,9 +115,9 @@ Inspection inspection(RunArgs a, const char* command) {
   if (!w.contract)
     throw BadInput(fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names(false)));
   if (!w.scenario)
-    throw BadInput(fmt::format("unknown scenario '{}'; {} looks at one run: choose one of {}", a.scenario, command,
-                               model::scenario_names()));
-  if (!a.asm_file.empty()) w.trampoline = a.asm_file;
+    throw BadInput(fmt::format("unknown scenario '{}' of the {} trampoline; {} looks at one run: choose one of {}",
+                               a.scenario, trampoline->name, command, model::scenario_names(trampoline->name)));
+  if (!a.asm_file.empty()) w.asm_file = a.asm_file;
   if (!a.go.empty()) {
     if (w.contract->name != "modern")
       throw BadInput(

@@ -27,7 +27,7 @@ void check_asm(const std::string& path);
 
 // One run, named on the command line.
 struct RunArgs {
-  std::string goarch, contract, scenario = "closure", asm_file;
+  std::string goarch, trampoline = "morestack", contract, scenario = "closure", asm_file;
   std::string go;  // --go: a real toolchain's probe instead of guest_asm
   CommonArgs common;
 };

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
 
 namespace gotramp::cli {
 namespace {
@@ -17,7 +17,9 @@ namespace {
 // Expands "all" and comma lists against a table of names.
 struct Job {
   const emu::ArchSpec* spec;
+  const model::Trampoline* trampoline;
   const model::Contract* contract;
+  std::vector<const model::Scenario*> scenarios;  // the trampoline's, of those requested
   std::vector<VerifyRow> rows;
 };
 
@@ -41,17 +43,17 @@ std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::fun
   return rows;
 }
 
-// Runs every scenario on the machine make() builds, a row each. A machine that
+// Runs every scenario on the harness make() builds, a row each. A harness that
 // cannot be built or cannot run makes every row FAILED with the reason, except a
 // runtime the model cannot describe (ProfileError), which is the caller's to report.
 void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenarios,
                    const std::function<VerifyRow(const model::Scenario*)>& row_for,
-                   const std::function<std::unique_ptr<model::Machine>()>& make) {
+                   const std::function<std::unique_ptr<model::Harness>()>& make) {
   try {
-    auto machine = make();
+    auto harness = make();
     for (const model::Scenario* s : scenarios) {
       VerifyRow row = row_for(s);
-      row.report = machine->run(*s, *job.contract);
+      row.report = harness->run(*s, *job.contract);
       row.verdict = row.report->verdict;
       job.rows.push_back(std::move(row));
     }
@@ -83,14 +85,14 @@ std::vector<VerifyRow> run_real(const VerifyRequest& req, std::vector<Job>& jobs
     const std::string probe = probes.at(job.spec).string();
     auto row_for = [&](const model::Scenario* s) {
       VerifyRow row;
-      row.spec = job.spec, row.contract = job.contract, row.scenario = s;
+      row.spec = job.spec, row.trampoline = job.trampoline, row.contract = job.contract, row.scenario = s;
       row.toolchain = tc.version;
       row.source = probe;
       return row;
     };
     try {
-      run_scenarios(job, req.scenarios, row_for,
-                    [&] { return model::Machine::for_probe(*job.spec, probe, tc.version, tc.goroot); });
+      run_scenarios(job, job.scenarios, row_for,
+                    [&] { return model::Harness::for_probe(*job.spec, probe, tc.version, tc.goroot); });
     } catch (const model::ProfileError& e) {
       std::lock_guard lock(mu);
       if (!profile_error) profile_error = e.what();
@@ -178,10 +180,36 @@ std::optional<std::vector<const model::Contract*>> parse_contracts(const std::ve
   return out;
 }
 
-std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::vector<std::string>& names,
-                                                                   std::string& error) {
-  return parse_list<model::Scenario>(names, model::scenarios(), model::find_scenario, "scenario",
-                                     model::scenario_names(), error);
+std::optional<std::vector<const model::Scenario*>> parse_scenarios(
+    const std::vector<std::string>& names, const std::vector<const model::Trampoline*>& trampolines,
+    std::string& error) {
+  std::vector<const model::Scenario*> out;
+  for (const auto& n : names) {
+    bool found = false;
+    for (const model::Trampoline* t : trampolines) {
+      if (n == "all") {
+        for (const auto& s : t->scenarios()) out.push_back(&s);
+        found = true;
+      } else if (const model::Scenario* s = model::find_scenario(n, t->name)) {
+        out.push_back(s);
+        found = true;
+      }
+    }
+    if (!found) {
+      std::string valid;
+      for (const model::Trampoline* t : trampolines)
+        valid += fmt::format("{}{}: {}", valid.empty() ? "" : "; ", t->name, model::scenario_names(t->name));
+      error = fmt::format("unknown scenario '{}'; valid: {} (or all)", n, valid);
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<const model::Trampoline*>> parse_trampolines(const std::vector<std::string>& names,
+                                                                       std::string& error) {
+  return parse_list<model::Trampoline>(names, model::trampolines(), model::find_trampoline, "trampoline",
+                                       model::trampoline_names(), error);
 }
 
 std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vector<std::string>& names,
@@ -211,12 +239,19 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vec
   return out;
 }
 
-// One machine per GOARCH x contract runs every requested scenario; machines are
-// independent (one Unicorn engine each), so they run on all cores at once.
+// One harness per GOARCH x trampoline x contract runs every requested scenario of
+// the trampoline; harnesses are independent (one Unicorn engine each), so they run
+// on all cores at once.
 std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::GuestBuildConfig& cfg) {
   std::vector<Job> jobs;
   for (const emu::ArchSpec* spec : req.archs)
-    for (const model::Contract* c : req.contracts) jobs.push_back({spec, c, {}});
+    for (const model::Trampoline* t : req.trampolines)
+      for (const model::Contract* c : req.contracts) {
+        Job job{spec, t, c, {}, {}};
+        for (const model::Scenario* s : req.scenarios)
+          if (s->trampoline == t->name) job.scenarios.push_back(s);
+        if (!job.scenarios.empty()) jobs.push_back(std::move(job));
+      }
   if (req.go) return run_real(req, jobs);
 
   // Every guest ELF first, one build at a time: a trampoline that does not build
@@ -224,7 +259,7 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
   std::map<std::pair<const emu::ArchSpec*, const model::Contract*>, std::filesystem::path> elves;
   for (const auto& job : jobs) {
     if (!job.spec->verified && !req.unverified) continue;
-    auto file = req.trampoline ? *req.trampoline : toolchain::guest_dir(*job.spec, cfg) / job.contract->trampoline_file;
+    auto file = req.asm_file ? *req.asm_file : toolchain::guest_dir(*job.spec, cfg) / job.contract->transcription;
     elves[{job.spec, job.contract}] = toolchain::guest_elf(*job.spec, file, cfg);
   }
 
@@ -233,14 +268,14 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
     const model::Contract* c = job.contract;
     auto row_for = [&](const model::Scenario* s) {
       VerifyRow row;
-      row.spec = spec, row.contract = c, row.scenario = s;
-      row.trampoline = req.trampoline;
+      row.spec = spec, row.trampoline = job.trampoline, row.contract = c, row.scenario = s;
+      row.asm_file = req.asm_file;
       row.toolchain = "go1.8";
-      row.source = req.trampoline ? req.trampoline->string() : "guest_asm";
+      row.source = req.asm_file ? req.asm_file->string() : "guest_asm";
       return row;
     };
     if (!spec->verified && !req.unverified) {
-      for (const model::Scenario* s : req.scenarios) {
+      for (const model::Scenario* s : job.scenarios) {
         VerifyRow row = row_for(s);
         row.verdict = "not yet verified";
         row.note = "this GOARCH's row is not verified end to end yet";
@@ -248,8 +283,8 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
       }
       return;
     }
-    run_scenarios(job, req.scenarios, row_for, [&] {
-      return std::make_unique<model::Machine>(*spec, elves.at({spec, c}).string());
+    run_scenarios(job, job.scenarios, row_for, [&] {
+      return model::Harness::for_transcription(*spec, elves.at({spec, c}).string());
     });
   };
 

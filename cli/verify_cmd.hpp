@@ -1,4 +1,4 @@
-// gotramp verify: runs GOARCH x contract x scenario and reports each run.
+// gotramp verify: runs GOARCH x trampoline x contract x scenario and reports each run.
 #pragma once
 
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include "runtime_model/contract.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
+#include "runtime_model/suite.hpp"
 #include "toolchain/go_toolchain.hpp"
 #include "toolchain/guest_build.hpp"
 #include "toolchain/probe_build.hpp"
@@ -18,10 +19,12 @@ namespace gotramp::cli {
 
 struct VerifyRequest {
   std::vector<const emu::ArchSpec*> archs;
+  std::vector<const model::Trampoline*> trampolines;
   std::vector<const model::Contract*> contracts;
+  // The scenarios to run, of every requested trampoline (each names its own).
   std::vector<const model::Scenario*> scenarios;
-  // A porter's own trampoline file instead of the contract's built-in one.
-  std::optional<std::filesystem::path> trampoline;
+  // A porter's own morestack (--asm) instead of the contract's built-in one.
+  std::optional<std::filesystem::path> asm_file;
   // Also run rows not verified yet (for whoever is porting them).
   bool unverified = false;
   int jobs = 0;  // machines run at once; 0 for one per core
@@ -34,12 +37,13 @@ struct VerifyRequest {
 // One row of the report: a run, or why there is none.
 struct VerifyRow {
   const emu::ArchSpec* spec = nullptr;
+  const model::Trampoline* trampoline = nullptr;
   const model::Contract* contract = nullptr;
   const model::Scenario* scenario = nullptr;
   std::optional<model::RunReport> report;
-  std::string verdict;                              // the report's, or "not yet verified" / "FAILED"
-  std::string note;                                 // why there is no report
-  std::optional<std::filesystem::path> trampoline;  // --asm, if given
+  std::string verdict;                            // the report's, or "not yet verified" / "FAILED"
+  std::string note;                               // why there is no report
+  std::optional<std::filesystem::path> asm_file;  // --asm, if given
   std::string toolchain;  // the runtime's Go: "go1.8" (transcriptions) or the real toolchain's version
   std::string source;     // "guest_asm", or the probe binary
   bool failed() const { return verdict == "FAILED"; }
@@ -69,7 +73,12 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<s
 std::string no_transcription(const emu::ArchSpec& spec);
 std::optional<std::vector<const model::Contract*>> parse_contracts(const std::vector<std::string>& names,
                                                                    std::string& error);
-std::optional<std::vector<const model::Scenario*>> parse_scenarios(const std::vector<std::string>& names,
-                                                                   std::string& error);
+// "all" is every scenario of each trampoline; a name, the scenario of that name in
+// every trampoline that has one.
+std::optional<std::vector<const model::Scenario*>> parse_scenarios(
+    const std::vector<std::string>& names, const std::vector<const model::Trampoline*>& trampolines,
+    std::string& error);
+std::optional<std::vector<const model::Trampoline*>> parse_trampolines(const std::vector<std::string>& names,
+                                                                       std::string& error);
 
 }  // namespace gotramp::cli

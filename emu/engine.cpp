@@ -341,9 +341,9 @@ void Engine::add_hook(int type, void* cb, uint64_t begin, uint64_t end, std::uni
   hooks_.push_back(std::move(h));
 }
 
-void Engine::on_code(uint64_t addr, CodeHook fn) { on_code_range(addr, addr, std::move(fn)); }
+Engine::HookId Engine::on_code(uint64_t addr, CodeHook fn) { return on_code_range(addr, addr, std::move(fn)); }
 
-size_t Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
+Engine::HookId Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
   auto h = std::make_unique<Hook>();
   h->code = std::move(fn);
   add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(&Engine::code_cb), begin, end, std::move(h));
@@ -358,7 +358,14 @@ size_t Engine::on_code_range(uint64_t begin, uint64_t end, CodeHook fn) {
   return hooks_.size() - 1;
 }
 
-void Engine::on_block(BlockHook fn) { block_hooks_.push_back(std::move(fn)); }
+size_t Engine::on_block(BlockHook fn) {
+  block_hooks_.push_back(std::move(fn));
+  return block_hooks_.size() - 1;
+}
+
+void Engine::remove_block_hook(size_t id) {
+  if (id < block_hooks_.size()) block_hooks_[id] = nullptr;
+}
 
 Engine::HookId Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
   auto h = std::make_unique<Hook>();
@@ -432,7 +439,8 @@ void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
   e->cur_block_ = {addr, size};
   if (!e->watch_blocks_) return;
   try {
-    for (auto& fn : e->block_hooks_) fn(addr, size);
+    for (auto& fn : e->block_hooks_)
+      if (fn) fn(addr, size);
   } catch (const std::exception& ex) {
     e->fail_from_hook(ex.what());
   }

@@ -116,15 +116,18 @@ class Engine {
   using CodeHook = std::function<void(uint64_t addr)>;
   using BlockHook = std::function<void(uint64_t addr, uint32_t size)>;
   using WriteHook = std::function<void(uint64_t addr, int size, uint64_t value)>;
-  // Runs before the instruction at addr executes (a breakpoint).
-  void on_code(uint64_t addr, CodeHook fn);
+  using HookId = size_t;
+  // Runs before the instruction at addr executes (a breakpoint). Remove with
+  // remove_hook.
+  HookId on_code(uint64_t addr, CodeHook fn);
   // Runs before every instruction in [begin, end] (inclusive; begin > end for
   // every address); slow, for tracing. Remove with remove_hook.
-  size_t on_code_range(uint64_t begin, uint64_t end, CodeHook fn);
+  HookId on_code_range(uint64_t begin, uint64_t end, CodeHook fn);
   // Runs at the start of every executed block while watch_blocks(true): checks
   // that need to follow a few blocks turn it on and off, so runs pay nothing for
-  // it otherwise.
-  void on_block(BlockHook fn);
+  // it otherwise. Remove with remove_block_hook.
+  size_t on_block(BlockHook fn);
+  void remove_block_hook(size_t id);
   void watch_blocks(bool on) { watch_blocks_ = on; }
   // The block executed before the current one (the current one is where a code
   // hook is running): [addr, addr+size).
@@ -139,7 +142,6 @@ class Engine {
   // Runs before every guest store into [begin, end] (inclusive) until removed.
   // While any write hook exists Unicorn takes the slow path for every load and
   // store (measured: runs twice as long), so add them only for runs that need them.
-  using HookId = size_t;
   HookId on_write(uint64_t begin, uint64_t end, WriteHook fn);
   // Removes a hook, and the translations and TLB entries made while it existed.
   void remove_hook(HookId id);

@@ -4,15 +4,33 @@ namespace gotramp::model {
 
 std::span<const Contract> contracts() {
   static const std::vector<Contract> all = {
-      {"seed", "newstack(ctxt): morestack passes the context register as the argument", true, false, false,
-       "morestack.s", "", true, false},
-      {"parent", "newstack(): morestack stores the context into g.sched.ctxt without a barrier; newstack repairs it",
-       false, true, true, "morestack_parent.s", "", false, false},
-      {"parent-norepair",
-       "the parent with newstack's writebarrierptr_nostore removed: the unbarriered store must be caught", false, true,
-       false, "morestack_parent.s", "lost-write-barrier", false, false},
-      {"modern", "newstack(): morestack stores the context into g.sched.ctxt, which the GC scans as a root (Go 1.10+)",
-       false, true, false, "", "", true, true},
+      {.name = "seed",
+       .description = "newstack(ctxt): morestack passes the context register as the argument",
+       .trampoline = {.stores_ctxt = false, .builds_g0_frame = true},
+       .newstack = {.ctxt_is_argument = true},
+       .transcription = "morestack.s",
+       .expect_failure = ""},
+      {.name = "parent",
+       .description =
+           "newstack(): morestack stores the context into g.sched.ctxt without a barrier; newstack repairs it",
+       .trampoline = {.stores_ctxt = true, .builds_g0_frame = false},
+       .newstack = {.repairs_barrier = true},
+       .transcription = "morestack_parent.s",
+       .expect_failure = ""},
+      {.name = "parent-norepair",
+       .description =
+           "the parent with newstack's writebarrierptr_nostore removed: the unbarriered store must be caught",
+       .trampoline = {.stores_ctxt = true, .builds_g0_frame = false},
+       .newstack = {},
+       .transcription = "morestack_parent.s",
+       .expect_failure = "lost-write-barrier"},
+      {.name = "modern",
+       .description =
+           "newstack(): morestack stores the context into g.sched.ctxt, which the GC scans as a root (Go 1.10+)",
+       .trampoline = {.stores_ctxt = true, .builds_g0_frame = true},
+       .newstack = {.ctxt_via_sched = true},
+       .transcription = "",
+       .expect_failure = ""},
   };
   return all;
 }

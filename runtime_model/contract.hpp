@@ -1,7 +1,10 @@
 // Contract: what newstack expects of the trampoline that calls it. The model is
 // given a contract; it never assumes one. The seed (Go commit bf9c71cb) passes the
 // context register as newstack's argument; its parent stored it into g.sched.ctxt
-// from assembly and repaired the missing write barrier in newstack.
+// from assembly and repaired the missing write barrier in newstack; since Go 1.10
+// (the modern contract) morestack stores it again and the GC scans g.sched.ctxt as
+// a root. A contract is a value of named parts: what the trampoline does, and what
+// newstack does with what it was handed.
 #pragma once
 
 #include <span>
@@ -12,32 +15,42 @@
 namespace gotramp::model {
 
 struct Contract {
-  std::string name;         // "seed" | "parent" | "parent-norepair"
+  std::string name;         // "seed" | "parent" | "parent-norepair" | "modern"
   std::string description;  // one line for reports
-  // newstack(ctxt unsafe.Pointer): the context arrives as the first argument, in a
-  // frame the trampoline builds, and newstack stores it into gp.sched.ctxt with a
-  // barriered write.
-  bool ctxt_is_argument = true;
-  // morestack itself stores the context register into g.sched.ctxt (no barrier).
-  bool trampoline_stores_ctxt = false;
-  // newstack runs writebarrierptr_nostore(&gp.sched.ctxt, gp.sched.ctxt).
-  bool repairs_barrier = false;
-  // The guest file holding this contract's morestack, in the GOARCH's guest folder;
+
+  // What the trampoline (morestack) does before it calls newstack.
+  struct Trampoline {
+    // Stores the context register into g.sched.ctxt itself (a store no write
+    // barrier covers).
+    bool stores_ctxt = false;
+    // On link-register machines, builds newstack a frame on g0 whose saved-LR word
+    // is zero (the seed, to pass the argument; modern Go, to keep tracebacks sane).
+    // The parent called newstack right at g0.sched.sp.
+    bool builds_g0_frame = true;
+  } trampoline;
+
+  // What newstack does with the context.
+  struct Newstack {
+    // newstack(ctxt unsafe.Pointer): the context arrives as the first argument, in
+    // the frame the trampoline built, and newstack stores it into gp.sched.ctxt
+    // with a barriered write.
+    bool ctxt_is_argument = false;
+    // Runs writebarrierptr_nostore(&gp.sched.ctxt, gp.sched.ctxt), repairing the
+    // trampoline's unbarriered store.
+    bool repairs_barrier = false;
+    // Finds the context in g.sched.ctxt and nowhere else: it must hold the closure
+    // as f's prologue had it, 0 through morestack_noctxt (modern Go).
+    bool ctxt_via_sched = false;
+  } newstack;
+
+  // The guest file holding this contract's morestack in the GOARCH's guest folder;
   // empty for a contract only real toolchains keep (no transcription).
-  std::string trampoline_file;
+  std::string transcription;
   // An expected-failure contract names the check it must fail; it passes, as
   // "diagnosed", when that check fails.
   std::string expect_failure;
-  // On link-register machines morestack builds newstack a frame on g0 whose
-  // saved-LR word is zero (the seed, to pass the argument; modern Go, to keep
-  // tracebacks sane). The parent called newstack right at g0.sched.sp.
-  bool builds_g0_frame = true;
-  // newstack() finds the context in g.sched.ctxt, where morestack stored it, and
-  // nowhere else: it must hold the closure as f's prologue had it, 0 through
-  // morestack_noctxt (modern Go).
-  bool ctxt_via_sched = false;
-  // Whether guest_asm/ holds a transcription of this contract's morestack.
-  bool transcribed() const { return !trampoline_file.empty(); }
+
+  bool transcribed() const { return !transcription.empty(); }
 };
 
 std::span<const Contract> contracts();

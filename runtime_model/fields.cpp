@@ -35,7 +35,7 @@ class Resolver {
 
 }  // namespace
 
-RuntimeFields RuntimeFields::resolve(const Layouts& L, const StructLayout& closure, const StructLayout* env) {
+RuntimeFields RuntimeFields::resolve(const Layouts& L) {
   const int w = L.ptr_size;
   RuntimeFields F;
 
@@ -70,6 +70,11 @@ RuntimeFields RuntimeFields::resolve(const Layouts& L, const StructLayout& closu
   Resolver<rt::gobuf> buf(L.gobuf, w);
   F.gobuf = {buf("sp"), buf("pc"), buf("g"), buf("ctxt"), buf("lr"), buf("bp")};
 
+  return F;
+}
+
+ProbeFields ProbeFields::resolve(const StructLayout& closure, const StructLayout* env, int w) {
+  ProbeFields F;
   Resolver<rt::closure> c(closure, w);
   F.closure = {c("fn"), c("x", env == nullptr), c("env", env != nullptr)};
   if (env) {

@@ -130,13 +130,18 @@ struct RuntimeFields {
   MFields m;
   PFields p;
   GobufFields gobuf;
-  ClosureFields closure;
-  EnvFields env;
 
   // Every handle, from the layouts the profile holds. Throws MissingField for the
   // first field the model needs and a layout lacks (so a runtime is refused at load,
   // not in the middle of a run).
-  static RuntimeFields resolve(const Layouts& layouts, const StructLayout& closure, const StructLayout* env);
+  static RuntimeFields resolve(const Layouts& layouts);
+};
+
+// The probe program's closure object and what it captured (ProbeProgram).
+struct ProbeFields {
+  ClosureFields closure;
+  EnvFields env;
+  static ProbeFields resolve(const StructLayout& closure, const StructLayout* env, int ptr_size);
 };
 
 }  // namespace gotramp::model

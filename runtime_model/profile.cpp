@@ -23,8 +23,7 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
   p->name = "go1.8 transcription";
   p->source = "guest_asm";
   p->layouts = unowned(layouts_for(spec));
-  p->closure = unowned(p->layouts->funcval);
-  p->fields = RuntimeFields::resolve(*p->layouts, *p->closure, nullptr);
+  p->fields = RuntimeFields::resolve(*p->layouts);
   p->names = {"main.morestack",
               "main.morestack_noctxt",
               "main.newstack",
@@ -32,15 +31,7 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
               "main.abort",
               "main.badmorestackg0",
               "main.badmorestackgsignal",
-              "main.writebarrierptr_prewrite",
-              "main.closure",
-              "main.sum"};
-  p->entry = RuntimeProfile::Entry::GuestStub;
-  p->captured = kTranscriptionCaptured;
-  // The guest's closure adds the captured word and its level at every level.
-  p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t captured, bool closure) {
-    return (n * (closure ? captured : 0) + n * (n + 1) / 2) & emu::width_mask(ptr);
-  };
+              "main.writebarrierptr_prewrite"};
   return p;
 }
 
@@ -85,7 +76,8 @@ std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec&
 }
 
 std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, const emu::ElfImage& image,
-                                                    const std::string& toolchain, const std::filesystem::path& goroot) {
+                                                    const std::string& toolchain, const std::filesystem::path& goroot,
+                                                    const ProbeProgram& program) {
   // The runtime's types only: they lie at the front of .debug_info, which the
   // reader inflates alone (main's types come last; main.probeEnv is laid out below).
   static const std::vector<std::string> kTypes = {"runtime.stack", "runtime.gobuf", "runtime.g",
@@ -115,32 +107,14 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   fill(layouts.m, "m", dw, "runtime.m", nested);
   fill(layouts.p, "p", dw, "runtime.p", nested);
   fill(layouts.funcval, "funcval", dw, "runtime.funcval", nested);
-  // main.probeEnv is { k uintptr; self func(int) uintptr }: two pointer-sized words
-  // (probe/main.go's header; tests/dwarf_types_test.cpp checks it against DWARF).
-  const uint64_t w = spec.ptr_size;
-  auto env = std::make_shared<StructLayout>();
-  env->name = "probeEnv";
-  env->fields = {{"k", Kind::Uintptr, 0, w, nullptr}, {"self", Kind::Pointer, w, w, nullptr}};
-  env->size = 2 * w;
-  env->align = w;
-  // The closure main.newClosure.func1 captures one word, env: {fn, env}.
-  auto closure = std::make_shared<StructLayout>();
-  closure->name = "closure";
-  closure->fields = {
-      {"fn", Kind::Uintptr, 0, static_cast<uint64_t>(spec.ptr_size), nullptr},
-      {"env", Kind::Pointer, static_cast<uint64_t>(spec.ptr_size), static_cast<uint64_t>(spec.ptr_size), nullptr}};
-  closure->size = 2 * spec.ptr_size;
-  closure->align = spec.ptr_size;
 
   auto p = std::make_shared<RuntimeProfile>();
   p->name = toolchain;
   p->toolchain = toolchain;
   p->source = file;
   p->layouts = L;
-  p->closure = closure;
-  p->env = env;
   try {
-    p->fields = RuntimeFields::resolve(layouts, *closure, env.get());
+    p->fields = RuntimeFields::resolve(layouts);
   } catch (const MissingField& e) {
     throw ProfileError(fmt::format("{}: runtime.{} has no field {} in its DWARF: gotramp cannot model this runtime",
                                    file, e.type, e.path));
@@ -156,27 +130,19 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
               "runtime.abort",
               "runtime.badmorestackg0",
               "runtime.badmorestackgsignal",
-              "",
-              "main.newClosure.func1",
-              "main.sum"};
-  for (const std::string* n :
-       {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack, &p->names.gogo, &p->names.abort,
-        &p->names.badmorestackg0, &p->names.badmorestackgsignal, &p->names.closure, &p->names.sum})
+              ""};
+  std::vector<const std::string*> needed = {
+      &p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack,           &p->names.gogo,
+      &p->names.abort,     &p->names.badmorestackg0,   &p->names.badmorestackgsignal};
+  for (const auto& f : program.functions) needed.push_back(&f.symbol);
+  for (const std::string* n : needed)
     if (!image.find_func(*n)) throw ProfileError(fmt::format("{}: no function {}: is it the probe?", file, *n));
-  p->entry = RuntimeProfile::Entry::HostCall;
   // Assembly functions that Go code calls get an ABIInternal wrapper, and their
   // bodies the .abi0 suffix, exactly where Go passes arguments in registers.
   p->regabi = image.symbol("runtime.gogo.abi0").has_value();
   if (p->regabi && spec.regabi.int_args.size() < 2)
     throw ProfileError(
         fmt::format("{}: built for the register ABI, which the {} row does not describe", file, spec.goarch));
-  p->captured = 0x5a5a1234;  // probeWord in probe/main.go
-  p->depth = 5000;           // probeDepth: at least five growths from 2 KiB on every GOARCH
-  p->result = [ptr = spec.ptr_size](uint64_t n, uint64_t k, bool) {
-    uint64_t s = 0;
-    for (uint64_t i = 0; i <= n; i++) s += k ^ i;
-    return s & emu::width_mask(ptr);
-  };
   p->sched_ctxt_is_root = true;
   // switchToCrashStack0 is the assembly half of the crash stack badmorestackg0 uses.
   p->badmorestackg0_throws = image.symbol("runtime.switchToCrashStack0").has_value();

@@ -3,7 +3,9 @@
 // model runs against: Go 1.8 as the transcriptions in guest_asm/ spell it, or the
 // runtime of a binary a real Go toolchain built, with its layouts read from DWARF.
 // Everything that differs between Go versions is here: struct layouts, stack.go
-// constants, the symbols a run uses, how a run enters Go code, and the GC's rules.
+// constants, the runtime's symbols a run uses, the ABI Go code is compiled for, and
+// the GC's rules. What the guest program itself offers (its functions, the closure it
+// builds) is the ProbeProgram's (runtime_model/probe_program.hpp).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include "emu/elf_image.hpp"
 #include "runtime_model/fields.hpp"
 #include "runtime_model/layout.hpp"
+#include "runtime_model/probe_program.hpp"
 
 namespace gotramp::model {
 
@@ -26,21 +29,12 @@ struct ProfileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The word the transcriptions' closure captures (funcval.x).
-inline constexpr uint64_t kTranscriptionCaptured = 0x5eed0c7f;
-
 struct RuntimeProfile {
   std::string name;       // "go1.8 transcription", "go1.27.3"
   std::string toolchain;  // the Go that built the binary: "go1.19.8", "go1.27.3"
   std::string source;     // "guest_asm", or the probe binary's path
 
   std::shared_ptr<const Layouts> layouts;  // g, m, p, gobuf, stack, funcval
-  // The closure object the context register points at: fn, then what it captured.
-  std::shared_ptr<const StructLayout> closure;
-  // What the closure captured, when it is an object of its own (the probe's
-  // *main.probeEnv: k, the word each level reads, and self, the closure); null when
-  // the closure holds the word itself (the transcriptions' funcval.x).
-  std::shared_ptr<const StructLayout> env;
   // Every field the model touches, resolved once from the layouts above.
   RuntimeFields fields;
 
@@ -48,25 +42,15 @@ struct RuntimeProfile {
   uint64_t stack_min = 2048;   // _StackMin: a new goroutine's stack
   uint64_t stack_guard = 880;  // _StackGuard: stackguard0 = stack.lo + _StackGuard
 
-  // Symbols, by qualified Go name.
+  // The runtime's symbols, by qualified Go name.
   struct Names {
     std::string morestack, morestack_noctxt, newstack, gogo, abort;
     std::string badmorestackg0, badmorestackgsignal;
     std::string writebarrierptr_prewrite;  // Go 1.8's gogo calls it; empty otherwise
-    std::string closure, sum;              // functions with a split prologue
   } names;
 
-  // How a run enters Go code. GuestStub: the guest's own entry stubs (entry_closure,
-  // entry_plain) set up the call and store the result in main.result, and the run
-  // ends at main.harness_exit. HostCall: the host calls the function itself, as
-  // Go's ABI wants it, and reads the result where the ABI returns it.
-  enum class Entry { GuestStub, HostCall } entry = Entry::GuestStub;
   // Go code passes arguments in the ArchSpec's regabi registers (ABIInternal).
   bool regabi = false;
-  uint64_t captured = 0;  // the word each closure level reads
-  uint64_t depth = 0;     // recursion depth; 0: the scenario's
-  // What each recursion returns for depth n (wrapping at the pointer width).
-  std::function<uint64_t(uint64_t n, uint64_t captured, bool closure)> result;
 
   // GC rules. Go 1.10 made gobuf.ctxt a root the GC scans with the goroutine's stack
   // (golang/go#22385): morestack's store into g.sched.ctxt needs no write barrier.
@@ -94,8 +78,10 @@ std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec&
 
 // The runtime of a probe binary (probe/main.go) built by a real toolchain whose
 // version is `toolchain`: layouts from its DWARF, symbols and rules from the
-// binary. Throws ProfileError naming the file and what it lacks.
+// binary. Throws ProfileError naming the file and what it lacks (a runtime symbol,
+// a field, or one of `program`'s functions: is it the probe?).
 std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, const emu::ElfImage& image,
-                                                    const std::string& toolchain, const std::filesystem::path& goroot);
+                                                    const std::string& toolchain, const std::filesystem::path& goroot,
+                                                    const ProbeProgram& program);
 
 }  // namespace gotramp::model

@@ -52,7 +52,7 @@ std::string Cause::describe() const {
 }
 
 std::string Finding::message() const {
-  std::string s = fmt::format("{} [{} {} {}", check, goarch, contract, scenario);
+  std::string s = fmt::format("{} [{} {} {} {}", check, goarch, trampoline, contract, scenario);
   if (growth > 0) s += fmt::format(", growth {}", growth);
   s += "]";
   if (!slot.empty()) s += fmt::format(": {}", slot);

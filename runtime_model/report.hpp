@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "emu/engine.hpp"
-#include "runtime_model/g0_frame.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/trace.hpp"
 #include "runtime_model/write_barrier.hpp"
 
@@ -51,7 +51,7 @@ const char* cause_kind_name(Cause::Kind k);  // "wrong-store", "never-stored", "
 // One failed check, with everything a porter needs to find the bug.
 struct Finding {
   std::string check;  // "ctxt-argument"
-  std::string goarch, contract, scenario;
+  std::string goarch, trampoline, contract, scenario;
   int growth = 0;     // 1-based; 0 when not tied to a growth
   uint64_t pc = 0;    // where it was detected
   std::string where;  // "main.morestack+0x5c"
@@ -88,7 +88,7 @@ struct Growth {
 };
 
 struct RunReport {
-  std::string goarch, contract, scenario;
+  std::string goarch, trampoline, contract, scenario;
   std::string ctxt_reg, arg_slot;
   uint64_t ctxt_set = 0;
   std::optional<uint64_t> ctxt_read;  // first value newstack read

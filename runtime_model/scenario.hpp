@@ -1,4 +1,8 @@
-// Scenarios (docs/DESIGN.md §3): what the harness sets up, and what must come out.
+// Scenarios (docs/DESIGN.md §3): what a run sets up and what must come out. A
+// scenario is three things kept apart: the world the goroutine runs in (which g,
+// the GC phase, the runtime's flags), the exercise (which probe function runs, how
+// deep), and the host runtime's behaviour (correct, or broken on purpose). Each
+// trampoline suite has its own list.
 #pragma once
 
 #include <cstdint>
@@ -10,37 +14,46 @@
 
 namespace gotramp::model {
 
-// How a scenario bends the world the goroutine runs in.
-enum class Fault {
+// The world a run starts from: which g calls the probe function, and the state of
+// the runtime around it.
+struct World {
+  // Which g runs the exercise: the goroutine m.curg (its own 2 KiB stack), or a
+  // function deep in the scheduler stack m.g0, or in a signal handler on m.gsignal.
+  enum class Runs { Curg, G0, Gsignal };
+  Runs runs = Runs::Curg;
+  GcPhase gc = GcPhase::Off;
+  bool throwsplit = false;    // gp.throwsplit: the stack must not split now
+  bool preempt = false;       // a preemption request: gp.preempt, stackguard0 == stackPreempt
+  bool foreign_curg = false;  // m.curg is another goroutine than the one that runs
+  uint64_t max_stack = 0;     // debug.SetMaxStack; 0 for the default
+};
+
+// What the goroutine does: a function of the probe program, by its role, recursing.
+struct Exercise {
+  std::string function = "closure";  // a ProbeProgram function role: "closure", "sum"
+  uint64_t depth = 2000;             // recursion depth (the probe program may fix its own)
+  int min_growths = 5;               // 2000 levels from a 2 KiB stack grow at least five times
+};
+
+// A host runtime broken on purpose, to see that the trampoline catches it.
+enum class HostFault {
   None,
-  OnG0,             // the function runs on m.g0: morestack must refuse to grow it
-  OnGsignal,        // the function runs on m.gsignal (a signal handler): likewise
-  ThrowSplit,       // gp.throwsplit is set: newstack must throw
-  WrongGoroutine,   // m.curg is another goroutine: newstack must throw
-  Preempt,          // stackguard0 == stackPreempt: newstack serves the request, no growth
-  Overflow,         // SetMaxStack(16 KiB): the growth past it must throw
   NewstackReturns,  // newstack returns: the trampoline's crash-if-returns must catch it
 };
 
 struct Scenario {
+  std::string trampoline;  // the suite it belongs to: "morestack"
   std::string name;
   std::string description;
-  bool closure = true;    // a funcval in the context register (else morestack_noctxt): which entry runs
-  uint64_t depth = 2000;  // recursion depth
-  int min_growths = 5;    // 2000 levels from a 2 KiB stack grow at least five times
-  GcPhase gc = GcPhase::Off;
-  Fault fault = Fault::None;
-  // For a fault that must end the run: the Go runtime's own words for it (a throw
-  // text or a line the runtime prints). The scenario passes, as "diagnosed", when
-  // the model produces exactly that.
+  World world;
+  Exercise exercise;
+  HostFault host = HostFault::None;
+  // For a run that must fail: the Go runtime's own words for it (a throw text or a
+  // line the runtime prints). The scenario passes, as "diagnosed", when the model
+  // produces exactly that.
   std::string expect;
-  uint64_t max_stack = 0;  // debug.SetMaxStack; 0 for the default
-  uint64_t budget = 0;     // instruction budget; 0 for the default
+  uint64_t budget = 0;  // instruction budget; 0 for the default
   bool expects_failure() const { return !expect.empty(); }
 };
-
-std::span<const Scenario> scenarios();
-const Scenario* find_scenario(std::string_view name);
-std::string scenario_names();
 
 }  // namespace gotramp::model

@@ -16,7 +16,9 @@
 #include "cli/report.hpp"
 #include "emu/elf_image.hpp"
 #include "emu/line_table.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 #include "toolchain/process.hpp"
 
@@ -32,12 +34,12 @@ toolchain::ProcessResult gotramp(std::vector<std::string> args) {
   return toolchain::run_process(args, {}, std::filesystem::current_path());
 }
 
-model::RunReport run_variant(const std::string& goarch, const std::string& file, model::Machine** keep = nullptr) {
+model::RunReport run_variant(const std::string& goarch, const std::string& file, model::Harness** keep = nullptr) {
   const emu::ArchSpec& spec = *emu::find_arch(goarch);
-  static std::vector<std::unique_ptr<model::Machine>> machines;
+  static std::vector<std::unique_ptr<model::Harness>> machines;
   auto cfg = test::guest_config();
   machines.push_back(
-      std::make_unique<model::Machine>(spec, toolchain::guest_elf(spec, variant(spec.guest_dir, file), cfg).string()));
+      model::Harness::for_transcription(spec, toolchain::guest_elf(spec, variant(spec.guest_dir, file), cfg).string()));
   if (keep) *keep = machines.back().get();
   return machines.back()->run(*model::find_scenario("closure"), *model::find_contract("seed"));
 }
@@ -65,12 +67,13 @@ TEST(Blame, EveryFailingGrowthIsCountedAndTheFirstFewListed) {
 
 TEST(Blame, APassingRunRunsOnceAndAFailingRunIsReRunWithAStoreLog) {
   const emu::ArchSpec& spec = *emu::find_arch("arm64");
-  model::Machine good(spec, test::seed_elf(spec));
+  auto good_owner = model::Harness::for_transcription(spec, test::seed_elf(spec));
+  model::Harness& good = *good_owner;
   model::RunReport ok = good.run(*model::find_scenario("closure"), *model::find_contract("seed"));
   ASSERT_EQ(ok.verdict, "verified");
   EXPECT_EQ(good.engine().total_insns(), ok.stop.insns) << "a passing run must not be run again";
 
-  model::Machine* bad = nullptr;
+  model::Harness* bad = nullptr;
   model::RunReport failed = run_variant("arm64", "ctxt-slot-off.s", &bad);
   ASSERT_EQ(failed.verdict, "FAILED");
   EXPECT_EQ(bad->engine().total_insns(), 2 * failed.stop.insns) << "the re-run runs the same instructions";
@@ -156,9 +159,10 @@ TEST(Verdicts, TraceAndFrameEndWithTheVerdictAndTheFindings) {
   const std::string broken = variant("arm64", "no-morebuf-pc.s");
   for (const char* cmd : {"trace", "frame"}) {
     auto r = gotramp({cmd, "--goarch", "arm64", "--growth", "1", "--asm", broken});
-    const auto verdict = r.output.rfind("arm64 seed closure: FAILED");
+    const auto verdict = r.output.rfind("arm64 morestack seed closure: FAILED");
     ASSERT_NE(verdict, std::string::npos) << cmd << ":\n" << r.output;
-    EXPECT_NE(r.output.find("morebuf.pc [arm64 seed closure, growth 1]: m.morebuf.pc", verdict), std::string::npos)
+    EXPECT_NE(r.output.find("morebuf.pc [arm64 morestack seed closure, growth 1]: m.morebuf.pc", verdict),
+              std::string::npos)
         << cmd;
     EXPECT_NE(r.output.find("cause: never stored", verdict), std::string::npos) << cmd;
     EXPECT_TRUE(std::regex_search(r.output.substr(verdict), std::regex(R"(and \d+ more \(not listed: )")))
@@ -174,8 +178,9 @@ TEST(Verdicts, TraceAndFrameEndWithTheVerdictAndTheFindings) {
   }
   for (const char* cmd : {"trace", "frame"}) {
     auto r = gotramp({cmd, "--goarch", "amd64", "--growth", "1"});
-    EXPECT_TRUE(r.output.ends_with("\namd64 seed closure: verified\n")) << cmd << ":\n"
-                                                                        << r.output.substr(r.output.size() - 300);
+    EXPECT_TRUE(r.output.ends_with("\namd64 morestack seed closure: verified\n"))
+        << cmd << ":\n"
+        << r.output.substr(r.output.size() - 300);
     auto j = nlohmann::json::parse(gotramp({cmd, "--goarch", "amd64", "--growth", "1", "--json"}).output);
     EXPECT_EQ(j["verdict"], "verified") << cmd;
     EXPECT_TRUE(j["findings"].empty()) << cmd;

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "runtime_model/g0_frame.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 
 namespace gotramp::model {
@@ -15,7 +17,8 @@ struct ByteOrderTest : ::testing::TestWithParam<const emu::ArchSpec*> {};
 
 TEST_P(ByteOrderTest, SwappedReadOfTheCtxtArgumentIsAFinding) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, test::seed_elf(spec));
+  auto m_owner = Harness::for_transcription(spec, test::seed_elf(spec));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("closure"), *find_contract("seed"));
   ASSERT_EQ(r.verdict, "verified");
   ASSERT_FALSE(r.frames.empty());
@@ -23,7 +26,7 @@ TEST_P(ByteOrderTest, SwappedReadOfTheCtxtArgumentIsAFinding) {
 
   SequenceExpect want;
   want.ctxt = r.ctxt_set;
-  want.trampoline = m.symbols().morestack;
+  want.trampoline = MorestackSymbols::resolve(m.image(), m.profile()).morestack;
   want.g0_stack = {Arena::kG0StackBase, Arena::kG0StackBase + Arena::kG0StackSize};
   want.g0 = frame.g;
 

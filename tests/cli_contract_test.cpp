@@ -379,9 +379,9 @@ TEST(Report, JunitHasOneTestcasePerRunReadByJunitparser) {
   auto j = nlohmann::json::parse(r.output);
   std::multiset<std::string> want;
   for (const auto& run : j["runs"])
-    want.insert(fmt::format("{} gotramp.{}.{} {} pass", run["goarch"].get<std::string>(),
-                            run["goarch"].get<std::string>(), run["contract"].get<std::string>(),
-                            run["scenario"].get<std::string>()));
+    want.insert(fmt::format("{} gotramp.{}.{}.{} {} pass", run["goarch"].get<std::string>(),
+                            run["goarch"].get<std::string>(), run["trampoline"].get<std::string>(),
+                            run["contract"].get<std::string>(), run["scenario"].get<std::string>()));
   for (const auto& d : j["differential"])
     want.insert(fmt::format("seed-vs-parent gotramp.{}.seed-vs-parent {} pass", d["goarch"].get<std::string>(),
                             d["scenario"].get<std::string>()));
@@ -405,7 +405,8 @@ TEST(Report, JunitFailuresAreExactlyTheFailingRunsWithFindingsAndStory) {
   auto j = nlohmann::json::parse(r.output);
   std::set<std::string> failed, passed;
   for (const auto& run : j["runs"])
-    (run["verdict"] == "FAILED" ? failed : passed).insert("gotramp.arm64.seed " + run["scenario"].get<std::string>());
+    (run["verdict"] == "FAILED" ? failed : passed)
+        .insert("gotramp.arm64.morestack.seed " + run["scenario"].get<std::string>());
   ASSERT_FALSE(failed.empty());
   ASSERT_FALSE(passed.empty());  // g0 is still diagnosed: it passes
   std::set<std::string> junit_failed, junit_passed;

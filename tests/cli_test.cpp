@@ -131,6 +131,7 @@ TEST(Cli, RowsNotVerifiedAreReportedAsSuch) {
   porting.verified = false;
   cli::VerifyRequest req;
   req.archs = {&porting};
+  req.trampolines = {model::find_trampoline("morestack")};
   req.contracts = {model::find_contract("seed")};
   req.scenarios = {model::find_scenario("closure"), model::find_scenario("noctxt")};
   req.jobs = 1;
@@ -156,9 +157,9 @@ TEST(Cli, TableHasOneRowPerGoarchAndScenario) {
   auto r = gotramp({"verify", "--goarch", "amd64", "--contract", "seed"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("GOARCH"), std::string::npos);
-  EXPECT_TRUE(
-      std::regex_search(r.output, std::regex("\\namd64 +seed +closure +DX +8\\(SP\\) +0x0*400004d0 +0x0*400004d0 +6 "
-                                             "+23/23 +- +verified\\n")))
+  EXPECT_TRUE(std::regex_search(
+      r.output, std::regex("\\namd64 +morestack +seed +closure +DX +8\\(SP\\) +0x0*400004d0 +0x0*400004d0 +6 "
+                           "+23/23 +- +verified\\n")))
       << r.output;
 }
 

@@ -4,7 +4,9 @@
 
 #include <regex>
 
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 
 namespace gotramp::model {
@@ -31,7 +33,8 @@ std::string findings(const RunReport& r) {
 
 TEST_P(Contracts, ParentStoresCtxtUnbarrieredAndNewstackRepairsIt) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, elf(spec, "morestack_parent.s"));
+  auto m_owner = Harness::for_transcription(spec, elf(spec, "morestack_parent.s"));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("parent"));
   EXPECT_EQ(r.verdict, "verified") << findings(r);
   EXPECT_EQ(r.gc_phase, "marking");
@@ -50,7 +53,8 @@ TEST_P(Contracts, ParentStoresCtxtUnbarrieredAndNewstackRepairsIt) {
 
 TEST_P(Contracts, SeedMakesNoUnbarrieredPointerWrite) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, elf(spec, "morestack.s"));
+  auto m_owner = Harness::for_transcription(spec, elf(spec, "morestack.s"));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("seed"));
   EXPECT_EQ(r.verdict, "verified") << findings(r);
   EXPECT_EQ(r.unbarriered_sites(), 0);
@@ -60,7 +64,8 @@ TEST_P(Contracts, SeedMakesNoUnbarrieredPointerWrite) {
 
 TEST_P(Contracts, RemovingTheRepairLosesTheWriteBarrier) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, elf(spec, "morestack_parent.s"));
+  auto m_owner = Harness::for_transcription(spec, elf(spec, "morestack_parent.s"));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("parent-norepair"));
   EXPECT_EQ(r.verdict, "diagnosed") << findings(r);
   const Finding* f = find(r, "lost-write-barrier");
@@ -81,7 +86,8 @@ TEST_P(Contracts, TheAuditCatchesAPointerStoreUnderTheSeedContract) {
   // The parent's trampoline checked against the seed's contract: it builds no
   // argument, and its store into g.sched.ctxt has no barrier.
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, elf(spec, "morestack_parent.s"));
+  auto m_owner = Harness::for_transcription(spec, elf(spec, "morestack_parent.s"));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("closure-gc"), *find_contract("seed"));
   EXPECT_EQ(r.verdict, "FAILED");
   const Finding* f = find(r, "unbarriered-pointer-write");
@@ -97,7 +103,9 @@ TEST_P(Contracts, TheAuditCatchesAPointerStoreUnderTheSeedContract) {
 // Both contracts must leave the goroutine in the same state: the differential.
 TEST_P(Contracts, SeedAndParentAgree) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine seed(spec, elf(spec, "morestack.s")), parent(spec, elf(spec, "morestack_parent.s"));
+  auto seed_owner = Harness::for_transcription(spec, elf(spec, "morestack.s"));
+  auto parent_owner = Harness::for_transcription(spec, elf(spec, "morestack_parent.s"));
+  Harness &seed = *seed_owner, &parent = *parent_owner;
   for (const char* scenario : {"closure", "noctxt", "closure-gc", "preempt"}) {
     RunReport a = seed.run(*find_scenario(scenario), *find_contract("seed"));
     RunReport b = parent.run(*find_scenario(scenario), *find_contract("parent"));
@@ -118,16 +126,17 @@ TEST_P(Contracts, FaultPathsEndWithTheRuntimesOwnWords) {
   const emu::ArchSpec& spec = *GetParam();
   for (const char* contract : {"seed", "parent"}) {
     const Contract& c = *find_contract(contract);
-    Machine m(spec, elf(spec, c.trampoline_file));
+    auto m_owner = Harness::for_transcription(spec, elf(spec, c.transcription));
+    Harness& m = *m_owner;
     for (const auto& s : scenarios()) {
       if (!s.expects_failure()) continue;
       RunReport r = m.run(s, c);
       EXPECT_EQ(r.verdict, "diagnosed") << contract << " " << s.name << findings(r);
-      if (s.fault == Fault::OnG0 || s.fault == Fault::OnGsignal) {
+      if (s.world.runs != World::Runs::Curg) {
         // badmorestackg0 and badmorestackgsignal print Go's words, and nothing grows.
         EXPECT_NE(std::find(r.printed.begin(), r.printed.end(), s.expect), r.printed.end()) << s.name;
         EXPECT_EQ(r.growths.size(), 0u);
-      } else if (s.fault == Fault::NewstackReturns) {
+      } else if (s.host == HostFault::NewstackReturns) {
         EXPECT_NE(r.stop.reason, emu::StopReason::Until);
       } else {
         ASSERT_TRUE(r.throw_text.has_value()) << s.name;
@@ -139,7 +148,8 @@ TEST_P(Contracts, FaultPathsEndWithTheRuntimesOwnWords) {
 
 TEST_P(Contracts, OverflowPrintsTheLimit) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, elf(spec, "morestack.s"));
+  auto m_owner = Harness::for_transcription(spec, elf(spec, "morestack.s"));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("overflow"), *find_contract("seed"));
   EXPECT_EQ(r.throw_text, "stack overflow");
   EXPECT_NE(std::find(r.printed.begin(), r.printed.end(), "runtime: goroutine stack exceeds 16384-byte limit"),
@@ -149,7 +159,8 @@ TEST_P(Contracts, OverflowPrintsTheLimit) {
 
 TEST_P(Contracts, PreemptionIsServedOnceWithoutGrowing) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, elf(spec, "morestack.s"));
+  auto m_owner = Harness::for_transcription(spec, elf(spec, "morestack.s"));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("preempt"), *find_contract("seed"));
   EXPECT_EQ(r.verdict, "verified") << findings(r);
   EXPECT_EQ(r.preemptions, 1);
@@ -184,7 +195,9 @@ TEST_P(MipsAsMips64, EveryContractAndScenarioEndsAsOnMips64) {
   for (const auto& c : contracts()) {
     if (!c.transcribed()) continue;
     transcribed++;
-    Machine m(spec, elf(spec, c.trampoline_file)), w(wide, elf(wide, c.trampoline_file));
+    auto m_owner = Harness::for_transcription(spec, elf(spec, c.transcription));
+    auto w_owner = Harness::for_transcription(wide, elf(wide, c.transcription));
+    Harness &m = *m_owner, &w = *w_owner;
     for (const auto& s : scenarios()) {
       RunReport a = m.run(s, c), b = w.run(s, c);
       const std::string what = c.name + " " + s.name;

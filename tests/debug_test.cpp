@@ -21,7 +21,9 @@
 #include <thread>
 
 #include "cli/gdb_stub.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 #include "toolchain/process.hpp"
 
@@ -126,9 +128,11 @@ toolchain::ProcessResult gdb(const DebugChild& child, const std::vector<std::str
 
 // The call of newstack in the seed's morestack, found by disassembling it.
 uint64_t newstack_call(const emu::ArchSpec& spec, const std::string& elf) {
-  model::Machine m(spec, elf);
-  const auto& ms = m.symbols().morestack;
-  const std::string target = fmt::format("{:#x}", m.symbols().newstack.addr);
+  auto m_owner = model::Harness::for_transcription(spec, elf);
+  model::Harness& m = *m_owner;
+  const auto sym = model::MorestackSymbols::resolve(m.image(), m.profile());
+  const auto& ms = sym.morestack;
+  const std::string target = fmt::format("{:#x}", sym.newstack.addr);
   for (uint64_t pc = ms.addr; pc < ms.addr + ms.size;) {
     std::vector<uint8_t> code(16);
     if (!m.engine().try_read(pc, code)) break;
@@ -193,16 +197,18 @@ TEST_P(DebugSession, BreakAtMorestackReadCtxtSlotStepOverNewstackContinue) {
   // with its context register restored.
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(=> 0x[0-9a-f]+ <main\.closure(\.abi0)?\+\d+>)"))) << out;
   EXPECT_EQ(value_after(out, "resumed-ctxt"), want) << out;
-  EXPECT_NE(out.find(fmt::format("gotramp: {} seed closure: verified", spec.goarch)), std::string::npos) << out;
+  EXPECT_NE(out.find(fmt::format("gotramp: {} morestack seed closure: verified", spec.goarch)), std::string::npos)
+      << out;
   EXPECT_NE(out.find("exited normally"), std::string::npos) << out;
   EXPECT_EQ(child.wait(), 0) << child.err();
-  EXPECT_NE(child.out().find(fmt::format("{} seed closure: verified", spec.goarch)), std::string::npos);
+  EXPECT_NE(child.out().find(fmt::format("{} morestack seed closure: verified", spec.goarch)), std::string::npos);
 }
 
 // Where gdb must stop for a write watchpoint on m.morebuf.pc: the instruction
 // after the trampoline's first store to it, taken from the run's trace.
 uint64_t after_morebuf_pc_store(const emu::ArchSpec& spec, uint64_t addr) {
-  model::Machine m(spec, test::seed_elf(spec));
+  auto m_owner = model::Harness::for_transcription(spec, test::seed_elf(spec));
+  model::Harness& m = *m_owner;
   model::RunOptions opt;
   opt.trace.enabled = true;
   auto report = m.run(*model::find_scenario("closure"), *model::find_contract("seed"), opt);
@@ -237,7 +243,8 @@ TEST_P(DebugSession, WatchpointOnMorebufPcStopsAtTheStore) {
   EXPECT_NE(out.find(fmt::format("=> {:#x} <", want_pc)), std::string::npos) << "want the stop at " << want_pc << "\n"
                                                                              << out;
   // The value stored is f's caller's PC: code of the guest.
-  model::Machine machine(spec, test::seed_elf(spec));
+  auto machine_owner = model::Harness::for_transcription(spec, test::seed_elf(spec));
+  model::Harness& machine = *machine_owner;
   EXPECT_NE(machine.image().containing(std::stoull(m[1].str())), nullptr) << m[1];
   EXPECT_EQ(child.wait(), 1) << child.err();
   EXPECT_NE(child.err().find("killed by gdb"), std::string::npos) << child.err();
@@ -255,7 +262,7 @@ TEST_P(DebugSession, CrashStopsWithASignalAtTheInstruction) {
   EXPECT_TRUE(std::regex_search(out, std::regex("Program received signal SIG(SEGV|ILL|TRAP)"))) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(=> 0x[0-9a-f]+ <main\.(morestack|abort)(\.abi0)?(\+\d+)?>)")))
       << out;
-  EXPECT_NE(out.find(fmt::format("gotramp: {} seed g0: diagnosed", spec.goarch)), std::string::npos) << out;
+  EXPECT_NE(out.find(fmt::format("gotramp: {} morestack seed g0: diagnosed", spec.goarch)), std::string::npos) << out;
   EXPECT_EQ(child.wait(), 0) << child.err();
 }
 
@@ -291,7 +298,7 @@ TEST(DebugCommand, DetachRunsToTheEnd) {
   EXPECT_NE(r.output.find("m.morebuf.pc  at 0x"), std::string::npos) << r.output;  // qRcmd
   EXPECT_NE(r.output.find("(Remote target) detached"), std::string::npos) << r.output;
   EXPECT_EQ(child.wait(), 0) << child.err();
-  EXPECT_NE(child.out().find("arm64 seed closure: verified"), std::string::npos);
+  EXPECT_NE(child.out().find("arm64 morestack seed closure: verified"), std::string::npos);
 }
 
 // A real toolchain's runtime under gdb (--go): gdb breaks in the toolchain's own
@@ -311,7 +318,7 @@ TEST(RealCli, DebugARealToolchainsRuntimeUnderGdb) {
   ASSERT_TRUE(std::regex_search(r.output, m, x26)) << r.output;
   EXPECT_NE(m[1], "0x0");
   EXPECT_EQ(child.wait(), 0) << child.err();
-  EXPECT_NE(child.out().find("arm64 modern closure: verified"), std::string::npos) << child.out();
+  EXPECT_NE(child.out().find("arm64 morestack modern closure: verified"), std::string::npos) << child.out();
 }
 
 // riscv64, the row without a transcription, under gdb-multiarch: the row's gdb
@@ -348,7 +355,7 @@ TEST(RealCli, DebugRiscv64UnderGdb) {
       << r.output;
   EXPECT_NE(r.output.find("asm_riscv64.s:234"), std::string::npos) << r.output;
   EXPECT_EQ(child.wait(), 0) << child.err();
-  EXPECT_NE(child.out().find("riscv64 modern closure: verified"), std::string::npos) << child.out();
+  EXPECT_NE(child.out().find("riscv64 morestack modern closure: verified"), std::string::npos) << child.out();
 }
 
 // A failing run: the crash it leads to, then gdb told the verdict and a non-zero
@@ -361,7 +368,7 @@ TEST(DebugCommand, BrokenTrampolineExitsNonZeroUnderGdb) {
   auto r = gdb(child, {"continue", "continue"});
   // The wrong context it resumes with makes the closure fault: gdb sees it.
   EXPECT_NE(r.output.find("Program received signal SIGSEGV"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("gotramp: arm64 seed closure: FAILED"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("gotramp: arm64 morestack seed closure: FAILED"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("exited with code 01"), std::string::npos) << r.output;
   EXPECT_EQ(child.wait(), 1) << child.err();
 }

@@ -2,7 +2,9 @@
 // 2 KiB stack, and the no-context path.
 #include <gtest/gtest.h>
 
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 
 namespace gotramp::model {
@@ -14,9 +16,10 @@ struct E2E : ::testing::TestWithParam<const emu::ArchSpec*> {
 
 TEST_P(E2E, ClosureGrowsAndEveryGrowthReadsTheClosurePointer) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, test::seed_elf(spec));
+  auto m_owner = Harness::for_transcription(spec, test::seed_elf(spec));
+  Harness& m = *m_owner;
   const Scenario& s = *find_scenario("closure");
-  ASSERT_GE(s.depth, 2000u);
+  ASSERT_GE(s.exercise.depth, 2000u);
   RunReport r = m.run(s, seed());
   for (const auto& f : r.findings) ADD_FAILURE() << f.message();
   EXPECT_EQ(r.verdict, "verified");
@@ -25,8 +28,8 @@ TEST_P(E2E, ClosureGrowsAndEveryGrowthReadsTheClosurePointer) {
   for (const auto& g : r.growths) EXPECT_EQ(g.ctxt_read, r.ctxt_set) << "growth " << g.n;
   EXPECT_EQ(r.result_got, r.result_expected);
   // The exact sum, computed here independently: sum over k = 1..n of (x + k).
-  uint64_t n = s.depth, want = 0;
-  for (uint64_t k = 1; k <= n; k++) want += Machine::kCaptured + k;
+  uint64_t n = s.exercise.depth, want = 0;
+  for (uint64_t k = 1; k <= n; k++) want += model::kTranscriptionCaptured + k;
   if (spec.ptr_size == 4) want &= 0xffffffff;
   EXPECT_EQ(r.result_got, want);
   EXPECT_EQ(r.stop.reason, emu::StopReason::Until);
@@ -35,7 +38,8 @@ TEST_P(E2E, ClosureGrowsAndEveryGrowthReadsTheClosurePointer) {
 
 TEST_P(E2E, NoContextPathReadsZero) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, test::seed_elf(spec));
+  auto m_owner = Harness::for_transcription(spec, test::seed_elf(spec));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("noctxt"), seed());
   for (const auto& f : r.findings) ADD_FAILURE() << f.message();
   EXPECT_EQ(r.verdict, "verified");
@@ -47,7 +51,8 @@ TEST_P(E2E, NoContextPathReadsZero) {
 
 TEST_P(E2E, EveryGrowthDoublesAndCopiesTheUsedStack) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, test::seed_elf(spec));
+  auto m_owner = Harness::for_transcription(spec, test::seed_elf(spec));
+  Harness& m = *m_owner;
   RunReport r = m.run(*find_scenario("closure"), seed());
   ASSERT_GE(r.growths.size(), 5u);
   uint64_t size = 2048;
@@ -66,7 +71,8 @@ TEST_P(E2E, EveryGrowthDoublesAndCopiesTheUsedStack) {
 
 TEST_P(E2E, RunsAreRepeatableOnOneMachine) {
   const emu::ArchSpec& spec = *GetParam();
-  Machine m(spec, test::seed_elf(spec));
+  auto m_owner = Harness::for_transcription(spec, test::seed_elf(spec));
+  Harness& m = *m_owner;
   RunReport a = m.run(*find_scenario("closure"), seed());
   RunReport b = m.run(*find_scenario("noctxt"), seed());
   RunReport c = m.run(*find_scenario("closure"), seed());

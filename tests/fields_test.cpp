@@ -6,6 +6,7 @@
 #include "emu/arch_spec.hpp"
 #include "emu/engine.hpp"
 #include "runtime_model/fields.hpp"
+#include "runtime_model/probe_program.hpp"
 #include "runtime_model/profile.hpp"
 
 namespace gotramp::model {
@@ -25,13 +26,14 @@ TEST(Fields, HandlesAgreeWithTheLayoutsOnEveryRow) {
     EXPECT_EQ(F.g.stack.hi.offset, L.g.offset("stack.hi")) << spec->goarch;
     EXPECT_EQ(F.m.morebuf.pc.offset, L.m.offset("morebuf.pc")) << spec->goarch;
     EXPECT_EQ(F.p.status.offset, L.p.offset("status")) << spec->goarch;
-    EXPECT_EQ(F.closure.x.offset, w) << spec->goarch;
+    const ProbeFields& PF = transcription_program(*spec)->fields;
+    EXPECT_EQ(PF.closure.x.offset, w) << spec->goarch;
     // Pointers and uintptrs are a word; int32/uint32 fields are four bytes.
     EXPECT_EQ(F.g.sched.ctxt.width, spec->ptr_size) << spec->goarch;
     EXPECT_EQ(F.g.atomicstatus.width, 4) << spec->goarch;
     EXPECT_EQ(F.m.locks.width, 4) << spec->goarch;
-    EXPECT_TRUE(F.g.stackAlloc.present()) << spec->goarch;  // Go 1.8 has it
-    EXPECT_FALSE(F.closure.env.present()) << spec->goarch;  // the word is in the closure
+    EXPECT_TRUE(F.g.stackAlloc.present()) << spec->goarch;   // Go 1.8 has it
+    EXPECT_FALSE(PF.closure.env.present()) << spec->goarch;  // the word is in the closure
   }
 }
 
@@ -63,14 +65,14 @@ TEST(Fields, AMissingFieldIsNamedAndAnOptionalOneIsAbsent) {
     std::erase_if(s.fields, [&](const Field& f) { return f.name == name; });
   };
   drop(L.g, "stackAlloc");
-  EXPECT_FALSE(RuntimeFields::resolve(L, L.funcval, nullptr).g.stackAlloc.present());
+  EXPECT_FALSE(RuntimeFields::resolve(L).g.stackAlloc.present());
 
   // g.sched must now be this L's gobuf: re-point the nested type.
   drop(L.gobuf, "ctxt");
   for (auto& f : L.g.fields)
     if (f.name == "sched") f.type = &L.gobuf;
   try {
-    (void)RuntimeFields::resolve(L, L.funcval, nullptr);
+    (void)RuntimeFields::resolve(L);
     FAIL() << "a g without sched.ctxt was resolved";
   } catch (const MissingField& e) {
     EXPECT_EQ(e.type, "g");

@@ -204,8 +204,10 @@ TEST_P(FramePicture, AGoodRunIsDrawnWholeWithHeadingLegendArrowAndBounds) {
   for (const auto& msg : texts_outside_their_boxes(d.svg)) ADD_FAILURE() << spec.goarch << ": " << msg;
   expect_png_of_size(d);
   // Heading: GOARCH, contract, scenario, growth, verdict.
-  EXPECT_EQ(
-      p.find(fmt::format("GOARCH {}  ·  contract seed  ·  scenario closure  ·  growth 1 of ", spec.goarch)).size(), 1u);
+  EXPECT_EQ(p.find(fmt::format("GOARCH {}  ·  morestack  ·  contract seed  ·  scenario closure  ·  growth 1 of ",
+                               spec.goarch))
+                .size(),
+            1u);
   ASSERT_FALSE(p.find("verdict verified").empty());
   EXPECT_FALSE(p.find("no findings").empty());
   // Legend: every role.

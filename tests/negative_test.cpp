@@ -12,7 +12,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 
 namespace gotramp::model {
@@ -94,7 +96,8 @@ TEST_P(Negative, BrokenTrampolineFailsWithTheDeclaredFindings) {
   const Scenario* scenario = find_scenario(v.scenario);
   ASSERT_NE(scenario, nullptr) << v.file << " names no scenario of ours: " << v.scenario;
   auto cfg = test::guest_config();
-  Machine m(*v.spec, toolchain::guest_elf(*v.spec, v.file, cfg).string());
+  auto m_owner = Harness::for_transcription(*v.spec, toolchain::guest_elf(*v.spec, v.file, cfg).string());
+  Harness& m = *m_owner;
   RunReport r = m.run(*scenario, *find_contract("seed"));
   EXPECT_EQ(r.verdict, "FAILED");
   for (const Expect& e : v.expect) {

@@ -10,14 +10,16 @@
 
 #include "emu/dwarf_types.hpp"
 #include "probe_support.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
 #include "runtime_model/profile.hpp"
+#include "runtime_model/suite.hpp"
 #include "toolchain/process.hpp"
 
 namespace gotramp {
 namespace {
 
-using model::Machine;
+using model::Harness;
 using model::RunReport;
 
 struct RealCase {
@@ -48,7 +50,7 @@ class Real : public ::testing::TestWithParam<RealCase> {};
 TEST_P(Real, TheToolchainsRuntimeKeepsTheModernContract) {
   const RealCase& c = GetParam();
   const auto& tc = test::real_toolchain(c.toolchain);
-  auto m = Machine::for_probe(*c.spec, test::probe_path(c.toolchain, c.spec->goarch), tc.version);
+  auto m = Harness::for_probe(*c.spec, test::probe_path(c.toolchain, c.spec->goarch), tc.version);
   EXPECT_EQ(m->profile().toolchain, tc.version);
   const model::Contract& modern = *model::find_contract("modern");
   for (const auto& s : model::scenarios()) {
@@ -62,11 +64,12 @@ TEST_P(Real, TheToolchainsRuntimeKeepsTheModernContract) {
     EXPECT_EQ(r.result_got, r.result_expected) << what;
     EXPECT_EQ(r.arg_slot, "g.sched.ctxt") << what;
     EXPECT_EQ(r.ctxt_reg, c.spec->ctxt.name) << what;
-    if (s.fault == model::Fault::Preempt) {
+    if (s.world.preempt) {
       EXPECT_EQ(r.preemptions, 1) << what;
     }
     EXPECT_GE(r.grown(), 5) << what;
-    for (const auto& g : r.growths) EXPECT_EQ(g.sched_ctxt, s.closure ? r.ctxt_set : 0u) << what << " growth " << g.n;
+    const bool closure = m->program().function(s.exercise.function).closure;
+    for (const auto& g : r.growths) EXPECT_EQ(g.sched_ctxt, closure ? r.ctxt_set : 0u) << what << " growth " << g.n;
   }
 }
 
@@ -77,8 +80,8 @@ INSTANTIATE_TEST_SUITE_P(Real, Real, ::testing::ValuesIn(real_cases()),
 // 1.27.3 has; neither has g.stackAlloc; only 1.27's badmorestackg0 throws.
 TEST(RealProfile, ReadsTheVersionDimensionFromTheBinary) {
   const emu::ArchSpec& s390x = *emu::find_arch("s390x");
-  auto old = Machine::for_probe(s390x, test::probe_path("system", "s390x"), "go1.19.8");
-  auto now = Machine::for_probe(s390x, test::probe_path("bundled", "s390x"), "go1.27.3");
+  auto old = Harness::for_probe(s390x, test::probe_path("system", "s390x"), "go1.19.8");
+  auto now = Harness::for_probe(s390x, test::probe_path("bundled", "s390x"), "go1.27.3");
   EXPECT_FALSE(old->profile().regabi);
   EXPECT_TRUE(now->profile().regabi);
   EXPECT_FALSE(old->profile().badmorestackg0_throws);
@@ -95,7 +98,7 @@ TEST(RealProfile, ReadsTheVersionDimensionFromTheBinary) {
 TEST(RealProfile, AProbeWithoutDwarfIsRefusedByName) {
   const std::string stripped = test::probe_path("system", "amd64", /*strip_dwarf=*/true);
   try {
-    Machine::for_probe(*emu::find_arch("amd64"), stripped, "go1.19.8");
+    Harness::for_probe(*emu::find_arch("amd64"), stripped, "go1.19.8");
     FAIL() << "a probe without DWARF was modelled";
   } catch (const model::ProfileError& e) {
     const std::string m = e.what();

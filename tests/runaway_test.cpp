@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "cli/inspect.hpp"
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 #include "toolchain/process.hpp"
 
@@ -77,7 +79,8 @@ TEST(Runaway, WithoutTheReportTheWholeRunIsTraced) {
 // one does, and the trace starts at N + 1.
 TEST(Runaway, TracingFromAnInstructionResumesTheRunExactly) {
   for (const auto* spec : test::verified_archs()) {
-    model::Machine m(*spec, test::seed_elf(*spec));
+    auto m_owner = model::Harness::for_transcription(*spec, test::seed_elf(*spec));
+    model::Harness& m = *m_owner;
     const auto& s = *model::find_scenario("closure");
     const auto& c = *model::find_contract("seed");
     auto plain = m.run(s, c);

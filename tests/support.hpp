@@ -16,8 +16,7 @@ inline toolchain::GuestBuildConfig guest_config() { return toolchain::GuestBuild
 // The seed guest ELF of a GOARCH (built at build time; cached).
 inline std::string seed_elf(const emu::ArchSpec& spec) {
   auto cfg = guest_config();
-  return toolchain::guest_elf(spec, toolchain::guest_dir(spec, cfg) / model::find_contract("seed")->trampoline_file,
-                              cfg)
+  return toolchain::guest_elf(spec, toolchain::guest_dir(spec, cfg) / model::find_contract("seed")->transcription, cfg)
       .string();
 }
 

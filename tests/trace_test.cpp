@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "runtime_model/machine.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 #include "toolchain/process.hpp"
 
@@ -44,26 +46,23 @@ struct Snapshot {
 };
 
 struct TracedRun {
-  std::unique_ptr<Machine> machine;
+  std::unique_ptr<Harness> harness;
   std::vector<Snapshot> cpu;  // one per instruction hook, in order
   RunReport report;
   // Functions the host runs in place of the guest's (their first instruction is
   // never a trace step).
-  bool host(uint64_t pc) const {
-    const auto& s = machine->symbols();
-    return pc == s.newstack.addr || pc == s.writebarrierptr_prewrite.addr || pc == s.badmorestackg0.addr ||
-           pc == s.badmorestackgsignal.addr;
-  }
+  bool host(uint64_t pc) const { return harness->host_implemented(pc); }
 };
 
 // A traced run of one growth's window with every register dumped, and beside it
 // the test's own record of the CPU: a code hook of its own at every instruction,
-// and the Machine's call as a host function is entered (the Machine's own hooks
-// run the host there before any later hook sees the CPU).
+// and the harness's call as a host function is entered (the suite's own hooks,
+// installed first, run the host there before any later hook sees the CPU).
 TracedRun traced(const emu::ArchSpec& spec, int growth) {
   TracedRun t;
-  t.machine = std::make_unique<Machine>(spec, test::seed_elf(spec));
-  Machine& m = *t.machine;
+  t.harness = Harness::for_transcription(spec, test::seed_elf(spec));
+  Harness& m = *t.harness;
+  m.prepare(*find_scenario("closure"));
   auto snapshot = [&t, &m, &spec](uint64_t pc, bool host_entry) {
     Snapshot s;
     s.pc = pc;

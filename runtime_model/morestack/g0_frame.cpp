@@ -1,4 +1,4 @@
-#include "runtime_model/g0_frame.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 
 #include <fmt/format.h>
 
@@ -57,7 +57,7 @@ std::vector<FrameSlot> g0_frame_slots(const emu::ArchSpec& spec, const Contract&
                 " (the crash-if-returns instruction)");
       }
       off += size;
-    } else if (contract.ctxt_is_argument && off == arg0) {
+    } else if (contract.newstack.ctxt_is_argument && off == arg0) {
       add(off, spec.ptr_size, FrameSlot::Role::CtxtArgument,
           fmt::format("ctxt argument: newstack's first argument ({} at morestack)", spec.ctxt.name));
       off += spec.ptr_size;
@@ -141,7 +141,7 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
 
   // newstack's argument: the context register's value at morestack.
   const int arg0 = spec.arg0_offset();
-  if (contract.ctxt_is_argument) {
+  if (contract.newstack.ctxt_is_argument) {
     auto seen = f.word(arg0, spec.ptr_size, spec.order);
     add("ctxt-argument", seen == want.ctxt, spec.slot(arg0) + " ctxt argument", hex(want.ctxt),
         word(arg0, spec.ptr_size));
@@ -153,7 +153,7 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   const int slot0 = spec.entry_slot_size();
   auto below = f.word(0, slot0, spec.order);
   if (spec.has_link()) {
-    if (contract.builds_g0_frame) {
+    if (contract.trampoline.builds_g0_frame) {
       add("slot-below-arg0", below == 0u, spec.slot(0) + " saved LR (zero)", hex(0), word(0, slot0));
       in_memory(0, slot0);
     }

@@ -1,0 +1,178 @@
+// Findings, their causes (blame), and the write-barrier audit of guest stores.
+#include "runtime_model/harness.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "emu/byte_order.hpp"
+#include "runtime_model/harness_run.hpp"
+#include "runtime_model/stack_consts.hpp"
+#include "runtime_model/suite.hpp"
+
+namespace gotramp::model {
+
+// ---- Findings and blame.
+
+Finding Harness::finding(std::string check, std::string slot, std::string expected, std::string seen, int episode,
+                         std::optional<uint64_t> pc) {
+  Run& run = r();
+  Finding f;
+  f.check = std::move(check);
+  f.goarch = spec_.goarch;
+  f.trampoline = run.scenario.trampoline;
+  f.contract = run.contract.name;
+  f.scenario = run.scenario.name;
+  f.growth = episode;
+  f.slot = std::move(slot);
+  f.expected = std::move(expected);
+  f.seen = std::move(seen);
+  if (pc) {
+    f.pc = *pc;
+    std::vector<uint8_t> code(16);
+    if (engine_.try_read(*pc, code))
+      if (auto insn = engine_.disasm().one(code, *pc)) f.insn = insn->text;
+  }
+  if (f.pc) f.where = image_.describe(f.pc);
+  return f;
+}
+
+// The instruction at pc as a porter reads it: symbol, source line and its text.
+void Harness::describe_store(uint64_t pc, std::string& where, std::string& source, std::string& text) {
+  where = image_.describe(pc);
+  if (auto line = lines()->at(pc)) {
+    source = fmt::format("{}:{}", line->short_name(), line->line);
+    text = lines()->text(*line).value_or("");
+  }
+}
+
+Cause Harness::store_cause(uint64_t pc, uint64_t value) {
+  Cause c;
+  c.kind = Cause::Kind::WrongStore;
+  c.pc = pc;
+  c.value = value;
+  describe_store(pc, c.where, c.source, c.text);
+  return c;
+}
+
+Cause::Elsewhere Harness::elsewhere(const StoreLog::Store& s, uint64_t value, int episode) {
+  Cause::Elsewhere e;
+  e.addr = s.addr;
+  e.value = value;
+  e.slot = store_meaning(s.addr, episode, s.sp);
+  if (e.slot.empty()) e.slot = fmt::format("{:#x}", s.addr);
+  e.pc = s.pc;
+  describe_store(s.pc, e.where, e.source, e.text);
+  return e;
+}
+
+// Blame: among the stores made since the Finding's episode began, the last one
+// that touched the slot, and where the expected value went instead.
+void Harness::blame(Finding& f, std::optional<uint64_t> want) {
+  Run& run = r();
+  if (!run.opt.log_stores || f.size <= 0) return;
+  const auto& log = run.stores.stores();
+  auto overlaps = [&](const StoreLog::Store& s) { return s.addr < f.addr + f.size && f.addr < s.addr + s.size; };
+  // The first `size` bytes a store wrote, as a value: its high bytes on big-endian rows.
+  auto leading = [&](const StoreLog::Store& s, int size) {
+    const uint64_t v = spec_.order == emu::ByteOrder::Big ? s.value >> (8 * (s.size - size)) : s.value;
+    return v & emu::width_mask(size);
+  };
+  auto right = [&](const StoreLog::Store& s) {
+    return s.addr == f.addr && s.size >= f.size && want && leading(s, f.size) == *want;
+  };
+
+  Cause c;
+  auto last = std::find_if(log.rbegin(), log.rend(), overlaps);
+  if (last == log.rend() && run.stores.dropped()) return;  // it may have been stored before the log starts
+  if (last != log.rend()) {
+    c = store_cause(last->pc, last->value);
+    auto right_first = std::find_if(last + 1, log.rend(), right);
+    if (right_first != log.rend()) {
+      c.kind = Cause::Kind::ClobberedBy;
+      c.overwritten = elsewhere(*right_first, *want, f.growth);
+    }
+  }
+  // Where the expected value went: a word-sized store of it to another slot. Zero
+  // is every cleared word's value, so it tells nothing; and fields of g, m and p
+  // are checked on their own (g.sched.lr rightly holds what m.morebuf.pc should).
+  if (want && *want != 0 && c.kind != Cause::Kind::ClobberedBy) {
+    auto went = std::find_if(log.begin(), log.end(), [&](const StoreLog::Store& s) {
+      return s.addr != f.addr && s.size >= spec_.ptr_size && leading(s, spec_.ptr_size) == *want &&
+             !arena_.field_at(s.addr);
+    });
+    if (went != log.end()) c.instead = elsewhere(*went, *want, f.growth);
+  }
+  f.cause = std::move(c);
+}
+
+// A store in Go's terms: a field of g, m or p; a slot of a frame the suite knows on
+// g0; a goroutine stack slot relative to SP after the store; the g slot in TLS; or
+// one of the harness's variables.
+std::string Harness::store_meaning(uint64_t addr, int episode, uint64_t sp_after) const {
+  if (auto at = arena_.field_at(addr)) return at->path;
+  if (sym_.result.addr && addr == sym_.result.addr) return "main.result";
+  if (arena_.g0_stack().contains(addr)) {
+    std::string m = suite_ ? suite_->g0_slot_meaning(addr, episode) : "";
+    return m.empty() ? fmt::format("g0 stack {:#x}", addr) : m;
+  }
+  if (arena_.stack_containing(addr))
+    return fmt::format("goroutine stack {}", spec_.slot(static_cast<int64_t>(addr - sp_after)));
+  if (addr >= Arena::kHeapBase && addr < Arena::kHeapBase + Arena::kTlsSize) return "TLS (g)";
+  return "";
+}
+
+// ---- The write-barrier audit.
+
+void Harness::safe_point() {
+  for (const auto& w : r().wb.safe_point()) lost_write_barrier(w);
+}
+
+// An unbarriered pointer write whose value was still unshaded at a safe point.
+void Harness::lost_write_barrier(const UnbarrieredWrite& w) {
+  Run& run = r();
+  Finding f =
+      finding("lost-write-barrier", w.field,
+              fmt::format("{} shaded by a write barrier, or by newstack's repair, before a safe point", hex(w.value)),
+              fmt::format("stored without a barrier over {} and never shaded: the GC can free it while {} "
+                          "still points to it",
+                          hex(w.old), w.field),
+              w.growth, w.pc);
+  // The audit saw the guilty store itself.
+  if (run.log.keeps(f.check)) f.cause = store_cause(w.pc, w.value);
+  run.log.fail(std::move(f));
+}
+
+// on_heap_write audits a guest store into the model's heap objects.
+void Harness::on_heap_write(uint64_t addr, int size, uint64_t value) {
+  Run& run = r();
+  if (!run.wb.enabled() || size != spec_.ptr_size) return;
+  auto at = arena_.field_at(addr);
+  if (!at || !at->field || !at->field->is_pointer() || at->addr != addr) return;
+  // Since Go 1.10 the GC scans gobuf.ctxt with the goroutine's stack: a store
+  // there needs no barrier (golang/go#22385).
+  if (prof_->sched_ctxt_is_root && at->path == "g.sched.ctxt") return;
+  UnbarrieredWrite w;
+  w.pc = engine_.pc();
+  w.field = at->path;
+  w.old = engine_.read_ptr(addr);
+  // Inside the trampoline the episode in progress has not reached the host yet.
+  w.growth = episode();
+  value &= emu::width_mask(spec_.ptr_size);
+  if (run.wb.guest_store(addr, value, w)) return;
+  auto& last = const_cast<UnbarrieredWrite&>(run.wb.unbarriered().back());
+  last.where = image_.describe(w.pc);
+  std::vector<uint8_t> code(16);
+  if (engine_.try_read(w.pc, code))
+    if (auto insn = engine_.disasm().one(code, w.pc)) last.insn = insn->text;
+  // A store the contract expects to be made without a barrier (morestack's own,
+  // under a contract whose trampoline stores the context) is not a defect of itself.
+  if (!(suite_ && suite_->expected_unbarriered(at->path))) {
+    Finding f = finding("unbarriered-pointer-write", at->path, "no pointer store without a barrier",
+                        fmt::format("{} written by {} `{}`", hex(value), last.where, last.insn), episodes_done(), w.pc);
+    if (run.log.keeps(f.check)) f.cause = store_cause(w.pc, value);
+    run.log.fail(std::move(f));
+  }
+}
+
+}  // namespace gotramp::model

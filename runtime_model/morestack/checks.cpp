@@ -1,0 +1,203 @@
+// What every growth is checked for (docs/DESIGN.md §4): the calling sequence as newstack sees
+// it at its entry, and the resumption after gogo. Each failure is a Finding naming
+// the slot or field in Go's terms and both values.
+#include <fmt/format.h>
+
+#include "emu/byte_order.hpp"
+#include "runtime_model/layout.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
+#include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/tracer.hpp"
+
+namespace gotramp::model {
+
+// The call into newstack: the last real instruction of the block before it.
+static std::optional<emu::Insn> call_insn(emu::Engine& e, uint64_t addr, uint32_t size) {
+  std::vector<uint8_t> code(size);
+  if (size == 0 || !e.try_read(addr, code)) return std::nullopt;
+  std::optional<emu::Insn> last;
+  for (uint32_t off = 0; off < size;) {
+    auto insn = e.disasm().one(std::span(code).subspan(off), addr + off);
+    if (!insn || insn->size == 0) break;
+    if (!insn->text.starts_with("nop")) last = insn;
+    off += insn->size;
+  }
+  return last;
+}
+
+void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
+  Harness& h = *h_;
+  emu::Engine& e = h.engine();
+  const emu::ArchSpec& spec = h.spec();
+  const RuntimeFields& F = h.fields();
+  const WorldObjects& w = h.world();
+  CheckLog& log = h.log();
+  // Failures here point at the instruction that called newstack (decoded only
+  // when something fails: disassembly costs more than every check together).
+  const auto call_block = e.previous_block();
+  std::optional<std::optional<uint64_t>> call_site;
+  // A failure about guest memory (size > 0) is blamed on the store that made it,
+  // when the run logs its stores.
+  auto fail = [&](std::string name, std::string slot, std::string want, std::string got, uint64_t addr = 0,
+                  int size = 0, std::optional<uint64_t> value = std::nullopt) {
+    if (!call_site) {
+      auto insn = call_insn(e, call_block.addr, call_block.size);
+      call_site = insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
+    }
+    const std::optional<uint64_t>& at = *call_site;
+    Finding f = h.finding(name, std::move(slot), std::move(want), std::move(got), growth, at);
+    f.addr = addr, f.size = size;
+    if (log.keeps(name)) h.blame(f, value);
+    log.fail(std::move(f));
+  };
+  // A field of g or m against the CPU's state at the trampoline's entry.
+  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Slot& field) {
+    const uint64_t got = field.get();
+    if (want == got)
+      log.pass(name);
+    else
+      fail(name, std::move(slot), h.hex(want), h.hex(got), field.addr(), field.width(), want);
+  };
+
+  // The frame the trampoline built on g0, as the emulator holds it now.
+  G0Frame frame;
+  frame.growth = growth;
+  frame.sp = frame.base = sp;
+  frame.g0_sched_sp = w.g0[F.g.sched.sp].get();
+  const uint64_t top = frame.g0_sched_sp + Arena::kG0Reserved;
+  if (h.arena().g0_stack().contains(sp) && sp < top) {
+    frame.bytes.resize(top - sp);
+    e.try_read(sp, frame.bytes);
+  }
+  if (spec.has_link()) frame.link = e.reg(spec.link);
+  frame.ctxt_reg = e.reg(spec.ctxt) & emu::width_mask(spec.ptr_size);
+  frame.g = e.current_g();
+  frame.g_slot = e.g_memory().value_or(0);
+  {
+    // The goroutine morestack interrupted, before newstack changes anything.
+    auto& gp = frame.gp;
+    Ptr<rt::g> curg(e, w.m[F.m.curg].get());
+    gp.g = curg.addr();
+    if (!curg.is_nil()) {
+      gp.stack_lo = curg[F.g.stack.lo].get(), gp.stack_hi = curg[F.g.stack.hi].get();
+      gp.sched_sp = curg[F.g.sched.sp].get(), gp.sched_pc = curg[F.g.sched.pc].get();
+      gp.sched_lr = curg[F.g.sched.lr].get(), gp.sched_bp = curg[F.g.sched.bp].get();
+      gp.sched_g = curg[F.g.sched.g].get(), gp.sched_ctxt = curg[F.g.sched.ctxt].get();
+    }
+    gp.morebuf_pc = w.m[F.m.morebuf.pc].get(), gp.morebuf_sp = w.m[F.m.morebuf.sp].get();
+    gp.morebuf_g = w.m[F.m.morebuf.g].get();
+    const uint64_t word = spec.ptr_size;
+    uint64_t lo = std::max(gp.stack_lo, gp.sched_sp - 2 * word), hi = std::min(gp.stack_hi, gp.sched_sp + 4 * word);
+    if (gp.sched_sp >= gp.stack_lo && gp.sched_sp < gp.stack_hi && lo < hi) {
+      gp.base = lo;
+      gp.bytes.resize(hi - lo);
+      if (!e.try_read(lo, gp.bytes)) gp.bytes.clear();
+    }
+  }
+  SequenceExpect want = frame_expectations(h, h.report());
+  want.ctxt = s_.ctxt_expected;
+  want.g0 = w.g0.addr();
+  // Kept before the checks run: blame names slots by this growth's frame.
+  RunReport& report = h.report();
+  report.frames.push_back(std::move(frame));
+  for (auto& c : check_calling_sequence(spec, h.contract(), report.frames.back(), want)) {
+    if (c.ok)
+      log.pass(c.check);
+    else
+      fail(c.check, c.slot, c.expected, c.seen, c.addr, c.size, c.want);
+  }
+
+  if (!s_.entry) {
+    fail("morestack-entered", "", "f calls main.morestack or main.morestack_noctxt",
+         "newstack was reached without passing through either");
+    return;
+  }
+  log.pass("morestack-entered");
+  const MorestackEntry& m = *s_.entry;
+  const Contract& c = h.contract();
+
+  // g.sched describes the interrupted f, m.morebuf its caller.
+  Ptr<rt::g> gp = w.gp;
+  expect("sched.g", "g.sched.g", gp.addr(), gp[F.g.sched.g]);
+  expect("sched.sp", "g.sched.sp", m.f_sp, gp[F.g.sched.sp]);
+  expect("sched.pc", "g.sched.pc", m.f_pc, gp[F.g.sched.pc]);
+  expect("sched.lr", "g.sched.lr", spec.has_link() ? m.f_caller_pc : 0, gp[F.g.sched.lr]);
+  if (h.fp().valid()) expect("sched.bp", "g.sched.bp", m.bp, gp[F.g.sched.bp]);
+  // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
+  if (c.newstack.ctxt_via_sched)
+    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", s_.ctxt_expected, gp[F.g.sched.ctxt]);
+  else if (c.trampoline.stores_ctxt)
+    expect("sched.ctxt", "g.sched.ctxt", m.ctxt, gp[F.g.sched.ctxt]);
+  else
+    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", m.sched_ctxt, gp[F.g.sched.ctxt]);
+  expect("morebuf.g", "m.morebuf.g", gp.addr(), w.m[F.m.morebuf.g]);
+  expect("morebuf.sp", "m.morebuf.sp", m.f_caller_sp, w.m[F.m.morebuf.sp]);
+  expect("morebuf.pc", "m.morebuf.pc", m.f_caller_pc, w.m[F.m.morebuf.pc]);
+}
+
+// check_resumed follows the blocks after gogo: the first must be f's resume point
+// g.sched.pc, with SP on the new stack and the context register restored; the next
+// must be f's entry, where the split check runs again.
+void MorestackSuite::check_resumed(uint64_t addr) {
+  Harness& h = *h_;
+  emu::Engine& e = h.engine();
+  const emu::ArchSpec& spec = h.spec();
+  CheckLog& log = h.log();
+  const int n = s_.resume_growth;
+  if (s_.resume == State::Resume::AtSchedPc) {
+    if (addr != s_.resume_pc) return;  // still inside gogo
+    uint64_t sp = e.sp();
+    if (sp == s_.resume_sp && s_.resume_stack.contains(sp))
+      log.pass("resume-sp");
+    else
+      log.fail(h.finding("resume-sp", spec.sp.name + " after gogo",
+                         fmt::format("{} on the new stack [{:#x}, {:#x})", h.hex(s_.resume_sp), s_.resume_stack.lo,
+                                     s_.resume_stack.hi),
+                         h.hex(sp), n, addr));
+    uint64_t ctxt = e.reg(spec.ctxt) & emu::width_mask(spec.ptr_size);
+    if (ctxt == s_.resume_ctxt)
+      log.pass("resume-ctxt");
+    else
+      log.fail(h.finding("resume-ctxt", spec.ctxt.name + " after gogo", h.hex(s_.resume_ctxt), h.hex(ctxt), n, addr));
+    s_.resume = State::Resume::AtEntry;
+    return;
+  }
+  if (Tracer* t = h.tracer()) t->episode_resumed(n);
+  if (addr == s_.resume_entry)
+    log.pass("resume-entry");
+  else
+    log.fail(h.finding("resume-entry", "PC after g.sched.pc", h.describe(s_.resume_entry), h.describe(addr), n, addr));
+  s_.resume = State::Resume::None;
+  e.watch_blocks(false);
+}
+
+// After copystack on frame-pointer rows: every saved BP from g.sched.bp up lies in
+// the new stack, and the chain ends at zero.
+void MorestackSuite::check_frame_pointers(const StackSpan& stack, int growth) {
+  Harness& h = *h_;
+  emu::Engine& e = h.engine();
+  const RuntimeFields& F = h.fields();
+  std::span<uint8_t> mem = e.host_span(stack.lo, stack.size());
+  const int w = h.spec().ptr_size;
+  uint64_t bp = h.world().gp[F.g.sched.bp].get();
+  int frames = 0;
+  while (bp != 0) {
+    if (!stack.contains(bp) || bp + w > stack.hi || mem.empty()) {
+      h.log().fail(h.finding("fp-chain", fmt::format("saved BP in frame {} from g.sched.bp", frames),
+                             fmt::format("0 or an address in the new stack [{:#x}, {:#x})", stack.lo, stack.hi),
+                             h.hex(bp), growth, e.pc()));
+      return;
+    }
+    uint64_t next = emu::load_uint(mem.data() + (bp - stack.lo), w, h.spec().order);
+    if (next != 0 && next <= bp) {
+      h.log().fail(h.finding("fp-chain", fmt::format("saved BP at {:#x}", bp), "a frame further up the stack",
+                             h.hex(next), growth, e.pc()));
+      return;
+    }
+    bp = next;
+    frames++;
+  }
+  h.log().pass("fp-chain", fmt::format("{} frames", frames));
+}
+
+}  // namespace gotramp::model

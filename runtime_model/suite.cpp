@@ -1,0 +1,54 @@
+#include "runtime_model/suite.hpp"
+
+#include <stdexcept>
+
+#include "runtime_model/morestack/morestack_suite.hpp"
+
+namespace gotramp::model {
+
+// runtime_model/morestack/scenarios.cpp
+std::span<const Scenario> morestack_scenarios();
+std::vector<Column> morestack_columns();
+
+std::span<const Trampoline> trampolines() {
+  static const std::vector<Trampoline> all = {
+      {"morestack",
+       "stack growth: a stack-split prologue calls morestack, which switches to g0 and calls newstack; the "
+       "goroutine resumes through gogo",
+       &morestack_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<MorestackSuite>()); },
+       &morestack_columns},
+  };
+  return all;
+}
+
+const Trampoline* find_trampoline(std::string_view name) {
+  for (const auto& t : trampolines())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string trampoline_names() {
+  std::string out;
+  for (const auto& t : trampolines()) out += (out.empty() ? "" : ", ") + t.name;
+  return out;
+}
+
+std::span<const Scenario> scenarios(std::string_view trampoline) {
+  const Trampoline* t = find_trampoline(trampoline);
+  if (!t) throw std::invalid_argument("no trampoline named " + std::string(trampoline));
+  return t->scenarios();
+}
+
+const Scenario* find_scenario(std::string_view name, std::string_view trampoline) {
+  for (const auto& s : scenarios(trampoline))
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string scenario_names(std::string_view trampoline) {
+  std::string out;
+  for (const auto& s : scenarios(trampoline)) out += (out.empty() ? "" : ", ") + s.name;
+  return out;
+}
+
+}  // namespace gotramp::model
