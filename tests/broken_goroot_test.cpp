@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
+#include "planted_goroot.hpp"
 #include "probe_support.hpp"
 #include "toolchain/process.hpp"
 
@@ -47,35 +49,9 @@ const std::vector<PlantedBug>& bugs() {
 // A copy of the bundled GOROOT in the build tree: hard links for every file but
 // the three edited ones, which are written anew (never through a link).
 fs::path broken_goroot() {
-  const fs::path dst = fs::path(GOTRAMP_BUILD_DIR) / "broken-goroot" / "go";
-  const fs::path stamp = dst / ".gotramp-broken";
-  std::string want;
-  for (const auto& b : bugs()) want += b.file + "\n" + b.instead;
-  if (fs::exists(stamp)) {
-    std::stringstream had;
-    had << std::ifstream(stamp).rdbuf();
-    if (had.str() == want) return dst;
-  }
-  fs::remove_all(dst);
-  fs::create_directories(dst.parent_path());
-  const fs::path src = test::real_toolchain("bundled").goroot;
-  auto cp = toolchain::run_process({"cp", "-al", src.string(), dst.string()}, {}, dst.parent_path());
-  if (cp.exit_code != 0) cp = toolchain::run_process({"cp", "-a", src.string(), dst.string()}, {}, dst.parent_path());
-  if (cp.exit_code != 0) throw std::runtime_error("cannot copy the GOROOT: " + cp.output);
-  for (const auto& b : bugs()) {
-    const fs::path f = dst / "src" / "runtime" / b.file;
-    std::stringstream text;
-    text << std::ifstream(f).rdbuf();
-    std::string s = text.str();
-    const auto at = s.find(b.line);
-    if (at == std::string::npos || s.find(b.line, at + 1) != std::string::npos)
-      throw std::runtime_error(f.string() + ": the line to break is not there exactly once: " + b.line);
-    s.replace(at, b.line.size(), b.instead);
-    fs::remove(f);  // break the hard link first
-    std::ofstream(f) << s;
-  }
-  std::ofstream(stamp) << want;
-  return dst;
+  std::vector<test::GorootEdit> edits;
+  for (const auto& b : bugs()) edits.push_back({"runtime/" + b.file, b.line, b.instead});
+  return test::planted_goroot("broken-goroot", edits);
 }
 
 TEST(BrokenGoroot, EachPlantedBugIsNamedAndEveryOtherGoarchVerifies) {

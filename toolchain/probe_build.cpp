@@ -5,7 +5,9 @@
 
 #include "toolchain/guest_build.hpp"
 
+#include <elf.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +78,68 @@ void add_runtime_fingerprint(ContentHash& h, const fs::path& goroot) {
   for (const auto& r : rows) h.add(r);
 }
 
+// GOROOT/pkg/tool/<GOOS>_<GOARCH> where GOOS and GOARCH are those bin/go was built
+// for: cmd/go looks for compile, asm and link there (cmd/go/internal/cfg.SetGOROOT:
+// the installed GOOS and GOARCH, never the environment's). GOOS is linux (bin/go runs
+// here); bin/go's ELF header (class, byte order, e_machine) names its GOARCH. A go
+// that is no ELF of a known GOARCH is asked (`go env GOTOOLDIR`, a process).
+fs::path tool_dir(const fs::path& goroot) {
+  unsigned char hdr[EI_NIDENT + 4] = {};
+  std::ifstream in(goroot / "bin" / "go", std::ios::binary);
+  in.read(reinterpret_cast<char*>(hdr), sizeof hdr);
+  if (in && std::equal(hdr, hdr + SELFMAG, ELFMAG)) {
+    const bool le = hdr[EI_DATA] == ELFDATA2LSB;
+    const int word = hdr[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+    const uint16_t machine =
+        le ? hdr[EI_NIDENT + 2] | hdr[EI_NIDENT + 3] << 8 : hdr[EI_NIDENT + 2] << 8 | hdr[EI_NIDENT + 3];
+    for (const auto& a : emu::arch_table())
+      if (a.real_toolchains && a.elf_machine == machine && a.elf_word == word &&
+          (a.order == emu::ByteOrder::Little) == le) {
+        fs::path dir = goroot / "pkg" / "tool" / fmt::format("linux_{}", a.goarch);
+        if (fs::is_directory(dir)) return dir;
+      }
+  }
+  ProcessResult r =
+      run_process({(goroot / "bin" / "go").string(), "env", "GOTOOLDIR"},
+                  {{"GOROOT", goroot.string()}, {"GOTOOLCHAIN", "local"}, {"GOENV", "off"}, {"GOFLAGS", ""}}, goroot);
+  std::string out = r.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return r.exit_code == 0 ? fs::path(out) : fs::path();
+}
+
+// The compile, asm and link binaries go build runs, by size, modification time (ns)
+// and inode. Go's build cache knows a release compiler by its version alone
+// (`compile -V=full` prints "compile version go1.27.3" before and after a rebuild),
+// so a GOROOT whose cmd/compile was rebuilt from edited sources needs this to build
+// anew. Three stat calls, no reading (a content hash would read 40 MB): writing a
+// binary in place moves its mtime; installing one as a new file (go install removes
+// or renames over the old one; tar, a wheel) gives a new inode even when the mtime
+// is kept. Not ctime: a hard link to the file (a GOROOT copied with cp -al) moves it
+// without changing the binary. Gathered once per GOROOT in a process, like the
+// runtime's; returns the key of Go's build cache for these tools.
+uint64_t add_tools_fingerprint(ContentHash& h, const fs::path& goroot) {
+  static std::mutex mu;
+  static std::map<fs::path, std::vector<std::string>> seen;
+  std::lock_guard lock(mu);
+  auto [it, fresh] = seen.try_emplace(goroot);
+  std::vector<std::string>& rows = it->second;
+  if (fresh) {
+    const fs::path dir = tool_dir(goroot);
+    for (const char* tool : {"compile", "asm", "link"}) {
+      struct stat st {};
+      if (dir.empty() || ::stat((dir / tool).c_str(), &st) != 0) {
+        rows.push_back(fmt::format("{} missing", tool));
+        continue;
+      }
+      rows.push_back(
+          fmt::format("{} {} {}.{:09} {}", tool, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ino));
+    }
+  }
+  ContentHash tools;
+  for (const auto& r : rows) h.add(r), tools.add(r);
+  return tools.h;
+}
+
 // A folder name for a version string: "go1.27.3" as it is; a tree built from git
 // ("devel go1.28-0123abcd Tue Jan 1 ...") with only safe characters, cut short.
 std::string version_folder(const std::string& version) {
@@ -111,10 +175,11 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   for (const char* f : kProbeFiles) files.emplace_back(f, read_file(cfg.probe_src / f));
 
   ContentHash h;
-  h.add("gotramp-probe-2");  // 2: sources kept beside the ELF
+  h.add("gotramp-probe-3");  // 2: sources kept beside the ELF; 3: the toolchain's tools
   h.add(tc.version);
   h.add(tc.goroot.string());
   add_runtime_fingerprint(h, tc.goroot);
+  const uint64_t tools = add_tools_fingerprint(h, tc.goroot);
   h.add(goarch);
   h.add(cfg.strip_dwarf ? "nodwarf" : "dwarf");
   for (const auto& [name, data] : files) h.add(name), h.add(data);
@@ -148,7 +213,9 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
       {"GO111MODULE", "on"},
       {"GOENV", "off"},
       {"GOWORK", "off"},
-      {"GOCACHE", fs::absolute(root / "go-build").string()},
+      // Go's objects apart per tools fingerprint: its cache keys name a release
+      // compiler by version only, so a rebuilt compiler would reuse the old one's.
+      {"GOCACHE", fs::absolute(root / "go-build-tools" / fmt::format("{:016x}", tools)).string()},
       {"GOPATH", fs::absolute(root / "gopath").string()},
       {"GOMODCACHE", fs::absolute(root / "gopath" / "pkg" / "mod").string()},
   };

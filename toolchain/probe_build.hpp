@@ -1,9 +1,12 @@
 // Building the probe (probe/: a small Go program whose stack grows through the
 // toolchain's own prologues and morestack) for one GOARCH with a real toolchain.
 // Results are cached by toolchain (version, GOROOT, a fingerprint of its
-// src/runtime), probe content, GOARCH and DWARF choice, so a run after the first
-// never waits for go build, and a GOROOT whose runtime was edited in place builds
-// anew.
+// src/runtime and one of its compile, asm and link binaries), probe content, GOARCH
+// and DWARF choice, so a run after the first never waits for go build, and a GOROOT
+// whose runtime was edited in place, or whose compiler was rebuilt, builds anew. Go's
+// own build cache is kept apart per compile/asm/link fingerprint
+// (cache/probes/go-build-tools/<fingerprint>): it knows a release compiler by its
+// version alone and would otherwise hand a rebuilt compiler the old one's objects.
 #pragma once
 
 #include <filesystem>
