@@ -2,6 +2,8 @@
 
 #include <elf.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace gotramp::emu {
@@ -18,10 +20,25 @@ std::vector<Reg> concat(std::vector<Reg> a, const std::vector<Reg>& b) {
   return a;
 }
 
+// The same registers, each `bytes` wide.
+std::vector<Reg> wide(std::vector<Reg> regs, int bytes) {
+  for (auto& r : regs) r.bytes = bytes;
+  return regs;
+}
+
+// The registers named, in the order given.
+std::vector<Reg> pick(const std::vector<Reg>& regs, std::initializer_list<const char*> names);
+
 Reg named(const std::vector<Reg>& regs, std::string_view name) {
   for (const auto& r : regs)
     if (r.name == name) return r;
   return {};
+}
+
+std::vector<Reg> pick(const std::vector<Reg>& regs, std::initializer_list<const char*> names) {
+  std::vector<Reg> out;
+  for (const char* n : names) out.push_back(named(regs, n));
+  return out;
 }
 
 // gdb's registers: prefix0..prefixN-1 from consecutive Unicorn ids, or absent (uc -1).
@@ -94,6 +111,7 @@ ArchSpec x86_64_row(std::string goarch, int ptr_size) {
   a.g_tls_offset = -8;  // linux/amd64 links 0(CX)(TLS*1) to FS:-8
   a.call_pushes = 8;
   a.stack_align = 8;
+  a.float_regs = wide(numbered("X", UC_X86_REG_XMM0, 0, 16), 16);
   a.gdb = gdb_x86_64();
   return a;
 }
@@ -121,6 +139,7 @@ ArchSpec row_386() {
   a.g_tls_offset = -4;
   a.call_pushes = 4;
   a.stack_align = 4;
+  a.float_regs = wide(numbered("X", UC_X86_REG_XMM0, 0, 8), 16);  // GO386=sse2
   // gdb's i386 order (i386-tdep.c) differs from the hardware encoding's.
   a.gdb.arch = "i386";
   a.gdb.regs = {{"eax", UC_X86_REG_EAX, 4},       {"ecx", UC_X86_REG_ECX, 4}, {"edx", UC_X86_REG_EDX, 4},
@@ -136,9 +155,10 @@ ArchSpec row_amd64() {
   ArchSpec a = x86_64_row("amd64", 8);
   a.frame_pointer = named(a.regs, "BP");  // framepointer_enabled: GOARCH == amd64
   a.modern_frame_pointer = a.frame_pointer;
-  for (const char* r : {"AX", "BX", "CX", "DI", "SI", "R8", "R9", "R10", "R11"})
-    a.regabi.int_args.push_back(named(a.regs, r));
+  a.regabi.int_args = pick(a.regs, {"AX", "BX", "CX", "DI", "SI", "R8", "R9", "R10", "R11"});
+  a.regabi.float_args.assign(a.float_regs.begin(), a.float_regs.begin() + 15);  // X0-X14
   a.regabi.g = named(a.regs, "R14");
+  a.regabi.fixed = {named(a.float_regs, "X15")};  // zero under ABIInternal
   return a;
 }
 
@@ -173,6 +193,7 @@ ArchSpec row_arm() {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 4;
   a.stack_align = 4;
+  a.float_regs = numbered("F", UC_ARM_REG_D0, 0, 16);  // VFP D0-D15, Go's F0-F15
   // gdb's ARM layout without a register feature: r0-r15, the eight 12-byte FPA
   // registers and fps (absent here), then cpsr.
   a.gdb.arch = "arm";
@@ -207,8 +228,11 @@ ArchSpec row_arm64() {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 8;
   a.stack_align = 16;
-  a.regabi.int_args.assign(a.regs.begin(), a.regs.begin() + 16);  // R0-R15
-  a.modern_frame_pointer = named(a.regs, "R29");                  // since Go 1.12
+  a.fixed = {named(a.regs, "R18")};  // the platform register: Go never uses it
+  a.float_regs = numbered("F", UC_ARM64_REG_D0, 0, 32);
+  a.regabi.int_args.assign(a.regs.begin(), a.regs.begin() + 16);                // R0-R15
+  a.regabi.float_args.assign(a.float_regs.begin(), a.float_regs.begin() + 16);  // F0-F15
+  a.modern_frame_pointer = named(a.regs, "R29");                                // since Go 1.12
   a.fp_below_sp = true;
   a.gdb.arch = "aarch64";
   a.gdb.regs = gdb_concat({gdb_numbered("x", UC_ARM64_REG_X0, 29, 8),
@@ -257,6 +281,9 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
   a.morestack_lr = named(a.regs, "R3");
   a.min_frame = 8;
   a.stack_align = 8;
+  // REGSB (R28), and R26/R27, the kernel's k0/k1.
+  a.fixed = pick(a.regs, {"R26", "R27", "R28"});
+  a.float_regs = numbered("F", UC_MIPS_REG_F0, 0, 32);
   // gdb's MIPS layout (mips-tdep.c) with the n64 register names: r0-r31, sr, lo,
   // hi, badvaddr, cause, pc, 64 bits each.
   a.gdb.arch = "mips:4000";
@@ -309,10 +336,12 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
   a.link = named(a.regs, "R31");
   a.ctxt = named(a.regs, "R22");  // REGCTXT
   a.g = named(a.regs, "R30");
-  a.morestack_lr = named(a.regs, "R3");  // obj0.go stacksplit: MOVW R31, R3
-  a.sigset_bytes = 16;                   // linux/mipsx: [4]uint32 (_NSIG 129)
-  a.min_frame = 4;                       // FIXED_FRAME: the saved-LR word
-  a.stack_align = 4;                     // sys.StackAlign = PtrSize; frames are not rounded to 8
+  a.morestack_lr = named(a.regs, "R3");           // obj0.go stacksplit: MOVW R31, R3
+  a.sigset_bytes = 16;                            // linux/mipsx: [4]uint32 (_NSIG 129)
+  a.min_frame = 4;                                // FIXED_FRAME: the saved-LR word
+  a.stack_align = 4;                              // sys.StackAlign = PtrSize; frames are not rounded to 8
+  a.fixed = pick(a.regs, {"R26", "R27", "R28"});  // k0, k1 and REGSB, as on mips64
+  a.float_regs = numbered("F", UC_MIPS_REG_F0, 0, 32);
   // gdb's MIPS layout (mips-tdep.c) with the o32 register names: r0-r31, sr, lo,
   // hi, badvaddr, cause, pc, 32 bits each.
   a.gdb.arch = "mips";
@@ -358,8 +387,10 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   a.morestack_lr = named(a.regs, "R5");
   a.min_frame = 32;  // FIXED_FRAME: LR save slot plus three reserved words
   a.stack_align = 8;
-  for (const char* r : {"R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R14", "R15", "R16", "R17"})
-    a.regabi.int_args.push_back(named(a.regs, r));
+  a.fixed = pick(a.regs, {"R0", "R2", "R13"});  // zero, TOC, TLS
+  a.float_regs = numbered("F", UC_PPC_REG_FPR0, 0, 32);
+  a.regabi.int_args = pick(a.regs, {"R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R14", "R15", "R16", "R17"});
+  a.regabi.float_args.assign(a.float_regs.begin() + 1, a.float_regs.begin() + 13);  // F1-F12
   // gdb's register numbers (ppc-tdep.h): r0-r31, f0-f31 (absent here), pc, msr,
   // cr, lr, ctr, xer.
   a.gdb.arch = "powerpc:common64";
@@ -397,7 +428,10 @@ ArchSpec row_s390x() {
   a.morestack_lr = named(a.regs, "R5");
   a.min_frame = 8;
   a.stack_align = 8;
-  for (const char* r : {"R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"}) a.regabi.int_args.push_back(named(a.regs, r));
+  a.fixed = {named(a.regs, "R0")};  // abi-internal.md: zero
+  a.float_regs = numbered("F", UC_S390X_REG_F0, 0, 16);
+  a.regabi.int_args = pick(a.regs, {"R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"});
+  a.regabi.float_args = a.float_regs;  // F0-F15
   // gdb's s390x layout (s390-tdep.h): the PSW's mask and address, then r0-r15.
   a.gdb.arch = "s390:64-bit";
   a.gdb.regs =
@@ -434,13 +468,17 @@ ArchSpec row_riscv64() {
   // morestack stores T0 as g.sched.pc and RA as g.sched.lr and m.morebuf.pc.
   a.morestack_lr = named(a.regs, "X1");
   a.prologue_link = named(a.regs, "X5");
-  a.min_frame = 8;     // FixedFrameSize: the saved-LR word at 0(X2)
-  a.stack_align = 8;   // goarch.StackAlign = PtrSize; abi-internal.md: X2 aligned to 8
-  a.sigset_bytes = 8;  // linux/riscv64: sigset is a uint64
-  // abi-internal.md: X10-X17, X8, X9, X18-X23 (A0-A7, S0-S7 of the platform ABI).
-  for (const char* r :
-       {"X10", "X11", "X12", "X13", "X14", "X15", "X16", "X17", "X8", "X9", "X18", "X19", "X20", "X21", "X22", "X23"})
-    a.regabi.int_args.push_back(named(a.regs, r));
+  a.min_frame = 8;                       // FixedFrameSize: the saved-LR word at 0(X2)
+  a.stack_align = 8;                     // goarch.StackAlign = PtrSize; abi-internal.md: X2 aligned to 8
+  a.sigset_bytes = 8;                    // linux/riscv64: sigset is a uint64
+  a.fixed = pick(a.regs, {"X3", "X4"});  // the global and thread pointers
+  a.float_regs = numbered("F", UC_RISCV_REG_F0, 0, 32);
+  // abi-internal.md: X10-X17, X8, X9, X18-X23 (A0-A7, S0-S7 of the platform ABI), and
+  // F10-F17, F8, F9, F18-F23 for floats.
+  a.regabi.int_args = pick(a.regs, {"X10", "X11", "X12", "X13", "X14", "X15", "X16", "X17", "X8", "X9", "X18", "X19",
+                                    "X20", "X21", "X22", "X23"});
+  a.regabi.float_args = pick(a.float_regs, {"F10", "F11", "F12", "F13", "F14", "F15", "F16", "F17", "F8", "F9", "F18",
+                                            "F19", "F20", "F21", "F22", "F23"});
   // gdb's riscv layout (riscv-tdep.c), measured with Debian's gdb-multiarch 13 on a
   // Go probe (`maint print registers`): zero, ra ... t6 as 0-31, then pc, 8 bytes
   // each; gdb names x8 fp. Its gdbarch has have_nonsteppable_watchpoint (measured:
@@ -484,6 +522,21 @@ std::vector<ArchSpec> build_table() {
 }  // namespace
 
 std::string ArchSpec::slot(int64_t offset) const { return fmt::format("{}({})", offset, sp.name); }
+
+std::vector<Reg> ArchSpec::call_clobbered(bool register_abi) const {
+  auto kept = [&](const Reg& r) {
+    auto in = [&](const std::vector<Reg>& set) {
+      return std::any_of(set.begin(), set.end(), [&](const Reg& f) { return f.uc == r.uc; });
+    };
+    return r.uc == sp.uc || (g.valid() && r.uc == g.uc) || in(fixed) ||
+           (register_abi && ((regabi.g.valid() && r.uc == regabi.g.uc) || in(regabi.fixed)));
+  };
+  std::vector<Reg> out;
+  for (const auto* set : {&regs, &float_regs})
+    for (const auto& r : *set)
+      if (!kept(r)) out.push_back(r);
+  return out;
+}
 
 const Reg* ArchSpec::reg_by_uc(int uc) const {
   for (const auto& r : regs)

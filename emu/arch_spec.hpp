@@ -21,6 +21,7 @@ enum class ByteOrder : uint8_t { Little, Big };
 struct Reg {
   int uc = -1;
   std::string name;
+  int bytes = 0;  // the register's width when it is wider than a machine word (XMM: 16)
   bool valid() const { return uc >= 0; }
 };
 
@@ -119,8 +120,17 @@ struct ArchSpec {
   // it is the binary's to say (s390x got it after Go 1.19).
   struct RegAbi {
     std::vector<Reg> int_args;
+    std::vector<Reg> float_args;  // in order (amd64 X0-X14, arm64 F0-F15 ...)
     Reg g;
+    // Registers this ABI holds fixed besides g: amd64's X15, always zero.
+    std::vector<Reg> fixed;
   } regabi;
+  // Registers Go code never changes, under either ABI, besides SP and g: the zero,
+  // static-base, TOC, TLS and platform registers (abi-internal.md, a.out.go).
+  std::vector<Reg> fixed;
+  // The floating-point (and vector) registers Unicorn exposes, by Plan 9 name; 8 or
+  // 16 bytes each (Reg::bytes).
+  std::vector<Reg> float_regs;
   Reg modern_frame_pointer;  // where Go keeps frame pointers today (amd64 BP, arm64 R29)
   // arm64 saves the caller's frame pointer one word below the SP it calls with, so
   // copystack copies and adjusts that word by hand (runtime.adjustctxt).
@@ -145,6 +155,10 @@ struct ArchSpec {
   // "8(RSP)": a slot named the way Plan 9 assembly names it.
   std::string slot(int64_t offset) const;
   const Reg* reg_by_uc(int uc) const;
+  // The registers a call into Go code may leave with any value (a call clobbers
+  // them): every general and floating-point register but SP, g and the fixed ones
+  // (those of the register ABI too, when register_abi).
+  std::vector<Reg> call_clobbered(bool register_abi) const;
 };
 
 // All rows: the seed's, in the order of its file list, then the rows beyond it.

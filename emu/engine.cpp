@@ -122,13 +122,26 @@ Engine::~Engine() {
   for (auto [p, n] : host_maps_) munmap(p, n);
 }
 
+// Unicorn reads and writes a register's whole width through the pointer it is
+// given: 16 bytes for an XMM register. A buffer wide enough for any register keeps
+// those accesses inside it; the low 8 bytes (the host is little-endian) are the value.
+struct RegBuffer {
+  alignas(16) uint8_t bytes[64] = {};
+};
+
 uint64_t Engine::reg(int uc) const {
-  uint64_t v = 0;
-  check(uc_reg_read(uc_, uc, &v), "read register");
+  RegBuffer b;
+  check(uc_reg_read(uc_, uc, b.bytes), "read register");
+  uint64_t v;
+  std::memcpy(&v, b.bytes, sizeof v);
   return v & width_mask(spec_.ptr_size == 4 && spec_.reg_size == 4 ? 4 : 8);
 }
 
-void Engine::set_reg(int uc, uint64_t v) { check(uc_reg_write(uc_, uc, &v), "write register"); }
+void Engine::set_reg(int uc, uint64_t v) {
+  RegBuffer b;
+  std::memcpy(b.bytes, &v, sizeof v);
+  check(uc_reg_write(uc_, uc, b.bytes), "write register");
+}
 
 // Guest memory is backed by host memory the engine owns (uc_mem_map_ptr), so the
 // host reads and writes it directly instead of through Unicorn's memory API.

@@ -42,6 +42,9 @@ class Arena {
   // Bytes the g0 stack holds above g0.sched.sp: the scheduler's own frames, which a
   // trampoline must never touch. Filled with kG0Poison.
   static constexpr uint64_t kG0Reserved = 64;
+  // How far below g0.sched.sp the dead frame lies that g0.sched.bp names when a run
+  // starts (a frame of scheduler code that has returned).
+  static constexpr uint64_t kG0DeadFrameBelow = 256;
   static constexpr uint8_t kG0Poison = 0xd0;
 
   explicit Arena(emu::Engine& e);

@@ -30,6 +30,14 @@ struct ProbeFunction {
   // Its arguments, as the host passes them: the depth alone (f(n)), or the captured
   // word and the depth (sum(k, n)).
   enum class Args { Depth, WordAndDepth } args = Args::Depth;
+  // Its parameters by class, in Go's declaration order: under the register ABI the
+  // integer ones go to the row's integer argument registers in order, the float
+  // ones to its float argument registers, as far as each sequence reaches.
+  int int_args = 1;
+  int float_args = 0;
+  // The compiler's stack-split prologue class its frame falls in: at most
+  // StackSmall, up to StackBig, or beyond (cmd/internal/obj's three compares).
+  enum class Frame { Small, Medium, Huge } frame = Frame::Small;
   // GuestStub programs: the stub that calls it (reading main.depth, storing main.result).
   std::string entry_stub;
   // What it returns for depth n and the captured word k (before the pointer-width wrap).

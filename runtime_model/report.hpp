@@ -62,6 +62,9 @@ struct Finding {
   // of the run), and what blamed it.
   uint64_t addr = 0;
   int size = 0;
+  // The register a Finding is about, by Plan 9 name (blame follows the guest
+  // instructions that wrote it); empty when it is about memory or the run.
+  std::string reg;
   std::optional<Cause> cause;
   std::string message() const;
 };

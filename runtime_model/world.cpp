@@ -38,6 +38,10 @@ void Harness::build_world(const World& w, const RunOptions& opt) {
   o.g0[F.g.m].set(o.m.addr());
   // Where the scheduler was when it switched to gp: morestack resumes g0 here.
   o.g0[F.g.sched.sp].set(g0s.hi - Arena::kG0Reserved);
+  // A g0 that has run before: its sched.bp still names a frame of scheduler code
+  // that has since returned, below g0.sched.sp. A trampoline that loads it hands
+  // newstack a stale frame pointer (golang/go#63630).
+  o.g0[F.g.sched.bp].set(g0s.hi - Arena::kG0Reserved - Arena::kG0DeadFrameBelow);
   o.gsignal[F.g.m].set(o.m.addr());
 
   o.m[F.m.g0].set(o.g0.addr());

@@ -160,6 +160,62 @@ TEST(Engine, EveryRegisterIdOfEveryRowIsFullWidth) {
   }
 }
 
+// Host functions poison the floating-point registers a call may clobber: every one
+// a row names is written and read back through Unicorn (the low 8 bytes of an XMM
+// register, whose 16 the engine reads and writes in a buffer wide enough).
+TEST(Engine, EveryFloatRegisterOfEveryRowRoundTrips) {
+  for (const auto& a : arch_table()) {
+    Engine e(a);
+    ASSERT_GE(a.float_regs.size(), 8u) << a.goarch;
+    const uint64_t want = full_width_pattern(a);
+    for (const auto& r : a.float_regs) {
+      e.set_reg(r, want);
+      EXPECT_EQ(e.reg(r), want) << a.goarch << " " << r.name << " (Unicorn id " << r.uc << ")";
+    }
+  }
+}
+
+// The registers a Go call may clobber are all a row's registers but SP, g and the
+// fixed ones; under the register ABI also its g register and its fixed ones.
+TEST(ArchSpecAbi, CallClobberedLeavesSpGAndTheFixedRegisters) {
+  for (const auto& a : arch_table()) {
+    for (bool regabi : {false, true}) {
+      const auto clobbered = a.call_clobbered(regabi);
+      auto has = [&](const Reg& r) {
+        return std::any_of(clobbered.begin(), clobbered.end(), [&](const Reg& c) { return c.uc == r.uc; });
+      };
+      EXPECT_FALSE(has(a.sp)) << a.goarch;
+      if (a.g.valid()) {
+        EXPECT_FALSE(has(a.g)) << a.goarch;
+      }
+      for (const auto& f : a.fixed) EXPECT_FALSE(has(f)) << a.goarch << " " << f.name;
+      EXPECT_TRUE(has(a.ctxt)) << a.goarch << ": the context register is scratch across a call";
+      if (a.has_link()) {
+        EXPECT_TRUE(has(a.link)) << a.goarch;
+      }
+      for (const auto& r : a.regabi.int_args) EXPECT_TRUE(has(r)) << a.goarch << " " << r.name;
+      if (regabi && a.regabi.g.valid()) {
+        EXPECT_FALSE(has(a.regabi.g)) << a.goarch;
+      }
+      EXPECT_EQ(clobbered.size(), a.regs.size() + a.float_regs.size() - 1 - (a.g.valid() ? 1 : 0) - a.fixed.size() -
+                                      (regabi ? a.regabi.fixed.size() + (a.regabi.g.valid() ? 1 : 0) : 0))
+          << a.goarch << (regabi ? " (register ABI)" : "");
+    }
+  }
+  // amd64: R14 and X15 are kept only under ABIInternal.
+  const ArchSpec& amd64 = *find_arch("amd64");
+  auto names = [](const std::vector<Reg>& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v) out.push_back(r.name);
+    return out;
+  };
+  auto abi0 = names(amd64.call_clobbered(false)), internal = names(amd64.call_clobbered(true));
+  EXPECT_NE(std::find(abi0.begin(), abi0.end(), "R14"), abi0.end());
+  EXPECT_NE(std::find(abi0.begin(), abi0.end(), "X15"), abi0.end());
+  EXPECT_EQ(std::find(internal.begin(), internal.end(), "R14"), internal.end());
+  EXPECT_EQ(std::find(internal.begin(), internal.end(), "X15"), internal.end());
+}
+
 // The round trip catches a narrow id: amd64's BX was once read through Unicorn's
 // 16-bit BX, and traces printed BX=0x3e0 while g was 0x400003e0.
 TEST(Engine, ANarrowRegisterIdFailsTheWidthRoundTrip) {
