@@ -17,8 +17,10 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
     if (f.cause) {
       const auto& c = *f.cause;
       cause = {{"kind", model::cause_kind_name(c.kind)}};
-      // The guilty store; null when nothing stored.
-      const bool stored = c.kind != model::Cause::Kind::NeverStored;
+      // The guilty store or write; null when nothing stored. For a register nothing
+      // wrote, the instruction that left the window.
+      const bool stored = c.kind != model::Cause::Kind::NeverStored || c.window_start;
+      if (!c.reg.empty()) cause["register"] = c.reg;
       cause["pc"] = stored ? json(hex(c.pc)) : json(nullptr);
       cause["where"] = stored ? json(c.where) : json(nullptr);
       cause["source"] = stored ? json(c.source) : json(nullptr);
@@ -31,6 +33,7 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
       };
       cause["instead"] = other(c.instead);
       cause["overwritten"] = other(c.overwritten);
+      if (c.window_start) cause["window_start"] = other(c.window_start);
       cause["message"] = c.describe();
     }
     findings.push_back({{"check", f.check},
@@ -40,6 +43,7 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
                         {"instruction", f.insn},
                         {"slot", f.slot},
                         {"addr", f.size > 0 ? json(hex(f.addr)) : json(nullptr)},
+                        {"register", f.reg.empty() ? json(nullptr) : json(f.reg)},
                         {"expected", f.expected},
                         {"seen", f.seen},
                         {"cause", cause},

@@ -27,7 +27,7 @@ std::span<const Contract> contracts() {
       {.name = "modern",
        .description =
            "newstack(): morestack stores the context into g.sched.ctxt, which the GC scans as a root (Go 1.10+)",
-       .trampoline = {.stores_ctxt = true, .builds_g0_frame = true},
+       .trampoline = {.stores_ctxt = true, .builds_g0_frame = true, .frame_pointer_on_g0 = true},
        .newstack = {.ctxt_via_sched = true},
        .transcription = "",
        .expect_failure = ""},

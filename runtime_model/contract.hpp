@@ -27,6 +27,10 @@ struct Contract {
     // is zero (the seed, to pass the argument; modern Go, to keep tracebacks sane).
     // The parent called newstack right at g0.sched.sp.
     bool builds_g0_frame = true;
+    // newstack runs with a frame pointer that is 0 or a frame record on the g0
+    // stack at or above its SP, never a stale g0 frame or the goroutine's (modern
+    // Go since go1.25, golang/go#63630; on rows that keep frame pointers).
+    bool frame_pointer_on_g0 = false;
   } trampoline;
 
   // What newstack does with the context.

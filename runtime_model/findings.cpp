@@ -85,6 +85,11 @@ void Harness::blame(Finding& f, std::optional<uint64_t> want) {
   Cause c;
   auto last = std::find_if(log.rbegin(), log.rend(), overlaps);
   if (last == log.rend() && run.stores.dropped()) return;  // it may have been stored before the log starts
+  if (last == log.rend() && run.regs.in_window()) {
+    // Never stored: the window's last instruction is where it should have been by.
+    run.regs.settle();
+    window_ends(c, run.regs.first_pc(), run.regs.last_pc());
+  }
   if (last != log.rend()) {
     c = store_cause(last->pc, last->value);
     auto right_first = std::find_if(last + 1, log.rend(), right);
@@ -173,6 +178,91 @@ void Harness::on_heap_write(uint64_t addr, int size, uint64_t value) {
     if (run.log.keeps(f.check)) f.cause = store_cause(w.pc, value);
     run.log.fail(std::move(f));
   }
+}
+
+// A cause for something nothing wrote: the window it was looked for in, from its
+// first instruction to its last, the one that left it (the place).
+void Harness::window_ends(Cause& c, uint64_t first, uint64_t last) {
+  c.pc = last;
+  describe_store(last, c.where, c.source, c.text);
+  Cause::Elsewhere start;
+  start.pc = first;
+  describe_store(first, start.where, start.source, start.text);
+  c.window_start = std::move(start);
+}
+
+// ---- Registers: poison, and blame.
+
+void Harness::clobber() {
+  for (const auto& r : spec_.call_clobbered(prof_->regabi)) engine_.set_reg(r, poison(r));
+}
+
+// One poison per register: a recognisable pattern whose low byte is the register's
+// index among the row's general and floating-point registers.
+namespace {
+constexpr uint64_t kPoison64 = 0xbadd00d0bad00000ULL, kPoison32 = 0xbad00000ULL;
+}
+
+uint64_t Harness::poison(const emu::Reg& r) const {
+  uint64_t i = 0;
+  for (const auto* set : {&spec_.regs, &spec_.float_regs})
+    for (const auto& x : *set) {
+      if (x.uc == r.uc) return (spec_.reg_size == 8 ? kPoison64 : kPoison32) | i;
+      i++;
+    }
+  throw std::logic_error("no poison for a register the row does not name: " + r.name);
+}
+
+std::optional<std::string> Harness::poisoned(uint64_t value) const {
+  const uint64_t base = spec_.reg_size == 8 ? kPoison64 : kPoison32;
+  if ((value & ~uint64_t{0xff}) != base) return std::nullopt;
+  uint64_t i = value & 0xff;
+  for (const auto* set : {&spec_.regs, &spec_.float_regs}) {
+    if (i < set->size()) return (*set)[i].name;
+    i -= set->size();
+  }
+  return std::nullopt;
+}
+
+std::string Harness::describe_value(uint64_t value) const {
+  if (auto reg = poisoned(value)) return fmt::format("{:#x} (the host's poison for {})", value, *reg);
+  return hex(value);
+}
+
+void Harness::register_window_opens() {
+  if (!r().regs.active()) return;
+  r().regs.open_window();
+  // The window's stores are what a Finding about memory in it can be blamed on.
+  r().stores.restart();
+}
+
+void Harness::register_window_settles() {
+  if (r().regs.active()) r().regs.settle();
+}
+
+void Harness::register_window_closes() {
+  if (r().regs.active()) r().regs.close_window();
+}
+
+void Harness::blame_register(Finding& f, const emu::Reg& reg) {
+  Run& run = r();
+  f.reg = reg.name;
+  if (!run.regs.active() || !run.regs.in_window()) return;
+  run.regs.settle();
+  Cause c;
+  c.reg = reg.name;
+  if (auto w = run.regs.last_write(reg.uc)) {
+    c = store_cause(w->pc, w->value);
+    c.kind = Cause::Kind::WrongWrite;
+    c.reg = reg.name;
+  } else {
+    // Nothing wrote it: name the window's ends, the last instruction (the one that
+    // left it) as the place.
+    window_ends(c, run.regs.first_pc(), run.regs.last_pc());
+    c.kind = Cause::Kind::NeverWritten;
+    c.reg = reg.name;
+  }
+  f.cause = std::move(c);
 }
 
 }  // namespace gotramp::model

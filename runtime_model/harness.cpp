@@ -176,7 +176,7 @@ RunReport Harness::run(const Scenario& s, const Contract& c, const RunOptions& o
   RunReport report = run_once(s, c, first);
   if (first.log_stores) return report;
   const bool blameable = std::any_of(report.findings.begin(), report.findings.end(),
-                                     [](const Finding& f) { return f.size > 0 && !f.cause; });
+                                     [](const Finding& f) { return (f.size > 0 || !f.reg.empty()) && !f.cause; });
   if (!blameable) return report;
   RunOptions again = opt;
   again.log_stores = true;
@@ -208,7 +208,12 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
           engine_.on_write(Arena::kHeapBase, Arena::kHeapBase + Arena::kHeapSize - 1,
                            [this](uint64_t addr, int size, uint64_t value) { on_heap_write(addr, size, value); });
     const uint64_t budget = s.budget ? s.budget : opt.budget, until = exit_pc();
-    if (opt.log_stores) run.stores.start(engine_, [this] { return run_->episode_open; });
+    if (opt.log_stores) {
+      run.stores.start(engine_, [this] { return run_->episode_open || run_->regs.in_window(); });
+      std::vector<emu::Reg> watched = spec_.regs;
+      watched.insert(watched.end(), spec_.float_regs.begin(), spec_.float_regs.end());
+      run.regs.start(engine_, std::move(watched));
+    }
     if (opt.trace.enabled && opt.trace.from_insn > 0 && opt.trace.from_insn < budget) {
       // Untraced up to the window, then traced (runs are deterministic).
       stop = engine_.run(entry, until, opt.trace.from_insn);
@@ -224,12 +229,14 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
     // A run that throws (an engine that cannot run again) leaves none of its hooks
     // behind to write into the next run.
     run.stores.stop(engine_);
+    run.regs.stop(engine_);
     if (run.audit) engine_.remove_hook(*run.audit);
     suite.abandon();
     run_.reset();
     throw;
   }
   run.stores.stop(engine_);
+  run.regs.stop(engine_);
   if (run.audit) engine_.remove_hook(*run.audit);
 
   run.report.stop = stop;

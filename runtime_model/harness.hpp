@@ -31,6 +31,7 @@
 #include "runtime_model/fields.hpp"
 #include "runtime_model/probe_program.hpp"
 #include "runtime_model/profile.hpp"
+#include "runtime_model/register_log.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
 #include "runtime_model/store_log.hpp"
@@ -195,6 +196,25 @@ class Harness {
   void blame(Finding& f, std::optional<uint64_t> want);
   // A known guilty store (the write-barrier audit saw it).
   Cause store_cause(uint64_t pc, uint64_t value);
+  // The cause of a Finding about a register (f.reg), from the register log (when
+  // logged): the last instruction of the window that wrote it, or none.
+  void blame_register(Finding& f, const emu::Reg& reg);
+  // Register windows (blamed re-runs log the registers each instruction writes in
+  // them): from where the host hands the guest on (gogo) until its checks are done.
+  void register_window_opens();
+  void register_window_settles();
+  void register_window_closes();
+
+  // A host function returns (or hands on) as compiled Go would: every register a
+  // Go call may clobber (ArchSpec::call_clobbered, under the profile's ABI) holds
+  // a poison of its own, so that guest code which relies on one shows.
+  void clobber();
+  // The poison clobber() leaves in a register, and the register a value is the
+  // poison of ("R3"), if it is one.
+  uint64_t poison(const emu::Reg& r) const;
+  std::optional<std::string> poisoned(uint64_t value) const;
+  // "0xbadd00d0bad00003 (newstack's poison for R3)", or the value alone.
+  std::string describe_value(uint64_t value) const;
   // What the memory at addr is in Go's terms, for a store in `episode` with SP at
   // sp_after once the store is done ("g.sched.ctxt", "goroutine stack 8(RSP)").
   std::string store_meaning(uint64_t addr, int episode, uint64_t sp_after) const;
@@ -219,6 +239,7 @@ class Harness {
   void lost_write_barrier(const UnbarrieredWrite& w);
   void on_heap_write(uint64_t addr, int size, uint64_t value);
   Cause::Elsewhere elsewhere(const StoreLog::Store& s, uint64_t value, int episode);
+  void window_ends(Cause& c, uint64_t first, uint64_t last);
   void describe_store(uint64_t pc, std::string& where, std::string& source, std::string& text);
   Run& r() const;
 

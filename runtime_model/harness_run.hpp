@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "runtime_model/harness.hpp"
+#include "runtime_model/register_log.hpp"
 #include "runtime_model/store_log.hpp"
 #include "runtime_model/tracer.hpp"
 
@@ -32,6 +33,7 @@ struct Harness::Run {
   int episodes_done = 0;
 
   StoreLog stores;                           // RunOptions::log_stores
+  RegisterLog regs;                          // RunOptions::log_stores
   std::unique_ptr<Tracer> tracer;            // RunOptions::trace
   std::optional<emu::Engine::HookId> audit;  // the write-barrier audit of heap stores
 };

@@ -146,7 +146,6 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   p->sched_ctxt_is_root = true;
   // switchToCrashStack0 is the assembly half of the crash stack badmorestackg0 uses.
   p->badmorestackg0_throws = image.symbol("runtime.switchToCrashStack0").has_value();
-  p->newstack_clobbers_ctxt = true;
   p->modern_frame_pointers = true;
   p->line_files = "";  // the compiler's prologues are in .go files
   if (!goroot.empty()) p->source_roots = {goroot / "src"};

@@ -58,9 +58,6 @@ struct RuntimeProfile {
   // Go 1.23's badmorestackg0 switches to a crash stack and throws "morestack on g0";
   // before, it writes "fatal: morestack on g0" and returns into the trampoline.
   bool badmorestackg0_throws = false;
-  // A real newstack is compiled Go: it leaves nothing in the context register, so a
-  // gogo that does not restore it resumes f without its closure.
-  bool newstack_clobbers_ctxt = false;
   // Source lines in traces: the files whose line rows are kept (".s": the
   // transcriptions' own assembly; "" for every file), and where files that are not
   // kept beside the binary are found (a GOROOT's src/).

@@ -15,6 +15,10 @@ const char* cause_kind_name(Cause::Kind k) {
       return "never-stored";
     case Cause::Kind::ClobberedBy:
       return "clobbered-by";
+    case Cause::Kind::WrongWrite:
+      return "wrong-write";
+    case Cause::Kind::NeverWritten:
+      return "never-written";
   }
   return "?";
 }
@@ -35,7 +39,11 @@ std::string Cause::describe() const {
       s = fmt::format("{:#x} stored by {}", value, store_site(pc, where, source, text));
       break;
     case Kind::NeverStored:
-      s = "never stored: no instruction stored to it since the trampoline was entered";
+      s = window_start
+              ? fmt::format("never stored: no instruction stored to it from {} to {}",
+                            store_site(window_start->pc, window_start->where, window_start->source, window_start->text),
+                            store_site(pc, where, source, text))
+              : "never stored: no instruction stored to it since the trampoline was entered";
       break;
     case Kind::ClobberedBy:
       s = overwritten
@@ -43,6 +51,20 @@ std::string Cause::describe() const {
                             store_site(overwritten->pc, overwritten->where, overwritten->source, overwritten->text))
               : "the expected value was stored, ";
       s += fmt::format("then overwritten with {:#x} by {}", value, store_site(pc, where, source, text));
+      break;
+    case Kind::WrongWrite:
+      s = fmt::format("{:#x} written to {} by {}", value, reg, store_site(pc, where, source, text));
+      break;
+    case Kind::NeverWritten:
+      if (window_start && window_start->pc == pc)
+        s = fmt::format("never written: {} alone ran before the check, and did not write {}",
+                        store_site(pc, where, source, text), reg);
+      else
+        s = fmt::format(
+            "never written: no instruction wrote {} from {} to {}", reg,
+            window_start ? store_site(window_start->pc, window_start->where, window_start->source, window_start->text)
+                         : std::string("the window's start"),
+            store_site(pc, where, source, text));
       break;
   }
   if (instead)

@@ -16,15 +16,19 @@
 
 namespace gotramp::model {
 
-// Why a slot or field holds a wrong value, found in the run's store log (a failed
-// run is re-run with one: runs are deterministic). The guilty store is named by
-// PC, symbol, source line and the line as the porter wrote it.
+// Why a slot, field or register holds a wrong value, found in the run's store log
+// or register log (a failed run is re-run with them: runs are deterministic). The
+// guilty instruction is named by PC, symbol, source line and the line as the porter
+// wrote it.
 struct Cause {
   enum class Kind {
-    WrongStore,   // the last store since the trampoline was entered wrote the wrong value
-    NeverStored,  // no instruction stored to it since the trampoline was entered
-    ClobberedBy,  // the expected value was stored, then this later store overwrote it
+    WrongStore,    // the last store since the trampoline was entered wrote the wrong value
+    NeverStored,   // no instruction stored to it since the trampoline was entered
+    ClobberedBy,   // the expected value was stored, then this later store overwrote it
+    WrongWrite,    // a register: the last instruction that wrote it in the window wrote the wrong value
+    NeverWritten,  // a register: no instruction wrote it in the window (pc: the window's last one)
   };
+  std::string reg;  // WrongWrite, NeverWritten: the register, by Plan 9 name
   Kind kind = Kind::NeverStored;
   // The guilty store (WrongStore, ClobberedBy): its instruction and what it wrote.
   uint64_t pc = 0;
@@ -43,6 +47,9 @@ struct Cause {
   std::optional<Elsewhere> instead;
   // ClobberedBy: the earlier store of the right value into the slot itself.
   std::optional<Elsewhere> overwritten;
+  // NeverStored, NeverWritten: the first instruction of the window it was looked
+  // for in (pc, where, source and text then name its last: the one that left it).
+  std::optional<Elsewhere> window_start;
   // "MOVD R26, 16(RSP) at morestack.s:43 (0x662cc main.morestack+0x5c) stored 0x400004d0"
   std::string describe() const;
 };

@@ -25,7 +25,11 @@ struct PlantedBug {
   std::string instead;  // what the broken copy has
   std::string goarch;   // the one GOARCH it breaks
   std::string check;    // the Finding that must name it
-  std::string slot;     // ... and the slot or field it names (a prefix)
+  std::string slot;     // ... and the slot, field or register it names (a prefix)
+  // Its cause: the kinds it may be, and what the cause's source line must say (a
+  // substring of "file:line `text`"); empty when not asserted.
+  std::set<std::string> cause_kinds = {};
+  std::string cause_line = "";
 };
 
 const std::vector<PlantedBug>& bugs() {
@@ -41,7 +45,7 @@ const std::vector<PlantedBug>& bugs() {
        "ppc64le", "slot-below-arg0", "0(R1) saved LR"},
       // gogo does not restore the context register from gobuf.ctxt.
       {"asm_amd64.s", "\tMOVQ\tgobuf_ctxt(BX), DX\n", "\t// broken on purpose: ctxt not restored\n", "amd64",
-       "resume-ctxt", "DX after gogo"},
+       "resume-ctxt", "DX (the context register) after gogo"},
   };
   return all;
 }
@@ -54,13 +58,10 @@ fs::path broken_goroot() {
   return test::planted_goroot("broken-goroot", edits);
 }
 
-TEST(BrokenGoroot, EachPlantedBugIsNamedAndEveryOtherGoarchVerifies) {
-  const fs::path goroot = broken_goroot();
-  // The pinned GOROOT itself is untouched.
-  std::stringstream pinned;
-  pinned << std::ifstream(test::real_toolchain("bundled").goroot / "src" / "runtime" / "asm_amd64.s").rdbuf();
-  ASSERT_NE(pinned.str().find(bugs()[2].line), std::string::npos);
-
+// Verifies a planted GOROOT on every GOARCH: each bug's GOARCH FAILED with a Finding
+// of its check naming its slot, field or register, and its cause on the guilty
+// line; every other GOARCH verified.
+void expect_bugs_named(const fs::path& goroot, const std::vector<PlantedBug>& planted) {
   auto r = toolchain::run_process(
       {GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "all", "--scenario", "closure,noctxt", "--json"}, {},
       fs::current_path());
@@ -72,7 +73,7 @@ TEST(BrokenGoroot, EachPlantedBugIsNamedAndEveryOtherGoarchVerifies) {
     goarches.insert(goarch);
     EXPECT_EQ(run["toolchain"], "go1.27.3");
     const PlantedBug* bug = nullptr;
-    for (const auto& b : bugs())
+    for (const auto& b : planted)
       if (b.goarch == goarch) bug = &b;
     if (!bug) {
       EXPECT_EQ(run["verdict"], "verified") << goarch << " " << scenario << ": " << run["findings"].dump();
@@ -85,13 +86,138 @@ TEST(BrokenGoroot, EachPlantedBugIsNamedAndEveryOtherGoarchVerifies) {
       continue;
     }
     EXPECT_EQ(run["verdict"], "FAILED") << goarch << " " << scenario;
-    bool named = false;
+    const nlohmann::json* named = nullptr;
     for (const auto& f : run["findings"])
-      named = named || (f["check"] == bug->check && f["slot"].get<std::string>().starts_with(bug->slot));
-    EXPECT_TRUE(named) << goarch << " " << scenario << ": no " << bug->check << " Finding naming " << bug->slot
+      if (!named && f["check"] == bug->check && f["slot"].get<std::string>().starts_with(bug->slot)) named = &f;
+    ASSERT_TRUE(named) << goarch << " " << scenario << ": no " << bug->check << " Finding naming " << bug->slot
                        << " in " << run["findings"].dump(1);
+    const auto& cause = (*named)["cause"];
+    if (!bug->cause_kinds.empty()) {
+      ASSERT_TRUE(cause.is_object()) << goarch << ": no cause: " << named->dump(1);
+      EXPECT_TRUE(bug->cause_kinds.count(cause["kind"])) << goarch << ": " << cause.dump(1);
+    }
+    if (!bug->cause_line.empty()) {
+      const std::string line = cause["source"].get<std::string>() + " `" + cause["text"].get<std::string>() + "`";
+      EXPECT_NE(line.find(bug->cause_line), std::string::npos) << goarch << ": " << cause.dump(1);
+    }
   }
   EXPECT_EQ(goarches.size(), toolchain::probe_goarches().size());
+}
+
+TEST(BrokenGoroot, EachPlantedBugIsNamedAndEveryOtherGoarchVerifies) {
+  const fs::path goroot = broken_goroot();
+  // The pinned GOROOT itself is untouched.
+  std::stringstream pinned;
+  pinned << std::ifstream(test::real_toolchain("bundled").goroot / "src" / "runtime" / "asm_amd64.s").rdbuf();
+  ASSERT_NE(pinned.str().find(bugs()[2].line), std::string::npos);
+  expect_bugs_named(goroot, bugs());
+}
+
+// gogo and morestack bugs from Go's history, re-created on GOARCHes of their own:
+// each is named by the check of the register, TLS slot or field it leaves wrong,
+// with the line that wrote the wrong value or, where nothing did, the window's end.
+const std::vector<PlantedBug>& resume_bugs() {
+  static const std::vector<PlantedBug> all = {
+      // gogo no longer sets the g register: the goroutine resumes as g0.
+      {"asm_riscv64.s",
+       "TEXT gogo<>(SB), NOSPLIT|NOFRAME, $0\n\tMOV\tT1, g\n",
+       "TEXT gogo<>(SB), NOSPLIT|NOFRAME, $0\n\t// broken on purpose: g not set\n",
+       "riscv64",
+       "resume-g",
+       "X27 (g) after gogo",
+       {"never-written"},
+       "asm_riscv64.s:"},
+      {"asm_ppc64x.s",
+       "TEXT gogo<>(SB), NOSPLIT|NOFRAME, $0\n\tMOVD\tR6, g\n",
+       "TEXT gogo<>(SB), NOSPLIT|NOFRAME, $0\n#ifdef GOARCH_ppc64\n\t// broken on purpose: g not set\n#else\n"
+       "\tMOVD\tR6, g\n#endif\n",
+       "ppc64",
+       "resume-g",
+       "R30 (g) after gogo",
+       {"never-written"},
+       "asm_ppc64x.s:"},
+      // ... and on 386, where g lives in TLS, gogo no longer stores it there.
+      {"asm_386.s",
+       "TEXT gogo<>(SB), NOSPLIT, $0\n\tget_tls(CX)\n\tMOVL\tDX, g(CX)\n",
+       "TEXT gogo<>(SB), NOSPLIT, $0\n\tget_tls(CX)\n\t// broken on purpose: g not stored in TLS\n",
+       "386",
+       "resume-g",
+       "g in TLS after gogo",
+       {"never-stored"},
+       "asm_386.s:"},
+      // gogo no longer restores the link register.
+      {"asm_s390x.s",
+       "\tMOVD\tgobuf_lr(R5), LR\n",
+       "\t// broken on purpose: LR not restored\n",
+       "s390x",
+       "resume-lr",
+       "R14 (link register) after gogo",
+       {"wrong-write", "never-written"},
+       "asm_s390x.s:"},
+      {"asm_mipsx.s",
+       "\tMOVW\tgobuf_lr(R3), R31\n",
+       "#ifdef GOARCH_mipsle\n\t// broken on purpose: LR not restored\n#else\n\tMOVW\tgobuf_lr(R3), R31\n#endif\n",
+       "mipsle",
+       "resume-lr",
+       "R31 (link register) after gogo",
+       {"wrong-write", "never-written"},
+       "asm_mipsx.s:"},
+      // Go 1.19's arm64 morestack, in 1.27.3: R29 from the stale g0.sched.bp
+      // (golang/go#63630), which a fixed version must report as FAILED.
+      {"asm_arm64.s",
+       "\tMOVD\t$0, R29\t\t// clear frame pointer, as caller may execute on another M\n",
+       "\tMOVD\t(g_sched+gobuf_bp)(g), R29\t// broken on purpose: go1.19's stale load\n",
+       "arm64",
+       "newstack-fp",
+       "R29 (frame pointer) at newstack's entry",
+       {"wrong-write"},
+       "MOVD (g_sched+gobuf_bp)(g), R29"},
+      // morestack no longer saves BP into g.sched.bp.
+      {"asm_amd64.s",
+       "\tMOVQ\tBP, (g_sched+gobuf_bp)(DI)\n",
+       "\t// broken on purpose: BP not saved\n",
+       "amd64",
+       "sched.bp",
+       "g.sched.bp",
+       {"never-stored"},
+       "asm_amd64.s:"},
+  };
+  return all;
+}
+
+TEST(BrokenGoroot, GogoAndMorestackBugsAreNamedByRegisterWithTheirLines) {
+  std::vector<test::GorootEdit> edits;
+  for (const auto& b : resume_bugs()) edits.push_back({"runtime/" + b.file, b.line, b.instead});
+  expect_bugs_named(test::planted_goroot("resume-bugs", edits), resume_bugs());
+}
+
+// A compiler whose arm64 stack-split prologue no longer reloads the argument
+// registers it spilled before morestack (b386b62852, golang/go#73518, on loong64):
+// the resumed function sees newstack's poison in R0, named as a missing reload.
+TEST(BrokenGoroot, APrologueThatDoesNotReloadItsArgumentsIsNamed) {
+  const fs::path goroot = test::arm64_prologue_without_unspill_goroot();
+  auto r = toolchain::run_process(
+      {GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "arm64", "--scenario", "closure,noctxt", "--json"},
+      {}, fs::current_path());
+  ASSERT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
+  auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["runs"].size(), 2u);
+  for (const auto& run : j["runs"]) {
+    EXPECT_EQ(run["verdict"], "FAILED") << run["scenario"];
+    const nlohmann::json* named = nullptr;
+    for (const auto& f : run["findings"])
+      if (!named && f["check"] == "arg-reload") named = &f;
+    ASSERT_TRUE(named) << run["scenario"] << ": " << run["findings"].dump(1);
+    EXPECT_TRUE((*named)["slot"].get<std::string>().starts_with("R0 (")) << named->dump(1);
+    EXPECT_EQ((*named)["register"], "R0");
+    // Nothing wrote R0 from the resume point, right after the prologue's call of
+    // morestack, to the function's entry: the reload is missing.
+    const auto& cause = (*named)["cause"];
+    EXPECT_EQ(cause["kind"], "never-written") << named->dump(1);
+    EXPECT_EQ(cause["register"], "R0");
+    EXPECT_EQ(cause["window_start"]["where"].get<std::string>().find((*named)["where"].get<std::string>()), 0u)
+        << cause.dump(1);
+  }
 }
 
 }  // namespace

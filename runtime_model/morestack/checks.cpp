@@ -113,6 +113,10 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
     return;
   }
   log.pass("morestack-entered");
+  check_newstack_fp(sp, growth, [&]() -> std::optional<uint64_t> {
+    auto insn = call_insn(e, call_block.addr, call_block.size);
+    return insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
+  });
   const MorestackEntry& m = *s_.entry;
   const Contract& c = h.contract();
 
@@ -139,36 +143,154 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
 // g.sched.pc, with SP on the new stack and the context register restored; the next
 // must be f's entry, where the split check runs again.
 void MorestackSuite::check_resumed(uint64_t addr) {
+  if (s_.resume == State::Resume::AtSchedPc) {
+    if (addr != s_.resume_pc) return;  // still inside gogo
+    check_resumed_state(addr);
+    s_.resume = State::Resume::AtEntry;
+    return;
+  }
+  Harness& h = *h_;
+  const int n = s_.resume_growth;
+  if (Tracer* t = h.tracer()) t->episode_resumed(n);
+  if (addr == s_.resume_entry) {
+    h.log().pass("resume-entry");
+    check_args_reloaded(addr);
+  } else {
+    h.log().fail(
+        h.finding("resume-entry", "PC after g.sched.pc", h.describe(s_.resume_entry), h.describe(addr), n, addr));
+  }
+  h.register_window_closes();
+  s_.resume = State::Resume::None;
+  h.engine().watch_blocks(false);
+}
+
+// At f's resume point, g.sched.pc: the whole state gogo restored, against the gobuf
+// newstack handed it (copystack's adjustments included).
+void MorestackSuite::check_resumed_state(uint64_t addr) {
   Harness& h = *h_;
   emu::Engine& e = h.engine();
   const emu::ArchSpec& spec = h.spec();
   CheckLog& log = h.log();
   const int n = s_.resume_growth;
-  if (s_.resume == State::Resume::AtSchedPc) {
-    if (addr != s_.resume_pc) return;  // still inside gogo
-    uint64_t sp = e.sp();
-    if (sp == s_.resume_sp && s_.resume_stack.contains(sp))
-      log.pass("resume-sp");
-    else
-      log.fail(h.finding("resume-sp", spec.sp.name + " after gogo",
-                         fmt::format("{} on the new stack [{:#x}, {:#x})", h.hex(s_.resume_sp), s_.resume_stack.lo,
-                                     s_.resume_stack.hi),
-                         h.hex(sp), n, addr));
-    uint64_t ctxt = e.reg(spec.ctxt) & emu::width_mask(spec.ptr_size);
-    if (ctxt == s_.resume_ctxt)
-      log.pass("resume-ctxt");
-    else
-      log.fail(h.finding("resume-ctxt", spec.ctxt.name + " after gogo", h.hex(s_.resume_ctxt), h.hex(ctxt), n, addr));
-    s_.resume = State::Resume::AtEntry;
-    return;
-  }
-  if (Tracer* t = h.tracer()) t->episode_resumed(n);
-  if (addr == s_.resume_entry)
-    log.pass("resume-entry");
+  h.register_window_settles();
+  uint64_t sp = e.sp();
+  if (sp == s_.resume_sp && s_.resume_stack.contains(sp))
+    log.pass("resume-sp");
   else
-    log.fail(h.finding("resume-entry", "PC after g.sched.pc", h.describe(s_.resume_entry), h.describe(addr), n, addr));
-  s_.resume = State::Resume::None;
-  e.watch_blocks(false);
+    log.fail(h.finding(
+        "resume-sp", spec.sp.name + " after gogo",
+        fmt::format("{} on the new stack [{:#x}, {:#x})", h.hex(s_.resume_sp), s_.resume_stack.lo, s_.resume_stack.hi),
+        h.hex(sp), n, addr));
+  // A register against the gobuf's value; a failure is blamed on the instruction of
+  // gogo that wrote the register last, or on none.
+  auto reg = [&](const std::string& check, const emu::Reg& r, const std::string& what, uint64_t want,
+                 const std::string& from) {
+    const uint64_t got = e.reg(r) & emu::width_mask(spec.reg_size);
+    if (got == (want & emu::width_mask(spec.reg_size))) return log.pass(check);
+    Finding f = h.finding(check, fmt::format("{} ({}) after gogo", r.name, what),
+                          fmt::format("{} ({})", h.hex(want), from), h.describe_value(got), n, addr);
+    if (log.keeps(check))
+      h.blame_register(f, r);
+    else
+      f.reg = r.name;
+    log.fail(std::move(f));
+  };
+  reg("resume-ctxt", spec.ctxt, "the context register", s_.resume_ctxt, "g.sched.ctxt");
+  // g: in its register, or in its TLS slot, and in the register ABI's g register.
+  if (spec.g.valid()) {
+    reg("resume-g", spec.g, "g", s_.resume_g, "g.sched.g");
+  } else {
+    const uint64_t got = e.current_g();
+    if (got == s_.resume_g) {
+      log.pass("resume-g");
+    } else {
+      Finding f = h.finding("resume-g", "g in TLS after gogo", fmt::format("{} (g.sched.g)", h.hex(s_.resume_g)),
+                            h.hex(got), n, addr);
+      f.addr = *e.g_memory(), f.size = spec.ptr_size;
+      if (log.keeps("resume-g")) h.blame(f, s_.resume_g);
+      log.fail(std::move(f));
+    }
+  }
+  if (h.profile().regabi && spec.regabi.g.valid())
+    reg("resume-g", spec.regabi.g, "g, register ABI", s_.resume_g, "g.sched.g");
+  if (spec.has_link()) reg("resume-lr", spec.link, "link register", s_.resume_lr, "g.sched.lr");
+  if (h.fp().valid()) reg("resume-fp", h.fp(), "frame pointer", s_.resume_bp, "g.sched.bp as copystack adjusted it");
+  // From here f's prologue runs again: what it writes until f's entry is its reload.
+  h.register_window_opens();
+}
+
+// At f's entry once more, after its prologue ran from g.sched.pc: under the
+// register ABI, every argument in a register holds what it held when f called
+// morestack (the prologue spilled them before the call and must reload them after).
+void MorestackSuite::check_args_reloaded(uint64_t addr) {
+  Harness& h = *h_;
+  const emu::ArchSpec& spec = h.spec();
+  if (!h.profile().regabi) return;
+  const ProbeFunction* fn = nullptr;
+  for (const auto& f : h.program().functions)
+    if (h.program_symbols().functions.at(f.role).addr == addr) fn = &f;
+  if (!fn) return;
+  CheckLog& log = h.log();
+  h.register_window_settles();
+  auto check = [&](const std::vector<emu::Reg>& regs, const std::vector<uint64_t>& want, int count, const char* kind) {
+    const size_t n = std::min({static_cast<size_t>(count), regs.size(), want.size()});
+    for (size_t i = 0; i < n; i++) {
+      const uint64_t got = h.engine().reg(regs[i]) & emu::width_mask(spec.reg_size);
+      if (got == want[i]) {
+        log.pass("arg-reload");
+        continue;
+      }
+      Finding f = h.finding("arg-reload",
+                            fmt::format("{} ({}'s {} argument {}, in its register after the prologue's reload)",
+                                        regs[i].name, fn->symbol, kind, i + 1),
+                            fmt::format("{} (as f called morestack; its prologue reloads it after)", h.hex(want[i])),
+                            h.describe_value(got), s_.resume_growth, addr);
+      if (log.keeps("arg-reload"))
+        h.blame_register(f, regs[i]);
+      else
+        f.reg = regs[i].name;
+      log.fail(std::move(f));
+    }
+  };
+  check(spec.regabi.int_args, s_.resume_int_args, fn->int_args, "integer");
+  check(spec.regabi.float_args, s_.resume_float_args, fn->float_args, "float");
+}
+
+// newstack's frame pointer (modern contract): 0, or a frame record on the g0 stack
+// at or above SP; never the stale g0.sched.bp of a frame that has returned, nor the
+// goroutine's (its stack is about to be copied and freed).
+void MorestackSuite::check_newstack_fp(uint64_t sp, int growth,
+                                       const std::function<std::optional<uint64_t>()>& call_site) {
+  Harness& h = *h_;
+  if (!h.contract().trampoline.frame_pointer_on_g0 || !h.fp().valid()) return;
+  emu::Engine& e = h.engine();
+  const emu::ArchSpec& spec = h.spec();
+  const StackSpan g0 = h.arena().g0_stack();
+  const uint64_t fp = e.reg(h.fp()) & emu::width_mask(spec.ptr_size);
+  std::string seen;
+  if (fp == 0) return h.log().pass("newstack-fp");
+  if (g0.contains(fp) && fp >= sp && fp + spec.ptr_size <= g0.hi) {
+    const uint64_t saved = e.read_ptr(fp);
+    if (saved == 0 || (saved > fp && g0.contains(saved))) return h.log().pass("newstack-fp");
+    seen = fmt::format("{}: on the g0 stack at or above SP, but no frame record (its saved frame pointer is {})",
+                       h.hex(fp), h.hex(saved));
+  } else if (g0.contains(fp)) {
+    seen = fmt::format("{}: a dead frame on the g0 stack, {} bytes below SP{}", h.hex(fp), sp - fp,
+                       fp == h.world().g0[h.fields().g.sched.bp].get() ? " (g0.sched.bp)" : "");
+  } else if (auto s = h.arena().stack_containing(fp)) {
+    seen = fmt::format("{}: on the goroutine stack [{:#x}, {:#x}), which newstack copies and frees", h.hex(fp), s->lo,
+                       s->hi);
+  } else {
+    seen = h.describe_value(fp);
+  }
+  Finding f = h.finding("newstack-fp", fmt::format("{} (frame pointer) at newstack's entry", h.fp().name),
+                        fmt::format("0, or a frame record on the g0 stack at or above SP {}", h.hex(sp)), seen, growth,
+                        call_site());
+  if (h.log().keeps("newstack-fp"))
+    h.blame_register(f, h.fp());
+  else
+    f.reg = h.fp().name;
+  h.log().fail(std::move(f));
 }
 
 // After copystack on frame-pointer rows: every saved BP from g.sched.bp up lies in

@@ -141,7 +141,13 @@ void MorestackSuite::on_morestack(uint64_t pc) {
   // starts again with each trampoline entry.
   if (!s_.entry) {
     h.episode_opens();
+    h.register_window_opens();
     m.sched_ctxt = m.g == w.gp.addr() ? w.gp[F.g.sched.ctxt].get() : 0;
+    if (h.profile().regabi) {
+      // f's arguments, in the registers its prologue called morestack with.
+      for (const auto& r : spec.regabi.int_args) m.int_args.push_back(e.reg(r) & emu::width_mask(spec.reg_size));
+      for (const auto& r : spec.regabi.float_args) m.float_args.push_back(e.reg(r));
+    }
     s_.entry = m;
   } else {
     s_.entry->ctxt = m.ctxt;

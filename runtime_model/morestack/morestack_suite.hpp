@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ struct MorestackEntry {
   uint64_t ctxt = 0;         // context register
   uint64_t g = 0;
   uint64_t sched_ctxt = 0;  // gp.sched.ctxt before the trampoline ran
+  // The register ABI's argument registers as f's prologue left them (f's arguments,
+  // which it must reload after morestack returns), in the row's order.
+  std::vector<uint64_t> int_args, float_args;
 };
 
 class MorestackSuite final : public Suite {
@@ -73,6 +77,9 @@ class MorestackSuite final : public Suite {
     // After gogo the next blocks must be f's resume point (g.sched.pc) and then f's entry.
     enum class Resume { None, AtSchedPc, AtEntry } resume = Resume::None;
     uint64_t resume_pc = 0, resume_sp = 0, resume_ctxt = 0, resume_entry = 0;
+    uint64_t resume_g = 0, resume_lr = 0, resume_bp = 0;
+    // f's register arguments as it called morestack (MorestackEntry's).
+    std::vector<uint64_t> resume_int_args, resume_float_args;
     StackSpan resume_stack;
     int resume_growth = 0;
   };
@@ -95,6 +102,10 @@ class MorestackSuite final : public Suite {
   // docs/DESIGN.md §4 (checks.cpp).
   void check_newstack_entry(uint64_t sp, int growth);
   void check_resumed(uint64_t addr);
+  void check_resumed_state(uint64_t addr);
+  void check_args_reloaded(uint64_t addr);
+  // call_site: the instruction that called newstack (decoded only when a check fails).
+  void check_newstack_fp(uint64_t sp, int growth, const std::function<std::optional<uint64_t>()>& call_site);
   void check_frame_pointers(const StackSpan& stack, int growth);
 
   Harness* h_ = nullptr;

@@ -26,25 +26,29 @@ void MorestackSuite::call_guest(uint64_t fn, std::initializer_list<uint64_t> arg
 void MorestackSuite::gogo(Ptr<rt::gobuf> buf) {
   Harness& h = *h_;
   const RuntimeFields& F = h.fields();
-  const emu::ArchSpec& spec = h.spec();
   // Resuming the goroutine is a safe point: a pointer the trampoline stored
   // without a barrier must have been shaded by now.
   h.safe_point();
+  // The gobuf as newstack hands it to gogo: what the goroutine must resume with.
   s_.resume = State::Resume::AtSchedPc;
   s_.resume_pc = buf[F.gobuf.pc].get();
   s_.resume_sp = buf[F.gobuf.sp].get();
   s_.resume_ctxt = buf[F.gobuf.ctxt].get();
+  s_.resume_g = buf[F.gobuf.g].get();
+  s_.resume_lr = buf[F.gobuf.lr].get();
+  s_.resume_bp = buf[F.gobuf.bp].get();
   s_.resume_growth = s_.growth;
-  // A real newstack is compiled Go: the context register holds nothing of f's by
-  // now, and gogo alone must bring it back.
-  if (h.profile().newstack_clobbers_ctxt)
-    h.engine().set_reg(spec.ctxt, Harness::kCtxtPoison & emu::width_mask(spec.ptr_size));
   const emu::Symbol* f = h.image().containing(s_.resume_pc);
   s_.resume_entry = f ? f->addr : 0;
   const WorldObjects& w = h.world();
   s_.resume_stack = {w.gp[F.g.stack.lo].get(), w.gp[F.g.stack.hi].get()};
+  // newstack is compiled Go: by now every register a call may clobber holds
+  // something of its own, and gogo (then f's prologue) alone must bring back what
+  // the goroutine needs.
+  h.clobber();
   h.engine().watch_blocks(true);  // until the resume is checked
   call_guest(sym_.gogo.addr, {buf.addr()}, sym_.newstack.addr);
+  h.register_window_opens();
 }
 
 // writebarrierptr_prewrite(dst *uintptr, src uintptr): gogo's deletion barrier
@@ -57,7 +61,11 @@ void MorestackSuite::writebarrierptr_prewrite() {
   h.wb().prewrite(dst, src);
   h.trace_host(fmt::format("writebarrierptr_prewrite (host): dst {:#x} (*dst {:#x}), src {:#x}{}", dst, e.read_ptr(dst),
                            src, h.wb().enabled() ? ": both shaded" : ": GC off, nothing to shade"));
+  // A Go call: it returns, leaving every register a call may clobber clobbered
+  // (the link register too, once it has been returned through); the caller (gogo)
+  // reloads what it needs after it.
   e.return_to_caller();
+  h.clobber();
 }
 
 // newstack is called from runtime·morestack when more stack is needed. Under the
@@ -73,6 +81,7 @@ void MorestackSuite::newstack() {
   const int growth = ++s_.growth;
   h.episode_closes();
   check_newstack_entry(sp, growth);
+  if (s_.entry) s_.resume_int_args = s_.entry->int_args, s_.resume_float_args = s_.entry->float_args;
   s_.entry.reset();
 
   if (h.scenario().host == HostFault::NewstackReturns) {
