@@ -119,6 +119,10 @@ TEST_P(Contracts, SeedAndParentAgree) {
     }
     EXPECT_EQ(a.verdict, "verified") << scenario << findings(a);
     EXPECT_EQ(b.verdict, "verified") << scenario << findings(b);
+    const Scenario& s = *find_scenario(scenario);
+    EXPECT_EQ(test::check_names(a), test::growth_checks(spec, seed.profile(), *find_contract("seed"), s)) << scenario;
+    EXPECT_EQ(test::check_names(b), test::growth_checks(spec, parent.profile(), *find_contract("parent"), s))
+        << scenario;
   }
 }
 

@@ -23,6 +23,7 @@ TEST_P(E2E, ClosureGrowsAndEveryGrowthReadsTheClosurePointer) {
   RunReport r = m.run(s, seed());
   for (const auto& f : r.findings) ADD_FAILURE() << f.message();
   EXPECT_EQ(r.verdict, "verified");
+  EXPECT_EQ(test::check_names(r), test::growth_checks(spec, m.profile(), seed(), s));
   EXPECT_GE(r.grown(), 5);
   ASSERT_NE(r.ctxt_set, 0u);
   for (const auto& g : r.growths) EXPECT_EQ(g.ctxt_read, r.ctxt_set) << "growth " << g.n;
@@ -43,6 +44,7 @@ TEST_P(E2E, NoContextPathReadsZero) {
   RunReport r = m.run(*find_scenario("noctxt"), seed());
   for (const auto& f : r.findings) ADD_FAILURE() << f.message();
   EXPECT_EQ(r.verdict, "verified");
+  EXPECT_EQ(test::check_names(r), test::growth_checks(spec, m.profile(), seed(), *find_scenario("noctxt")));
   EXPECT_GE(r.grown(), 5);
   EXPECT_EQ(r.ctxt_set, 0u);
   for (const auto& g : r.growths) EXPECT_EQ(g.ctxt_read, 0u) << "growth " << g.n;

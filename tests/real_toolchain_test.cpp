@@ -15,6 +15,7 @@
 #include "runtime_model/morestack/morestack_suite.hpp"
 #include "runtime_model/profile.hpp"
 #include "runtime_model/suite.hpp"
+#include "support.hpp"
 #include "toolchain/process.hpp"
 
 namespace gotramp {
@@ -45,32 +46,11 @@ std::string findings(const RunReport& r) {
 
 class Real : public ::testing::TestWithParam<RealCase> {};
 
-std::set<std::string> names(const RunReport& r) {
-  std::set<std::string> out;
-  for (const auto& c : r.checks) out.insert(c.name);
-  return out;
-}
-
 std::set<std::string> failing(const RunReport& r) {
   std::set<std::string> out;
   for (const auto& c : r.checks)
     if (!c.ok) out.insert(c.name);
   return out;
-}
-
-// The checks a growing run must make on a row under a runtime: the calling
-// sequence at newstack's entry, g.sched and m.morebuf, the whole state gogo
-// resumes with, the arguments the prologue reloads, and the run's end.
-std::set<std::string> growth_checks(const emu::ArchSpec& spec, const model::RuntimeProfile& p) {
-  std::set<std::string> want = {
-      "sp-on-g0-stack", "g-is-g0",    "slot-below-arg0", "sp-aligned",  "g0-frame-intact", "morestack-entered",
-      "sched.g",        "sched.sp",   "sched.pc",        "sched.lr",    "sched.ctxt",      "morebuf.g",
-      "morebuf.sp",     "morebuf.pc", "resume-sp",       "resume-ctxt", "resume-g",        "resume-entry",
-      "run-completed",  "result",     "growths"};
-  if (spec.has_link()) want.insert({"return-pc", "resume-lr"});
-  if (p.frame_pointer(spec).valid()) want.insert({"newstack-fp", "sched.bp", "fp-chain", "resume-fp"});
-  if (p.regabi) want.insert("arg-reload");
-  return want;
 }
 
 // golang/go#63630: before go1.25, amd64's and arm64's morestack hand newstack a
@@ -99,13 +79,11 @@ TEST_P(Real, TheToolchainsRuntimeKeepsTheModernContract) {
     }
     if (s.expects_failure()) {
       EXPECT_EQ(r.verdict, "diagnosed") << what << findings(r);
-      EXPECT_TRUE(names(r).count("diagnosis")) << what;
+      EXPECT_TRUE(test::check_names(r).count("diagnosis")) << what;
       continue;
     }
     ASSERT_EQ(r.verdict, "verified") << what << findings(r);
-    std::set<std::string> want = growth_checks(*c.spec, m->profile());
-    if (s.world.preempt) want.insert("preemption");
-    EXPECT_EQ(names(r), want) << what;
+    EXPECT_EQ(test::check_names(r), test::growth_checks(*c.spec, m->profile(), modern, s)) << what;
     EXPECT_EQ(r.result_got, r.result_expected) << what;
     EXPECT_EQ(r.arg_slot, "g.sched.ctxt") << what;
     EXPECT_EQ(r.ctxt_reg, c.spec->ctxt.name) << what;

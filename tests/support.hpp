@@ -2,11 +2,15 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "emu/arch_spec.hpp"
 #include "runtime_model/contract.hpp"
+#include "runtime_model/profile.hpp"
+#include "runtime_model/report.hpp"
+#include "runtime_model/scenario.hpp"
 #include "toolchain/guest_build.hpp"
 
 namespace gotramp::test {
@@ -26,6 +30,36 @@ inline std::vector<const emu::ArchSpec*> verified_archs() {
   std::vector<const emu::ArchSpec*> out;
   for (const auto& a : emu::arch_table())
     if (a.verified && a.transcribed()) out.push_back(&a);
+  return out;
+}
+
+// The checks a morestack run that grows must make, by name, on a row under a
+// runtime and a contract: the calling sequence at newstack's entry, g.sched and
+// m.morebuf, the whole state gogo resumes with, the arguments the prologue reloads,
+// and the run's end. A check that silently stopped running fails the tests that
+// compare a run's checks with this set.
+inline std::set<std::string> growth_checks(const emu::ArchSpec& spec, const model::RuntimeProfile& p,
+                                           const model::Contract& c, const model::Scenario& s) {
+  std::set<std::string> want = {"sp-on-g0-stack",    "g-is-g0",       "sp-aligned",  "g0-frame-intact",
+                                "morestack-entered", "sched.g",       "sched.sp",    "sched.pc",
+                                "sched.lr",          "sched.ctxt",    "morebuf.g",   "morebuf.sp",
+                                "morebuf.pc",        "resume-sp",     "resume-ctxt", "resume-g",
+                                "resume-entry",      "run-completed", "result",      "growths"};
+  if (c.newstack.ctxt_is_argument) want.insert("ctxt-argument");
+  if (!spec.has_link() || c.trampoline.builds_g0_frame) want.insert("slot-below-arg0");
+  if (spec.has_link()) want.insert({"return-pc", "resume-lr"});
+  if (p.frame_pointer(spec).valid()) {
+    want.insert({"sched.bp", "fp-chain", "resume-fp"});
+    if (c.trampoline.frame_pointer_on_g0) want.insert("newstack-fp");
+  }
+  if (p.regabi) want.insert("arg-reload");
+  if (s.world.preempt) want.insert("preemption");
+  return want;
+}
+
+inline std::set<std::string> check_names(const model::RunReport& r) {
+  std::set<std::string> out;
+  for (const auto& c : r.checks) out.insert(c.name);
   return out;
 }
 
