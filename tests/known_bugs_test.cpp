@@ -1,19 +1,41 @@
-// Go versions in the order Go releases them, as the catalog of known upstream
-// runtime bugs will compare them.
+// Known upstream runtime bugs: Go versions in release order, the catalog as shipped
+// (known_bugs/catalog.json, compiled in), and which Findings it explains on which
+// runtime.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "runtime_model/go_version.hpp"
+#include "runtime_model/known_bugs.hpp"
+#include "runtime_model/profile.hpp"
+#include "runtime_model/suite.hpp"
 
 namespace gotramp {
 namespace {
 
+namespace fs = std::filesystem;
 using model::GoVersion;
+using model::KnownBugs;
 
 GoVersion v(std::string_view text) {
   auto parsed = GoVersion::parse(text);
   EXPECT_TRUE(parsed) << text;
   return parsed.value_or(GoVersion{});
 }
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const fs::path kCatalogFile = fs::path(GOTRAMP_SOURCE_DIR) / "known_bugs" / "catalog.json";
+
+// The slots the newstack-fp check names (its engineer's contract with the catalog).
+const std::string kArm64Fp = "R29 (frame pointer) at newstack's entry";
+const std::string kAmd64Fp = "BP (frame pointer) at newstack's entry";
 
 // ---- Go versions
 
@@ -87,6 +109,177 @@ TEST(GoVersion, CanonicalNamesRoundTrip) {
   for (const char* name :
        {"go1.8", "go1.12", "go1.19.8", "go1.21", "go1.21.0", "go1.25rc1", "go1.25beta2", "devel go1.28", "go1.27.3"})
     EXPECT_EQ(v(name).str(), name);
+}
+
+// ---- The catalog as shipped
+
+TEST(KnownBugsCatalog, TheBuiltInCatalogIsTheRepositorysFile) {
+  const KnownBugs file = KnownBugs::parse(read(kCatalogFile));
+  const KnownBugs& builtin = KnownBugs::builtin();
+  ASSERT_EQ(builtin.entries().size(), file.entries().size());
+  ASSERT_FALSE(builtin.entries().empty());
+  EXPECT_EQ(model::kBuiltinKnownBugsJson, read(kCatalogFile)) << "rebuild: the compiled-in catalog is stale";
+  for (size_t i = 0; i < file.entries().size(); i++) EXPECT_EQ(builtin.entries()[i]->id, file.entries()[i]->id);
+}
+
+TEST(KnownBugsCatalog, Go63630OnArm64AndAmd64CitesTheCommitThatMadeTheFramePointerZero) {
+  const auto arm64 = KnownBugs::builtin().find("go63630-morestack-arm64");
+  ASSERT_TRUE(arm64);
+  EXPECT_EQ(arm64->issue, "golang/go#63630");
+  EXPECT_EQ(arm64->url, "https://go.dev/issue/63630");
+  EXPECT_EQ(arm64->trampoline, "morestack");
+  EXPECT_EQ(arm64->goarches, std::vector<std::string>{"arm64"});
+  EXPECT_EQ(arm64->fix.hash, "93fb2c90740aef00553c9ce6a7cd4578c2469675");
+  EXPECT_EQ(arm64->fix.subject, "runtime: clear frame pointer in morestack");
+  ASSERT_TRUE(arm64->introduced);
+  EXPECT_EQ(arm64->introduced->hash, "8f4fd3f34e8e218cb90435b5a8c6ba9be23a1e1e");
+  EXPECT_EQ(arm64->first_affected, "go1.12");
+  EXPECT_EQ(arm64->fixed_in, "go1.25.0");
+  ASSERT_TRUE(arm64->finding);
+  EXPECT_EQ(arm64->finding->check, "newstack-fp");
+  EXPECT_EQ(arm64->finding->slot_prefix, kArm64Fp);
+  EXPECT_EQ(arm64->describe(),
+            "known upstream bug golang/go#63630, fixed in go1.25.0 by 93fb2c9074 (runtime: clear frame pointer in "
+            "morestack)");
+
+  // amd64: the goroutine's BP before Go 1.21, the stale g0.sched.bp from 43f911b0b6;
+  // the fix cited is the commit that made BP 0.
+  const auto amd64 = KnownBugs::builtin().find("go63630-morestack-amd64");
+  ASSERT_TRUE(amd64);
+  EXPECT_EQ(amd64->fix.hash, arm64->fix.hash);
+  EXPECT_EQ(amd64->fixed_in, "go1.25.0");
+  ASSERT_EQ(amd64->behaviour.size(), 2u);
+  EXPECT_EQ(amd64->behaviour[0].since, amd64->first_affected);
+  EXPECT_NE(amd64->behaviour[0].what.find("goroutine's own frame pointer"), std::string::npos);
+  EXPECT_EQ(amd64->behaviour[1].since, "go1.21.0");
+  ASSERT_TRUE(amd64->behaviour[1].commit);
+  EXPECT_EQ(amd64->behaviour[1].commit->hash, "43f911b0b6c550e6c5b46219d8d0d1ca7ce3f97c");
+  EXPECT_NE(amd64->behaviour[1].what.find("g0.sched.bp"), std::string::npos);
+  ASSERT_TRUE(amd64->finding);
+  EXPECT_EQ(amd64->finding->slot_prefix, kAmd64Fp);
+}
+
+// An entry may name a trampoline no suite tests yet (mcall, systemstack): it is kept
+// as data and explains nothing until a check finds it. An entry for a trampoline that
+// has a suite has a signature, or it could never be known.
+TEST(KnownBugsCatalog, EntriesForTrampolinesWithoutASuiteMatchNothing) {
+  int without_suite = 0;
+  for (const auto& b : KnownBugs::builtin().entries()) {
+    if (model::find_trampoline(b->trampoline)) {
+      EXPECT_TRUE(b->finding) << b->id << ": its trampoline has a suite, so a check must find it";
+      continue;
+    }
+    without_suite++;
+    EXPECT_FALSE(b->finding) << b->id << ": no check of a suite that does not exist";
+    for (const auto& g : b->goarches)
+      EXPECT_TRUE(KnownBugs::builtin().for_run(g, b->trampoline, b->first_affected).empty()) << b->id;
+  }
+  EXPECT_GE(without_suite, 1) << "mcall and systemstack are catalogued ahead of their suites";
+  EXPECT_TRUE(KnownBugs::builtin().find("go63630-mcall-arm64"));
+  EXPECT_TRUE(KnownBugs::builtin().find("go63630-systemstack-arm64"));
+}
+
+// ---- Which Findings the catalog explains, on which runtime
+
+std::string explained(std::string_view goarch, std::string_view toolchain, std::string_view check,
+                      std::string_view slot, std::string_view trampoline = "morestack") {
+  auto b = KnownBugs::builtin().for_run(goarch, trampoline, toolchain).explain(check, slot);
+  return b ? b->id : "";
+}
+
+TEST(KnownBugsMatch, StaleFramePointerIsKnownOnlyWhereTheRuntimeHasTheBug) {
+  const std::string slot = kArm64Fp + " (0x40143f80)";
+  EXPECT_EQ(explained("arm64", "go1.19.8", "newstack-fp", slot), "go63630-morestack-arm64");
+  EXPECT_EQ(explained("arm64", "go1.24.13", "newstack-fp", slot), "go63630-morestack-arm64");
+  EXPECT_EQ(explained("arm64", "go1.12", "newstack-fp", slot), "go63630-morestack-arm64");
+  // Fixed, and before frame pointers on arm64: the same Finding is no known bug.
+  EXPECT_EQ(explained("arm64", "go1.27.3", "newstack-fp", slot), "");
+  EXPECT_EQ(explained("arm64", "go1.25.0", "newstack-fp", slot), "");
+  EXPECT_EQ(explained("arm64", "devel go1.28-0123abcd Tue", "newstack-fp", slot), "");
+  EXPECT_EQ(explained("arm64", "go1.11.13", "newstack-fp", slot), "");
+}
+
+TEST(KnownBugsMatch, Amd64FramePointerIsKnownBothBeforeAndAfterGo121) {
+  EXPECT_EQ(explained("amd64", "go1.24.5", "newstack-fp", kAmd64Fp), "go63630-morestack-amd64");
+  EXPECT_EQ(explained("amd64", "go1.19.8", "newstack-fp", kAmd64Fp), "go63630-morestack-amd64");
+  EXPECT_EQ(explained("amd64", "go1.27.3", "newstack-fp", kAmd64Fp), "");
+  // arm64's slot on amd64, amd64's on arm64: each entry is its GOARCH's.
+  EXPECT_EQ(explained("amd64", "go1.24.5", "newstack-fp", kArm64Fp), "");
+  EXPECT_EQ(explained("arm64", "go1.19.8", "newstack-fp", kAmd64Fp), "");
+  EXPECT_EQ(explained("s390x", "go1.19.8", "newstack-fp", kArm64Fp), "");
+}
+
+TEST(KnownBugsMatch, AnotherCheckSlotOrTrampolineIsNotKnown) {
+  EXPECT_EQ(explained("arm64", "go1.19.8", "resume-fp", kArm64Fp), "");
+  EXPECT_EQ(explained("arm64", "go1.19.8", "newstack-fp", "R29 after gogo"), "");
+  EXPECT_EQ(explained("arm64", "go1.19.8", "newstack-fp", ""), "");
+  EXPECT_EQ(explained("arm64", "go1.19.8", "newstack-fp", kArm64Fp, "mcall"), "");
+}
+
+// The transcriptions' profile names no toolchain: gotramp's Plan 9 transcriptions of
+// Go 1.8 and a porter's --asm files are not a release, so nothing in them is known.
+TEST(KnownBugsMatch, ARuntimeWithoutAVersionHasNoKnownBugs) {
+  const auto& spec = *emu::find_arch("amd64");
+  EXPECT_EQ(model::transcription_profile(spec)->toolchain, "");
+  EXPECT_TRUE(KnownBugs::builtin().for_run("amd64", "morestack", "").empty());
+  EXPECT_TRUE(KnownBugs::builtin().for_run("arm64", "morestack", "devel +0123abcd").empty());
+}
+
+// ---- A catalog that is wrong says where
+
+std::string entry_json(const std::string& change_from, const std::string& change_to) {
+  std::string e = R"({
+    "id": "x", "title": "t", "issue": "golang/go#1", "url": "https://go.dev/issue/1",
+    "trampoline": "morestack", "goarch": ["arm64"], "first_affected": "go1.12", "fixed_in": "go1.25.0",
+    "fix": {"hash": "93fb2c90740aef00553c9ce6a7cd4578c2469675", "subject": "s"},
+    "introduced": null,
+    "behaviour": [{"since": "go1.12", "what": "w"}],
+    "finding": {"check": "c", "slot_prefix": "p"}})";
+  if (!change_from.empty()) {
+    auto at = e.find(change_from);
+    EXPECT_NE(at, std::string::npos) << change_from;
+    e.replace(at, change_from.size(), change_to);
+  }
+  return e;
+}
+
+std::string catalog_error(const std::string& entries) {
+  try {
+    KnownBugs::parse(R"({"entries": [)" + entries + "]}");
+  } catch (const model::CatalogError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(KnownBugsCatalog, AWellFormedEntryParses) {
+  EXPECT_EQ(catalog_error(entry_json("", "")), "");
+  const auto bugs = KnownBugs::parse(R"({"entries": [)" + entry_json("", "") + "]}");
+  EXPECT_EQ(bugs.for_run("arm64", "morestack", "go1.19.8").explain("c", "p and more")->id, "x");
+}
+
+TEST(KnownBugsCatalog, AMalformedEntryIsRefusedNamingItsField) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {R"("fix": {"hash": "93fb2c90740aef00553c9ce6a7cd4578c2469675", "subject": "s"},)", "", "fix is missing"},
+      {"93fb2c90740aef00553c9ce6a7cd4578c2469675", "93fb2c9074", "fix.hash \"93fb2c9074\" is not a full commit hash"},
+      {"https://go.dev/issue/1", "https://go.dev/issue/2", "url \"https://go.dev/issue/2\" is not the issue's"},
+      {"golang/go#1", "go#1", "issue \"go#1\" is not golang/go#N"},
+      {R"("fixed_in": "go1.25.0")", R"("fixed_in": "go1.11")", "fixed_in go1.11 does not come after"},
+      {R"("fixed_in": "go1.25.0")", R"("fixed_in": "soon")", "fixed_in \"soon\" is not a Go release"},
+      {R"(["arm64"])", R"(["arm65"])", "goarch \"arm65\" is not a GOARCH"},
+      {R"("title": "t",)", R"("title": "t", "fixed_by": "x",)", "fixed_by is not a field"},
+      {R"({"since": "go1.12")", R"({"since": "go1.13")", "behaviour[0].since go1.13 is not first_affected go1.12"},
+      {R"("what": "w"}])", R"("what": "w"}, {"since": "go1.21.0", "what": "v"}])", "behaviour[1].commit is missing"},
+      {R"("check": "c",)", "", "finding.check is missing"},
+  };
+  for (const auto& [from, to, want] : cases) {
+    const std::string got = catalog_error(entry_json(from, to));
+    EXPECT_NE(got.find("entry 1 (x)"), std::string::npos) << got;
+    EXPECT_NE(got.find(want), std::string::npos) << "want: " << want << "\ngot:  " << got;
+  }
+  EXPECT_NE(catalog_error(entry_json("", "") + "," + entry_json("", "")).find("id \"x\" is used twice"),
+            std::string::npos);
+  EXPECT_NE(catalog_error("{").find("not JSON"), std::string::npos);
 }
 
 }  // namespace
