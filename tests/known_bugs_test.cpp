@@ -1,15 +1,21 @@
 // Known upstream runtime bugs: Go versions in release order, the catalog as shipped
-// (known_bugs/catalog.json, compiled in), and which Findings it explains on which
-// runtime.
+// (known_bugs/catalog.json, compiled in), which Findings it explains on which runtime,
+// the verdict `known` decided on every failure (listed or not), and a harness run
+// whose failures a catalog explains.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "emu/elf_image.hpp"
 #include "runtime_model/go_version.hpp"
+#include "runtime_model/harness.hpp"
 #include "runtime_model/known_bugs.hpp"
+#include "runtime_model/probe_program.hpp"
 #include "runtime_model/profile.hpp"
 #include "runtime_model/suite.hpp"
+#include "support.hpp"
 
 namespace gotramp {
 namespace {
@@ -280,6 +286,183 @@ TEST(KnownBugsCatalog, AMalformedEntryIsRefusedNamingItsField) {
   EXPECT_NE(catalog_error(entry_json("", "") + "," + entry_json("", "")).find("id \"x\" is used twice"),
             std::string::npos);
   EXPECT_NE(catalog_error("{").find("not JSON"), std::string::npos);
+}
+
+// ---- The verdict, decided on every failure as it is logged
+
+model::Finding fp_finding(const std::string& slot, int growth) {
+  model::Finding f;
+  f.check = "newstack-fp";
+  f.goarch = "arm64", f.trampoline = "morestack", f.contract = "modern", f.scenario = "closure";
+  f.growth = growth;
+  f.slot = slot;
+  f.expected = "0, or a frame record on the g0 stack at or above RSP";
+  f.seen = "0x40143f00";
+  return f;
+}
+
+model::Finding other_finding(const std::string& check, int growth) {
+  model::Finding f = fp_finding("RSP after gogo", growth);
+  f.check = check;
+  return f;
+}
+
+model::CheckLog log_for(std::string_view toolchain) {
+  model::CheckLog log;
+  log.known_bugs = KnownBugs::builtin().for_run("arm64", "morestack", toolchain);
+  return log;
+}
+
+TEST(KnownVerdict, EveryFailureKnownIsKnownAndEveryFindingCarriesItsEntry) {
+  auto log = log_for("go1.19.8");
+  const int growths = model::CheckLog::kMaxFindingsPerCheck + 3;
+  for (int g = 1; g <= growths; g++) {
+    log.pass("ctxt-argument");
+    log.fail(fp_finding(kArm64Fp, g));
+  }
+  const auto checks = log.checks();
+  EXPECT_EQ(model::verdict_of(checks, false), "known");
+  EXPECT_EQ(model::verdict_of(checks, true), "known") << "a fault scenario's known bugs are known too";
+  const auto& fp = *std::find_if(checks.begin(), checks.end(), [](auto& c) { return c.name == "newstack-fp"; });
+  EXPECT_EQ(fp.failed, growths);
+  EXPECT_EQ(fp.known, growths) << "the failures not listed are matched too";
+  ASSERT_EQ(log.findings().size(), size_t(model::CheckLog::kMaxFindingsPerCheck));
+  for (const auto& f : log.findings()) {
+    ASSERT_TRUE(f.known);
+    EXPECT_EQ(f.known->id, "go63630-morestack-arm64");
+  }
+  ASSERT_EQ(log.matched().size(), 1u);
+  EXPECT_EQ(log.matched()[0]->id, "go63630-morestack-arm64");
+}
+
+TEST(KnownVerdict, AnyUnexplainedFailureIsFailedAndTheKnownOnesStayAnnotated) {
+  auto log = log_for("go1.19.8");
+  log.fail(fp_finding(kArm64Fp, 1));
+  log.fail(other_finding("resume-sp", 1));
+  EXPECT_EQ(model::verdict_of(log.checks(), false), "FAILED");
+  ASSERT_EQ(log.findings().size(), 2u);
+  EXPECT_TRUE(log.findings()[0].known);
+  EXPECT_FALSE(log.findings()[1].known);
+}
+
+// The listed Findings of a check may all be known while a later one, counted but not
+// listed, is not: the verdict is FAILED.
+TEST(KnownVerdict, AnUnexplainedFailureAmongThoseNotListedIsFailed) {
+  auto log = log_for("go1.19.8");
+  for (int g = 1; g <= model::CheckLog::kMaxFindingsPerCheck; g++) log.fail(fp_finding(kArm64Fp, g));
+  log.fail(fp_finding("R29 (frame pointer) after newstack", model::CheckLog::kMaxFindingsPerCheck + 1));
+  for (const auto& f : log.findings()) EXPECT_TRUE(f.known) << f.message();
+  EXPECT_EQ(log.omitted(), 1);
+  EXPECT_EQ(model::verdict_of(log.checks(), false), "FAILED");
+}
+
+TEST(KnownVerdict, TheSameFailureOnAFixedVersionIsFailed) {
+  for (const char* fixed : {"go1.25.0", "go1.27.3"}) {
+    auto log = log_for(fixed);
+    log.fail(fp_finding(kArm64Fp, 1));
+    EXPECT_EQ(model::verdict_of(log.checks(), false), "FAILED") << fixed;
+    EXPECT_FALSE(log.findings()[0].known) << fixed;
+    EXPECT_TRUE(log.matched().empty()) << fixed;
+  }
+}
+
+TEST(KnownVerdict, WithoutFailuresTheVerdictIsUnchanged) {
+  auto log = log_for("go1.19.8");
+  log.pass("newstack-fp");
+  EXPECT_EQ(model::verdict_of(log.checks(), false), "verified");
+  EXPECT_EQ(model::verdict_of(log.checks(), true), "diagnosed");
+}
+
+TEST(KnownVerdict, KnownPassesUnlessStrict) {
+  EXPECT_TRUE(model::verdict_passes("known", false));
+  EXPECT_FALSE(model::verdict_passes("known", true));
+  for (bool strict : {false, true}) {
+    EXPECT_TRUE(model::verdict_passes("verified", strict));
+    EXPECT_TRUE(model::verdict_passes("diagnosed", strict));
+    EXPECT_FALSE(model::verdict_passes("FAILED", strict));
+  }
+}
+
+// ---- A harness run whose failures a catalog explains
+
+// arm64's no-frame.s builds no g0 frame: every growth fails slot-below-arg0 (0(RSP)
+// saved LR) and g0-frame-intact, more often than a check lists, and the run goes on
+// to its exact result. Run under a profile that names a toolchain, with a catalog
+// that has one or both of them as known bugs of that toolchain.
+KnownBugs catalog_of(const std::vector<std::pair<std::string, std::string>>& signatures) {
+  std::string entries;
+  int n = 0;
+  for (const auto& [check, slot] : signatures) {
+    entries += fmt::format(
+        R"({}{{"id": "test-{}", "title": "t", "issue": "golang/go#{}", "url": "https://go.dev/issue/{}",
+            "trampoline": "morestack", "goarch": ["arm64"], "first_affected": "go1.12", "fixed_in": "go1.25.0",
+            "fix": {{"hash": "93fb2c90740aef00553c9ce6a7cd4578c2469675", "subject": "s"}}, "introduced": null,
+            "behaviour": [{{"since": "go1.12", "what": "w"}}], "finding": {{"check": "{}", "slot_prefix": "{}"}}}})",
+        n ? "," : "", check, 100 + n, 100 + n, check, slot);
+    n++;
+  }
+  return KnownBugs::parse(R"({"entries": [)" + entries + "]}");
+}
+
+model::RunReport run_no_frame(const std::string& toolchain, const KnownBugs& catalog) {
+  const emu::ArchSpec& spec = *emu::find_arch("arm64");
+  auto cfg = test::guest_config();
+  const auto elf = toolchain::guest_elf(
+      spec, fs::path(GOTRAMP_SOURCE_DIR) / "guest_asm" / spec.guest_dir / "variants" / "no-frame.s", cfg);
+  auto profile = std::make_shared<model::RuntimeProfile>(*model::transcription_profile(spec));
+  profile->toolchain = toolchain;
+  model::Harness h(spec, emu::ElfImage::load(elf.string(), "main."), profile, model::transcription_program(spec));
+  model::RunOptions opt;
+  opt.known_bugs = &catalog;
+  return h.run(*model::find_scenario("closure"), *model::find_contract("seed"), opt);
+}
+
+int findings_known(const model::RunReport& r, const std::string& check) {
+  int n = 0;
+  for (const auto& f : r.findings) n += f.check == check && f.known;
+  return n;
+}
+
+TEST(KnownHarness, ARunWithEveryFailureCataloguedIsKnown) {
+  const auto catalog = catalog_of({{"slot-below-arg0", "0(RSP) saved LR"}, {"g0-frame-intact", "g0 stack at"}});
+  const auto r = run_no_frame("go1.19.8", catalog);
+  EXPECT_EQ(r.verdict, "known");
+  ASSERT_EQ(r.known_bugs.size(), 2u);
+  EXPECT_EQ(r.known_bugs[0]->id, "test-slot-below-arg0");
+  EXPECT_EQ(r.known_bugs[1]->id, "test-g0-frame-intact");
+  EXPECT_GT(r.findings_omitted, 0) << "failures not listed are matched too";
+  for (const auto& f : r.findings) EXPECT_TRUE(f.known) << f.message();
+  int failed = 0;
+  for (const auto& c : r.checks) {
+    EXPECT_EQ(c.known, c.failed) << c.name;
+    failed += c.failed;
+  }
+  EXPECT_GT(failed, static_cast<int>(r.findings.size()));
+  EXPECT_EQ(findings_known(r, "slot-below-arg0"), model::CheckLog::kMaxFindingsPerCheck);
+  // Blame still ran (the run was re-run with its store log).
+  ASSERT_FALSE(r.findings.empty());
+  EXPECT_TRUE(r.findings[0].cause) << r.findings[0].message();
+  EXPECT_TRUE(r.passed());
+  EXPECT_FALSE(r.passed(true));
+}
+
+TEST(KnownHarness, ARunWithOneFailureOutsideTheCatalogIsFailedWithItsKnownFindingsAnnotated) {
+  const auto catalog = catalog_of({{"slot-below-arg0", "0(RSP) saved LR"}});
+  const auto r = run_no_frame("go1.19.8", catalog);
+  EXPECT_EQ(r.verdict, "FAILED");
+  EXPECT_EQ(findings_known(r, "slot-below-arg0"), model::CheckLog::kMaxFindingsPerCheck);
+  EXPECT_EQ(findings_known(r, "g0-frame-intact"), 0);
+  ASSERT_EQ(r.known_bugs.size(), 1u);
+}
+
+TEST(KnownHarness, TheSameRunOnAFixedToolchainOrWithoutOneIsFailed) {
+  const auto catalog = catalog_of({{"slot-below-arg0", "0(RSP) saved LR"}, {"g0-frame-intact", "g0 stack at"}});
+  for (const char* toolchain : {"go1.27.3", ""}) {
+    const auto r = run_no_frame(toolchain, catalog);
+    EXPECT_EQ(r.verdict, "FAILED") << toolchain;
+    EXPECT_TRUE(r.known_bugs.empty()) << toolchain;
+    for (const auto& f : r.findings) EXPECT_FALSE(f.known) << f.message();
+  }
 }
 
 }  // namespace
