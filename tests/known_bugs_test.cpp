@@ -1,13 +1,18 @@
 // Known upstream runtime bugs: Go versions in release order, the catalog as shipped
 // (known_bugs/catalog.json, compiled in), which Findings it explains on which runtime,
-// the verdict `known` decided on every failure (listed or not), and a harness run
-// whose failures a catalog explains.
+// the verdict `known` decided on every failure (listed or not), a harness run whose
+// failures a catalog explains, and what verify's table, JSON and JUnit and the exit
+// status make of a known run.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/exit_code.hpp"
+#include "cli/report.hpp"
 #include "emu/elf_image.hpp"
 #include "runtime_model/go_version.hpp"
 #include "runtime_model/harness.hpp"
@@ -16,6 +21,7 @@
 #include "runtime_model/profile.hpp"
 #include "runtime_model/suite.hpp"
 #include "support.hpp"
+#include "toolchain/process.hpp"
 
 namespace gotramp {
 namespace {
@@ -463,6 +469,202 @@ TEST(KnownHarness, TheSameRunOnAFixedToolchainOrWithoutOneIsFailed) {
     EXPECT_TRUE(r.known_bugs.empty()) << toolchain;
     for (const auto& f : r.findings) EXPECT_FALSE(f.known) << f.message();
   }
+}
+
+// ---- What verify prints of a known run
+
+// A run of the real arm64 morestack on Go 1.19.8 as the newstack-fp check will see it:
+// its failures logged through the built-in catalog, as the harness logs them.
+model::RunReport known_report(std::string_view toolchain = "go1.19.8", bool unexplained = false) {
+  auto log = log_for(toolchain);
+  for (int g = 1; g <= model::CheckLog::kMaxFindingsPerCheck + 2; g++) {
+    log.pass("ctxt-argument");
+    log.fail(fp_finding(kArm64Fp, g));
+  }
+  if (unexplained) log.fail(other_finding("resume-sp", 1));
+  model::RunReport r;
+  r.goarch = "arm64", r.trampoline = "morestack", r.contract = "modern", r.scenario = "closure";
+  r.checks = log.checks();
+  r.findings = log.findings();
+  r.findings_omitted = log.omitted();
+  r.known_bugs = log.matched();
+  r.verdict = model::verdict_of(r.checks, false);
+  return r;
+}
+
+cli::VerifyRow row_of(model::RunReport r) {
+  cli::VerifyRow row;
+  row.spec = emu::find_arch("arm64");
+  row.trampoline = model::find_trampoline("morestack");
+  row.contract = model::find_contract("modern");
+  row.scenario = model::find_scenario(r.scenario);
+  row.toolchain = "go1.19.8";
+  row.source = "probe-arm64.elf";
+  row.verdict = r.verdict;
+  row.report = std::move(r);
+  return row;
+}
+
+const std::string kKnownLine =
+    "known upstream bug golang/go#63630, fixed in go1.25.0 by 93fb2c9074 (runtime: clear frame pointer in "
+    "morestack): https://go.dev/issue/63630";
+
+TEST(KnownReport, TableFindingsAndSummary) {
+  const auto known = row_of(known_report());
+  ASSERT_EQ(known.verdict, "known");
+  auto failed = row_of(known_report("go1.27.3"));
+  ASSERT_EQ(failed.verdict, "FAILED");
+  auto verified = row_of(known_report());
+  verified.verdict = "verified", verified.report->verdict = "verified";
+  const std::vector<cli::VerifyRow> rows = {known, failed, verified};
+
+  const std::string table = cli::format_table(rows);
+  EXPECT_NE(table.find("known\n"), std::string::npos) << table;
+
+  int stories = 0;
+  const std::string findings = cli::format_findings(rows, [&](const cli::VerifyRow& r) {
+    stories++;
+    EXPECT_EQ(r.verdict, "FAILED") << "a known row is explained; only FAILED rows tell a story";
+    return std::string("(story)\n");
+  });
+  EXPECT_EQ(stories, 1);
+  EXPECT_NE(findings.find("arm64 morestack modern closure: known\n"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("arm64 morestack modern closure: FAILED\n"), std::string::npos) << findings;
+  // Each known Finding is followed by its entry; the fixed version's are not.
+  const std::string one = cli::format_run_findings(*known.report);
+  size_t lines = 0;
+  for (size_t at = 0; (at = one.find("\n    " + kKnownLine + "\n", at)) != std::string::npos; at++) lines++;
+  EXPECT_EQ(lines, size_t(model::CheckLog::kMaxFindingsPerCheck)) << one;
+  EXPECT_EQ(cli::format_run_findings(*failed.report).find("known upstream bug"), std::string::npos);
+
+  EXPECT_EQ(cli::format_summary(rows), "1 verified, 0 diagnosed, 1 known, 1 FAILED\n");
+}
+
+TEST(KnownReport, AKnownBugOnlyFailuresNotListedWereIsNamedToo) {
+  auto log = log_for("go1.19.8");
+  for (int g = 1; g <= model::CheckLog::kMaxFindingsPerCheck; g++)
+    log.fail(fp_finding("R29 (frame pointer) after newstack", g));  // no known bug
+  log.fail(fp_finding(kArm64Fp, 4));                                // not listed: the check's fourth
+  model::RunReport r;
+  r.goarch = "arm64", r.trampoline = "morestack", r.contract = "modern", r.scenario = "closure";
+  r.checks = log.checks(), r.findings = log.findings(), r.findings_omitted = log.omitted();
+  r.known_bugs = log.matched();
+  const std::string text = cli::format_run_findings(r);
+  EXPECT_NE(text.find("  " + kKnownLine + " (among the failures not listed)\n"), std::string::npos) << text;
+}
+
+TEST(KnownReport, JsonCarriesTheEntryOnEachFindingAndTheMatchedEntriesAtTheTop) {
+  const std::vector<cli::VerifyRow> rows = {row_of(known_report())};
+  const auto j = cli::to_json(rows, {}, false);
+  EXPECT_TRUE(j["passed"].get<bool>());
+  EXPECT_FALSE(j["strict"].get<bool>());
+  const auto& run = j["runs"][0];
+  EXPECT_EQ(run["verdict"], "known");
+  EXPECT_EQ(run["known_bugs"], nlohmann::ordered_json::array({"go63630-morestack-arm64"}));
+  ASSERT_FALSE(run["findings"].empty());
+  const auto& k = run["findings"][0]["known"];
+  EXPECT_EQ(k["id"], "go63630-morestack-arm64");
+  EXPECT_EQ(k["issue"], "golang/go#63630");
+  EXPECT_EQ(k["url"], "https://go.dev/issue/63630");
+  EXPECT_EQ(k["fixed_in"], "go1.25.0");
+  EXPECT_EQ(k["fix"]["hash"], "93fb2c90740aef00553c9ce6a7cd4578c2469675");
+  for (const auto& c : run["checks"])
+    if (c["name"] == "newstack-fp") {
+      EXPECT_EQ(c["known"], c["failures"]);
+    }
+  ASSERT_EQ(j["known_bugs"].size(), 1u);
+  // The top-level entry is the catalog's, field for field.
+  auto file = nlohmann::json::parse(read(kCatalogFile));
+  for (const auto& e : file["entries"])
+    if (e["id"] == "go63630-morestack-arm64") {
+      EXPECT_EQ(nlohmann::json::parse(j["known_bugs"][0].dump()), e);
+    }
+
+  EXPECT_FALSE(cli::to_json(rows, {}, true)["passed"].get<bool>()) << "--strict: a known row fails";
+  const std::vector<cli::VerifyRow> fixed = {row_of(known_report("go1.27.3"))};
+  const auto jf = cli::to_json(fixed, {}, false);
+  EXPECT_TRUE(jf["runs"][0]["findings"][0]["known"].is_null());
+  EXPECT_TRUE(jf["known_bugs"].empty());
+}
+
+// One line per test case, read back by junitparser: its result (pass or the
+// failure's type), the known-bug properties and whether system-out names the issue.
+std::vector<std::string> junit_known_cases(const std::string& xml_text) {
+  const fs::path xml = fs::temp_directory_path() / fmt::format("gotramp-known-junit-{}.xml", getpid());
+  std::ofstream(xml) << xml_text;
+  const std::string script =
+      "import sys, junitparser\n"
+      "for suite in junitparser.JUnitXml.fromfile(sys.argv[1]):\n"
+      "    for case in suite:\n"
+      "        kind = ','.join(r.type or type(r).__name__ for r in case.result) or 'pass'\n"
+      "        props = case.child(junitparser.Properties)\n"
+      "        names = ','.join(p.value for p in props) if props is not None else '-'\n"
+      "        out = 'names-issue' if 'golang/go#63630' in (case.system_out or '') else 'silent'\n"
+      "        print(case.name, kind, out, names)\n";
+  auto r = toolchain::run_process({std::string(GOTRAMP_VENV) + "/bin/python", "-c", script, xml.string()}, {},
+                                  fs::current_path());
+  fs::remove(xml);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> lines;
+  std::istringstream in(r.output);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+TEST(KnownReport, JunitPassesAKnownRunNamingItsBugAndFailsItUnderStrict) {
+  const std::vector<cli::VerifyRow> rows = {row_of(known_report())};
+  const std::string property = "go63630-morestack-arm64 golang/go#63630 fixed in go1.25.0";
+  EXPECT_EQ(junit_known_cases(cli::to_junit(rows, {}, {}, false)),
+            std::vector<std::string>{"closure pass names-issue " + property});
+  const std::string strict = cli::to_junit(rows, {}, {}, true);
+  EXPECT_EQ(junit_known_cases(strict), std::vector<std::string>{"closure known silent " + property});
+  EXPECT_NE(strict.find("failures=\"1\""), std::string::npos) << strict;
+  EXPECT_NE(strict.find(kKnownLine), std::string::npos) << strict;
+}
+
+// ---- The command line
+
+toolchain::ProcessResult gotramp(std::vector<std::string> args) {
+  args.insert(args.begin(), GOTRAMP_BIN);
+  return toolchain::run_process(args, {}, fs::current_path());
+}
+
+// trace, frame and debug exit by their run's verdict; verify by every row's.
+TEST(KnownCli, AKnownRunExits0UnlessStrict) {
+  EXPECT_EQ(cli::exit_for_verdict("known", false), cli::kExitPassed);
+  EXPECT_EQ(cli::exit_for_verdict("known", true), cli::kExitFailed);
+  EXPECT_EQ(cli::exit_for_verdict("FAILED", false), cli::kExitFailed);
+  EXPECT_EQ(cli::exit_for_verdict("verified", true), cli::kExitPassed);
+  EXPECT_EQ(cli::exit_for_verdict("diagnosed", true), cli::kExitPassed);
+  const auto known = row_of(known_report());
+  EXPECT_FALSE(known.fails(false));
+  EXPECT_TRUE(known.fails(true));
+  const auto failed = row_of(known_report("go1.27.3"));
+  EXPECT_TRUE(failed.fails(false));
+}
+
+TEST(KnownCli, KnownBugsListsTheCatalog) {
+  auto r = gotramp({"known-bugs", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto listed = nlohmann::json::parse(r.output)["known_bugs"];
+  auto file = nlohmann::json::parse(read(kCatalogFile))["entries"];
+  EXPECT_EQ(listed, file);
+  auto text = gotramp({"known-bugs"});
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  for (const auto& e : file) EXPECT_NE(text.output.find(e["id"].get<std::string>()), std::string::npos);
+  EXPECT_NE(text.output.find(kKnownLine.substr(0, kKnownLine.find(':'))), std::string::npos) << text.output;
+}
+
+TEST(KnownCli, StrictIsAnOptionOfEveryCommandThatRuns) {
+  // A verified run passes with --strict: only known rows change.
+  auto v = gotramp({"verify", "--goarch", "amd64", "--contract", "seed", "--scenario", "closure", "--strict"});
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  for (const char* cmd : {"trace", "frame"}) {
+    auto r = gotramp({cmd, "--goarch", "amd64", "--growth", "1", "--strict"});
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output.substr(0, 500);
+  }
+  auto help = gotramp({"debug", "--help"});
+  EXPECT_NE(help.output.find("--strict"), std::string::npos) << help.output;
 }
 
 }  // namespace
