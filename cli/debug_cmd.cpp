@@ -312,8 +312,9 @@ int run_debug(const DebugArgs& a) {
   }
   const std::string text = format_run_verdict(report).substr(1);  // without its leading blank line
   std::cout << text << std::flush;
-  session.exited(report.passed(), "gotramp: " + text);
-  return report.passed() ? kExitPassed : kExitFailed;
+  const bool passed = report.passed(a.run.strict);
+  session.exited(passed, "gotramp: " + text);
+  return passed ? kExitPassed : kExitFailed;
 }
 
 }  // namespace gotramp::cli

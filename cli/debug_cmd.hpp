@@ -10,7 +10,7 @@
 namespace gotramp::cli {
 
 struct DebugArgs {
-  RunArgs run;  // --goarch, --contract, --scenario, --asm, --cache
+  RunArgs run;  // --goarch, --contract, --scenario, --asm, --go, --strict, --cache
   std::string gdb = "127.0.0.1:1234";
   int timeout = 600;  // seconds gdb may stay silent (and take to connect)
 };

@@ -66,6 +66,7 @@ const char* role_fill(Role r) {
 const char* verdict_colour(const std::string& verdict) {
   if (verdict == "verified") return "#087a08";
   if (verdict == "diagnosed") return "#a35c00";
+  if (verdict == "known") return "#6a3d9a";  // failed, by known upstream bugs only
   if (verdict == "FAILED") return kRed;
   return "#000000";
 }

@@ -125,6 +125,7 @@ json trace_json(const InspectedRun& run, int growth) {
           {"verdict", run.report.verdict},
           {"findings", findings_json(run.report)},
           {"findings_omitted", run.report.findings_omitted},
+          {"known_bugs", known_bugs_json(run.report.known_bugs)},
           {"steps", steps}};
 }
 
@@ -211,7 +212,8 @@ std::optional<json> frame_json(const InspectedRun& run, int growth) {
                 {"stack", slots(d.goroutine)}}},
               {"verdict", run.report.verdict},
               {"findings", findings_json(run.report)},
-              {"findings_omitted", run.report.findings_omitted}};
+              {"findings_omitted", run.report.findings_omitted},
+              {"known_bugs", known_bugs_json(run.report.known_bugs)}};
 }
 
 std::string failure_story(const Inspection& what, const toolchain::GuestBuildConfig& cfg,

@@ -22,6 +22,7 @@
 #include "cli/verify_cmd.hpp"
 #include "cli/versions.hpp"
 #include "runtime_model/contract.hpp"
+#include "runtime_model/known_bugs.hpp"
 #include "runtime_model/profile.hpp"
 #include "runtime_model/suite.hpp"
 #include "toolchain/guest_build.hpp"
@@ -50,7 +51,7 @@ std::ofstream open_output(const std::string& path, const char* option) {
 struct VerifyArgs {
   std::vector<std::string> goarch = {"all"}, trampoline = {"morestack"}, contract = {"both"}, scenario = {"all"};
   std::string asm_file, junit, go;
-  bool json = false, unverified = false;
+  bool json = false, unverified = false, strict = false;
   int jobs = 0;
   bool goarch_given = false, contract_given = false;
   CommonArgs common;
@@ -78,6 +79,7 @@ CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
   c->add_flag("--json", a.json, "print JSON instead of a table");
   c->add_option("--junit", a.junit, "also write a JUnit XML report to this file");
   c->add_flag("--unverified", a.unverified, "also run GOARCH rows not verified yet");
+  cli::add_strict_option(c, a.strict);
   c->add_option("-j,--jobs", a.jobs, "machines to run at once, 1 or more (default: one per core)")
       ->check(at_least(1, "-j (machines run at once)"));
   add_common_options(c, a.common);
@@ -166,7 +168,7 @@ int cmd_verify(VerifyArgs a) {
     throw;                                       // a built-in guest: ours
   }
   bool failed = false;
-  for (const auto& r : rows) failed = failed || r.failed();
+  for (const auto& r : rows) failed = failed || r.fails(a.strict);
   auto diffs = cli::differentials(rows);
   for (const auto& d : diffs) failed = failed || !d.same;
 
@@ -187,13 +189,13 @@ int cmd_verify(VerifyArgs a) {
   const bool want_versions = a.json || junit;
   const cli::ToolVersions versions = want_versions ? cli::tool_versions(cfg) : cli::ToolVersions{};
   if (a.json)
-    std::cout << cli::to_json(rows, versions).dump(2) << "\n";
+    std::cout << cli::to_json(rows, versions, a.strict).dump(2) << "\n";
   else
     std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story)
               << "\n"
               << cli::format_summary(rows);
   if (junit) {
-    *junit << cli::to_junit(rows, versions, story);
+    *junit << cli::to_junit(rows, versions, story, a.strict);
     junit->close();
     if (!*junit) throw BadInput(fmt::format("--junit {}: cannot write: {}", a.junit, std::strerror(errno)));
   }
@@ -219,9 +221,7 @@ CLI::App* add_inspect(CLI::App& app, const std::string& name, const std::string&
   return c;
 }
 
-int run_status(const cli::InspectedRun& run) {
-  return run.report.verdict == "FAILED" ? cli::kExitFailed : cli::kExitPassed;
-}
+int run_status(const cli::InspectedRun& run, bool strict) { return cli::exit_for_verdict(run.report.verdict, strict); }
 
 int cmd_trace(const InspectArgs& a) {
   const auto what = cli::inspection(a.run, "trace");
@@ -250,7 +250,7 @@ int cmd_trace(const InspectArgs& a) {
     std::cout << cli::trace_json(run, a.growth).dump(2) << "\n";
   else
     std::cout << cli::format_trace(run.report.trace, {.plan9 = a.plan9}) << cli::format_run_verdict(run.report);
-  return run_status(run);
+  return run_status(run, a.run.strict);
 }
 
 int cmd_frame(const InspectArgs& a) {
@@ -270,7 +270,7 @@ int cmd_frame(const InspectArgs& a) {
   auto run = cli::run_one(what, {}, cfg);
   const int growth = a.growth > 0 ? a.growth : 1;
   const int frames = static_cast<int>(run.report.frames.size());
-  if (frames == 0 && what.scenario->expects_failure() && run_status(run) == cli::kExitPassed)
+  if (frames == 0 && what.scenario->expects_failure() && run_status(run, a.run.strict) == cli::kExitPassed)
     throw BadInput(fmt::format(
         "no frame is expected in scenario {}: {}, so newstack is never entered; the run ended as the scenario "
         "expects ({}: {})",
@@ -294,7 +294,18 @@ int cmd_frame(const InspectArgs& a) {
     std::cout << cli::frame_json(run, growth)->dump(2) << "\n";
   else
     std::cout << *cli::format_frame(run, growth) << cli::format_run_verdict(run.report);
-  return run_status(run);
+  return run_status(run, a.run.strict);
+}
+
+// ---- gotramp known-bugs
+
+int cmd_known_bugs(bool json) {
+  const auto& bugs = model::KnownBugs::builtin().entries();
+  if (json)
+    std::cout << nlohmann::ordered_json{{"known_bugs", cli::known_bugs_json(bugs)}}.dump(2) << "\n";
+  else
+    std::cout << cli::format_known_bugs(bugs);
+  return cli::kExitPassed;
 }
 
 // ---- gotramp build-guests
@@ -405,6 +416,11 @@ int main(int argc, char** argv) {
   cli::DebugArgs da;
   auto* debug = cli::add_debug_command(app, da);
 
+  bool known_json = false;
+  auto* known_bugs = app.add_subcommand(
+      "known-bugs", "list the known upstream runtime bugs a failure may be (the catalog gotramp was built with)");
+  known_bugs->add_flag("--json", known_json, "print the catalog as JSON");
+
   CommonArgs ba;
   auto* build_guests =
       app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
@@ -424,7 +440,7 @@ int main(int argc, char** argv) {
     for (const CLI::App* c : app.get_subcommands()) sub = c;
     std::cerr << "gotramp: " << e.what() << "\n"
               << (sub ? fmt::format("(gotramp {} --help lists its options)\n", sub->get_name())
-                      : "(gotramp --help lists the commands: verify, trace, frame, debug, build-guests)\n");
+                      : "(gotramp --help lists the commands: verify, trace, frame, debug, known-bugs, build-guests)\n");
     return cli::kExitBadInput;
   } catch (const std::exception& e) {
     return exit_for(e);
@@ -436,6 +452,7 @@ int main(int argc, char** argv) {
     if (trace->parsed()) return cmd_trace(ta);
     if (frame->parsed()) return cmd_frame(fa);
     if (debug->parsed()) return cli::run_debug(da);
+    if (known_bugs->parsed()) return cmd_known_bugs(known_json);
     return cmd_build_guests(ba);
   } catch (const std::exception& e) {
     return exit_for(e);

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli/report.hpp"
 
 namespace gotramp::cli {
@@ -7,7 +9,44 @@ namespace {
 
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
+nlohmann::ordered_json commit_json(const model::GoCommit& c) { return {{"hash", c.hash}, {"subject", c.subject}}; }
+
+// What a Finding says of the known bug it is: enough to follow it up.
+nlohmann::ordered_json known_ref_json(const model::KnownBug& b) {
+  return {{"id", b.id}, {"issue", b.issue}, {"url", b.url}, {"fixed_in", b.fixed_in}, {"fix", commit_json(b.fix)}};
+}
+
 }  // namespace
+
+nlohmann::ordered_json known_bug_json(const model::KnownBug& b) {
+  using json = nlohmann::ordered_json;
+  json behaviour = json::array();
+  for (const auto& s : b.behaviour) {
+    json step = {{"since", s.since}};
+    if (s.commit) step["commit"] = commit_json(*s.commit);  // a change within the range
+    step["what"] = s.what;
+    behaviour.push_back(step);
+  }
+  return {{"id", b.id},
+          {"title", b.title},
+          {"issue", b.issue},
+          {"url", b.url},
+          {"trampoline", b.trampoline},
+          {"goarch", b.goarches},
+          {"first_affected", b.first_affected},
+          {"fixed_in", b.fixed_in},
+          {"fix", commit_json(b.fix)},
+          {"introduced", b.introduced ? commit_json(*b.introduced) : json(nullptr)},
+          {"behaviour", behaviour},
+          {"finding",
+           b.finding ? json{{"check", b.finding->check}, {"slot_prefix", b.finding->slot_prefix}} : json(nullptr)}};
+}
+
+nlohmann::ordered_json known_bugs_json(const std::vector<std::shared_ptr<const model::KnownBug>>& bugs) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& b : bugs) out.push_back(known_bug_json(*b));
+  return out;
+}
 
 nlohmann::ordered_json findings_json(const model::RunReport& r) {
   using json = nlohmann::ordered_json;
@@ -47,6 +86,7 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
                         {"expected", f.expected},
                         {"seen", f.seen},
                         {"cause", cause},
+                        {"known", f.known ? known_ref_json(*f.known) : json(nullptr)},
                         {"message", f.message()}});
   }
   return findings;
@@ -56,8 +96,11 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
   using json = nlohmann::ordered_json;
   json checks = json::array();
   for (const auto& c : r.checks)
-    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"failures", c.failed}, {"detail", c.detail}});
+    checks.push_back(
+        {{"name", c.name}, {"ok", c.ok}, {"failures", c.failed}, {"known", c.known}, {"detail", c.detail}});
   json findings = findings_json(r);
+  json known_ids = json::array();
+  for (const auto& b : r.known_bugs) known_ids.push_back(b->id);
   json writes = json::array();
   for (const auto& w : r.unbarriered)
     writes.push_back({{"field", w.field},
@@ -99,6 +142,7 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
       {"checks", checks},
       {"findings", findings},
       {"findings_omitted", r.findings_omitted},
+      {"known_bugs", known_ids},
       {"result", {{"expected", hex(r.result_expected)}, {"got", hex(r.result_got)}}},
       {"stop",
        {{"reason", emu::stop_reason_name(r.stop.reason)},
@@ -120,13 +164,16 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
   return out;
 }
 
-nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVersions& versions) {
+nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVersions& versions, bool strict) {
   using json = nlohmann::ordered_json;
   json runs = json::array();
   bool passed = true;
+  std::vector<std::shared_ptr<const model::KnownBug>> known;  // every run's, each once
   for (const auto& row : rows) {
-    passed = passed && !row.failed();
+    passed = passed && !row.fails(strict);
     if (row.report) {
+      for (const auto& b : row.report->known_bugs)
+        if (std::find(known.begin(), known.end(), b) == known.end()) known.push_back(b);
       json run = to_json(*row.report);
       // Where the run's runtime came from, after its GOARCH.
       json out = json::object();
@@ -159,8 +206,10 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVer
           {"capstone", versions.capstone},
           {"go", versions.go},
           {"passed", passed},
+          {"strict", strict},
           {"runs", runs},
-          {"differential", diff}};
+          {"differential", diff},
+          {"known_bugs", known_bugs_json(known)}};
 }
 
 }  // namespace gotramp::cli

@@ -10,13 +10,14 @@
 namespace gotramp::cli {
 namespace {
 
-// The text of a failed run: the findings as verify prints them, then the story.
+// The text of a failed run: the findings as verify prints them, then the story (a
+// known run's failures are explained by the catalog: it has none).
 std::string failure_text(const VerifyRow& row, const std::function<std::string(const VerifyRow&)>& story) {
   std::string out;
   if (!row.report) return row.note + "\n";
   out += format_run_findings(*row.report, "");
   for (const auto& p : row.report->printed) out += "runtime printed: " + p + "\n";
-  if (story) out += "\n" + story(row);
+  if (story && row.failed()) out += "\n" + story(row);
   return out;
 }
 
@@ -25,6 +26,24 @@ std::string failure_message(const VerifyRow& row) {
   const auto& f = row.report->findings;
   if (f.empty()) return "FAILED";
   return f.size() == 1 ? f[0].message() : fmt::format("{} findings; the first: {}", f.size(), f[0].message());
+}
+
+// "known upstream bug golang/go#63630, fixed in go1.25.0 ...; known upstream bug ..."
+std::string known_message(const model::RunReport& r) {
+  std::string out;
+  for (const auto& b : r.known_bugs) out += (out.empty() ? "" : "; ") + format_known_bug(*b);
+  return out;
+}
+
+// A property per known upstream bug the run's failures were: name known-bug, value
+// the entry's id, issue and fixed version.
+void add_known_properties(pugi::xml_node testcase, const model::RunReport& r) {
+  auto props = testcase.append_child("properties");
+  for (const auto& b : r.known_bugs) {
+    auto p = props.append_child("property");
+    p.append_attribute("name") = "known-bug";
+    p.append_attribute("value") = fmt::format("{} {} fixed in {}", b->id, b->issue, b->fixed_in).c_str();
+  }
 }
 
 struct Suite {
@@ -45,7 +64,7 @@ void add_properties(pugi::xml_node suite, const ToolVersions& v) {
 }  // namespace
 
 std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& versions,
-                     const std::function<std::string(const VerifyRow&)>& story) {
+                     const std::function<std::string(const VerifyRow&)>& story, bool strict) {
   pugi::xml_document doc;
   auto decl = doc.append_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
@@ -73,12 +92,16 @@ std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& ver
         fmt::format("gotramp.{}.{}.{}", row.spec->goarch, row.trampoline->name, row.contract->name).c_str();
     tc.append_attribute("name") = row.scenario->name.c_str();
     s.tests++;
-    if (row.failed()) {
+    if (row.known()) add_known_properties(tc, *row.report);
+    if (row.fails(strict)) {
       s.failures++;
       auto f = tc.append_child("failure");
-      f.append_attribute("type") = "FAILED";
-      f.append_attribute("message") = failure_message(row).c_str();
+      f.append_attribute("type") = row.known() ? "known" : "FAILED";
+      f.append_attribute("message") = (row.known() ? known_message(*row.report) : failure_message(row)).c_str();
       f.text() = failure_text(row, story).c_str();
+    } else if (row.known()) {
+      tc.append_child("system-out").text() =
+          fmt::format("known: every failure is a known upstream runtime bug\n{}", failure_text(row, story)).c_str();
     } else if (!row.report) {
       s.skipped++;
       tc.append_child("skipped").append_attribute("message") = (row.verdict + ": " + row.note).c_str();

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -106,23 +107,34 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
                             const std::function<std::string(const VerifyRow&)>& story) {
   std::string out;
   for (const auto& row : rows) {
-    if (!row.failed()) continue;
-    out += fmt::format("\n{} {} {} {}: FAILED\n", row.spec->goarch, row.trampoline->name, row.contract->name,
-                       row.scenario->name);
+    if (!row.failed() && !row.known()) continue;
+    out += fmt::format("\n{} {} {} {}: {}\n", row.spec->goarch, row.trampoline->name, row.contract->name,
+                       row.scenario->name, row.verdict);
     if (!row.report) {
       out += "  " + row.note + "\n";
       continue;
     }
     out += format_run_findings(*row.report);
     for (const auto& p : row.report->printed) out += "  runtime printed: " + p + "\n";
-    if (story) out += "\n" + story(row);
+    // A known row is explained by the catalog; an unexplained failure tells its story.
+    if (story && row.failed()) out += "\n" + story(row);
   }
   return out;
 }
 
+std::string format_known_bug(const model::KnownBug& b) { return fmt::format("{}: {}", b.describe(), b.url); }
+
 std::string format_run_findings(const model::RunReport& r, const std::string& indent) {
   std::string out;
-  for (const auto& f : r.findings) out += indent + f.message() + "\n";
+  for (const auto& f : r.findings) {
+    out += indent + f.message() + "\n";
+    if (f.known) out += indent + "  " + format_known_bug(*f.known) + "\n";
+  }
+  // Known bugs that only failures not listed were (the verdict counts every failure).
+  std::string unlisted;
+  for (const auto& b : r.known_bugs)
+    if (std::none_of(r.findings.begin(), r.findings.end(), [&](const model::Finding& f) { return f.known == b; }))
+      unlisted += fmt::format("{}  {} (among the failures not listed)\n", indent, format_known_bug(*b));
   if (r.findings_omitted == 0) return out;
   std::string per_check;
   for (const auto& c : r.checks) {
@@ -131,7 +143,7 @@ std::string format_run_findings(const model::RunReport& r, const std::string& in
     if (c.failed > listed)
       per_check += fmt::format("{}{} {}", per_check.empty() ? "" : ", ", c.failed - listed, c.name);
   }
-  return out + fmt::format("{}and {} more (not listed: {})\n", indent, r.findings_omitted, per_check);
+  return out + fmt::format("{}and {} more (not listed: {})\n", indent, r.findings_omitted, per_check) + unlisted;
 }
 
 std::string format_run_verdict(const model::RunReport& r) {
@@ -141,15 +153,39 @@ std::string format_run_verdict(const model::RunReport& r) {
   return out;
 }
 
+std::string format_known_bugs(const std::vector<std::shared_ptr<const model::KnownBug>>& bugs) {
+  std::vector<std::vector<std::string>> rows = {{"id", "issue", "trampoline", "GOARCH", "affected", "fix", "finding"}};
+  for (const auto& b : bugs)
+    rows.push_back({b->id, b->issue, b->trampoline, fmt::format("{}", fmt::join(b->goarches, ",")),
+                    fmt::format("{} <= version < {}", b->first_affected, b->fixed_in),
+                    fmt::format("{} {}", b->fix.short_hash(), b->fix.subject),
+                    b->finding ? fmt::format("{}: {}...", b->finding->check, b->finding->slot_prefix)
+                               : "(no check finds it yet)"});
+  std::vector<size_t> width(rows[0].size());
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); i++) width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (const auto& r : rows) {
+    std::string l;
+    for (size_t i = 0; i < r.size(); i++) l += fmt::format("{:<{}}", r[i], i + 1 < r.size() ? width[i] + 2 : 0);
+    out += l + "\n";
+  }
+  for (const auto& b : bugs) out += fmt::format("\n{}: {}\n  {}\n", b->id, b->title, format_known_bug(*b));
+  return out;
+}
+
 std::string format_summary(const std::vector<VerifyRow>& rows) {
-  int verified = 0, diagnosed = 0, failed = 0, unverified = 0;
+  int verified = 0, diagnosed = 0, known = 0, failed = 0, unverified = 0;
   for (const auto& row : rows) {
     verified += row.verdict == "verified";
     diagnosed += row.verdict == "diagnosed";
+    known += row.known();
     failed += row.failed();
     unverified += row.verdict == "not yet verified";
   }
-  std::string out = fmt::format("{} verified, {} diagnosed, {} FAILED", verified, diagnosed, failed);
+  std::string out = fmt::format("{} verified, {} diagnosed, ", verified, diagnosed);
+  if (known) out += fmt::format("{} known, ", known);
+  out += fmt::format("{} FAILED", failed);
   if (unverified) out += fmt::format(", {} not yet verified", unverified);
   return out + "\n";
 }

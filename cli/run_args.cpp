@@ -23,6 +23,11 @@ void add_common_options(CLI::App* c, CommonArgs& a) {
                 "$XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
 }
 
+void add_strict_option(CLI::App* c, bool& strict) {
+  c->add_flag("--strict", strict,
+              "a run whose failures are all known upstream runtime bugs (verdict known) fails too: exit 1, not 0");
+}
+
 toolchain::GuestBuildConfig config(const CommonArgs& a) {
   auto cfg = toolchain::GuestBuildConfig::defaults();
   if (!a.cache.empty()) cfg.cache = a.cache;
@@ -76,6 +81,7 @@ void add_run_options(CLI::App* c, RunArgs& a) {
   c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
   c->add_option("--go", a.go,
                 "a real Go toolchain's own runtime instead of the transcriptions: bundled, system or a GOROOT");
+  add_strict_option(c, a.strict);
   add_common_options(c, a.common);
 }
 

@@ -15,6 +15,8 @@ struct CommonArgs {
   std::string cache;  // --cache DIR
 };
 void add_common_options(CLI::App* c, CommonArgs& a);
+// --strict, for every subcommand that runs: known upstream bugs fail the run.
+void add_strict_option(CLI::App* c, bool& strict);
 // The guest build configuration, with --cache applied (and created when chosen).
 toolchain::GuestBuildConfig config(const CommonArgs& a);
 
@@ -28,7 +30,8 @@ void check_asm(const std::string& path);
 // One run, named on the command line.
 struct RunArgs {
   std::string goarch, trampoline = "morestack", contract, scenario = "closure", asm_file;
-  std::string go;  // --go: a real toolchain's probe instead of guest_asm
+  std::string go;       // --go: a real toolchain's probe instead of guest_asm
+  bool strict = false;  // --strict: a known upstream bug fails the run (exit 1)
   CommonArgs common;
 };
 void add_run_options(CLI::App* c, RunArgs& a);

@@ -47,6 +47,10 @@ struct VerifyRow {
   std::string toolchain;  // the runtime's Go: "go1.8" (transcriptions) or the real toolchain's version
   std::string source;     // "guest_asm", or the probe binary
   bool failed() const { return verdict == "FAILED"; }
+  // Every failure a known upstream bug (runtime_model/known_bugs.hpp).
+  bool known() const { return verdict == "known"; }
+  // Whether the row fails verify: FAILED, or known under --strict.
+  bool fails(bool strict) const { return failed() || (strict && known()); }
 };
 
 // Real toolchains build GOARCHes that have a row but no transcription is needed

@@ -193,6 +193,8 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
   run.report.trampoline = s.trampoline;
   run.report.contract = c.name;
   run.report.scenario = s.name;
+  const KnownBugs& known = opt.known_bugs ? *opt.known_bugs : KnownBugs::builtin();
+  run.log.known_bugs = known.for_run(spec_.goarch, s.trampoline, prof_->toolchain);
   emu::RunResult stop;
   try {
     build_world(s.world, opt);
@@ -248,6 +250,7 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
   run.report.checks = run.log.checks();
   run.report.findings = run.log.findings();
   run.report.findings_omitted = run.log.omitted();
+  run.report.known_bugs = run.log.matched();
   set_verdict();
   if (run.tracer) run.tracer->stop();
   RunReport out = std::move(run.report);
@@ -257,26 +260,27 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
 
 // verified: every check held. diagnosed: an expected failure (a fault scenario, or
 // a contract that must be caught) was caught exactly, and nothing else failed.
+// known: every other failure is a known upstream bug (verdict_of).
 void Harness::set_verdict() {
   Run& run = r();
   const std::string& must_fail = run.contract.expect_failure;
   if (!must_fail.empty() && run.wb.enabled() && !run.scenario.expects_failure()) {
-    bool caught = false, other = false;
+    bool caught = false;
+    std::vector<Check> others;
     for (const auto& c : run.report.checks) {
       if (c.name == must_fail)
         caught = !c.ok;
       else
-        other = other || !c.ok;
+        others.push_back(c);
     }
-    run.report.verdict = caught && !other ? "diagnosed" : "FAILED";
+    run.report.verdict = caught ? verdict_of(others, true) : "FAILED";
     if (!caught) {
       run.report.findings.push_back(finding(must_fail, "", "the contract's defect caught", "no Finding", 0));
       run.report.checks.push_back({must_fail + "-caught", false, 0, "expected " + must_fail + " to fail", 1});
     }
     return;
   }
-  bool all_ok = std::all_of(run.report.checks.begin(), run.report.checks.end(), [](const Check& c) { return c.ok; });
-  run.report.verdict = !all_ok ? "FAILED" : run.scenario.expects_failure() ? "diagnosed" : "verified";
+  run.report.verdict = verdict_of(run.report.checks, run.scenario.expects_failure());
 }
 
 }  // namespace gotramp::model

@@ -29,6 +29,7 @@
 #include "runtime_model/arena.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/fields.hpp"
+#include "runtime_model/known_bugs.hpp"
 #include "runtime_model/probe_program.hpp"
 #include "runtime_model/profile.hpp"
 #include "runtime_model/register_log.hpp"
@@ -61,6 +62,9 @@ struct RunOptions {
   // Log every guest store, to blame Findings on the store that caused them. Off the
   // fast path: run() re-runs a failed run with it (runs are deterministic).
   bool log_stores = false;
+  // The known upstream bugs a failure may be (runtime_model/known_bugs.hpp), for the
+  // profile's toolchain version; nullptr: the catalog gotramp was built with.
+  const KnownBugs* known_bugs = nullptr;
 };
 
 // The Go ABIs the host calls guest code with: ABI0 (arguments and results in stack

@@ -122,6 +122,12 @@ void CheckLog::fail(Finding f) {
   if (c.ok) c.detail = f.message();
   c.ok = false;
   c.failed++;
+  // Every failure is matched, kept or not: the verdict counts them all.
+  f.known = known_bugs.explain(f.check, f.slot);
+  if (f.known) {
+    c.known++;
+    if (std::find(matched_.begin(), matched_.end(), f.known) == matched_.end()) matched_.push_back(f.known);
+  }
   if (keep)
     findings_.push_back(std::move(f));
   else
@@ -136,6 +142,21 @@ std::vector<Check> CheckLog::checks() const {
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::string verdict_of(const std::vector<Check>& checks, bool expects_failure) {
+  bool failed = false, unexplained = false;
+  for (const auto& c : checks) {
+    failed = failed || !c.ok;
+    unexplained = unexplained || (!c.ok && !c.only_known());
+  }
+  if (unexplained) return "FAILED";
+  if (failed) return "known";
+  return expects_failure ? "diagnosed" : "verified";
+}
+
+bool verdict_passes(const std::string& verdict, bool strict) {
+  return verdict == "verified" || verdict == "diagnosed" || (verdict == "known" && !strict);
 }
 
 bool CheckLog::all_ok() const {

@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "emu/engine.hpp"
+#include "runtime_model/known_bugs.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/trace.hpp"
 #include "runtime_model/write_barrier.hpp"
@@ -73,6 +75,9 @@ struct Finding {
   // instructions that wrote it); empty when it is about memory or the run.
   std::string reg;
   std::optional<Cause> cause;
+  // The known upstream bug it is (runtime_model/known_bugs.hpp), when the catalog
+  // has it for the run's GOARCH, trampoline and runtime version.
+  std::shared_ptr<const KnownBug> known;
   std::string message() const;
 };
 
@@ -83,7 +88,17 @@ struct Check {
   int passed = 0;      // times it held
   std::string detail;  // first failure, or what held
   int failed = 0;      // times it failed (each a Finding, listed or not)
+  int known = 0;       // of those, failures a known upstream bug explains
+  // Failed, and every failure is a known upstream bug.
+  bool only_known() const { return !ok && failed > 0 && known == failed; }
 };
+
+// A run's verdict from its checks: "verified" when every check held ("diagnosed"
+// when the scenario expects a failure: its own check caught it); "known" when every
+// check that failed failed only by known upstream bugs; else "FAILED".
+std::string verdict_of(const std::vector<Check>& checks, bool expects_failure);
+// Whether a verdict passes: verified and diagnosed do; known does unless strict.
+bool verdict_passes(const std::string& verdict, bool strict);
 
 // One call of newstack.
 struct Growth {
@@ -107,6 +122,8 @@ struct RunReport {
   std::vector<Check> checks;
   std::vector<Finding> findings;  // the first few of each check's
   int findings_omitted = 0;       // failures beyond them, counted in Check::failed
+  // The known upstream bugs its failures are (listed or not), in the order first met.
+  std::vector<std::shared_ptr<const KnownBug>> known_bugs;
   uint64_t result_expected = 0, result_got = 0;
   std::optional<std::string> throw_text;  // a Go throw the model raised
   std::vector<std::string> printed;       // what the runtime wrote to stderr
@@ -120,8 +137,9 @@ struct RunReport {
   int unbarriered_sites() const;
   bool all_repaired() const;
   emu::RunResult stop;
-  std::string verdict;  // "verified", "FAILED", "diagnosed", "not yet verified"
-  bool passed() const { return verdict == "verified" || verdict == "diagnosed"; }
+  std::string verdict;  // "verified", "diagnosed", "known", "FAILED", "not yet verified"
+  // Verified and diagnosed runs pass; known ones too, unless strict.
+  bool passed(bool strict = false) const { return verdict_passes(verdict, strict); }
   // Growths that really grew the stack (not preemption requests).
   int grown() const {
     int n = 0;
@@ -131,10 +149,13 @@ struct RunReport {
 };
 
 // Records checks as growths happen, keeping the first few failures of each check
-// as Findings and counting the rest.
+// as Findings and counting the rest. Every failure, kept or not, is matched against
+// the known upstream bugs as it is logged.
 class CheckLog {
  public:
   std::function<void()> on_first_failure;  // called once, before the first failure is logged
+  // The catalog's entries for the run (none: no failure is a known bug).
+  KnownBugMatcher known_bugs;
   static constexpr int kMaxFindingsPerCheck = 3;
   void pass(const std::string& name, std::string detail = {});
   // Whether a failure of this check would be kept as a Finding (blame only those).
@@ -143,12 +164,15 @@ class CheckLog {
   std::vector<Check> checks() const;
   const std::vector<Finding>& findings() const { return findings_; }
   int omitted() const { return omitted_; }
+  // The known upstream bugs the failures were, in the order first met.
+  const std::vector<std::shared_ptr<const KnownBug>>& matched() const { return matched_; }
   bool all_ok() const;
 
  private:
   std::vector<std::string> order_;
   std::map<std::string, Check> checks_;
   std::vector<Finding> findings_;
+  std::vector<std::shared_ptr<const KnownBug>> matched_;
   int omitted_ = 0;
   Check& slot(const std::string& name);
 };

@@ -2,7 +2,7 @@
 // folder with the checkout and the build tree gone from its view (an empty tmpfs over
 // each, in a mount namespace of its own): the binary finds its guest sources,
 // prebuilt guests and Capstone relative to itself, caches under
-// $XDG_CACHE_HOME/gotramp, and verifies every GOARCH.
+// $XDG_CACHE_HOME/gotramp, verifies every GOARCH and has the known-bugs catalog.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -88,6 +88,12 @@ TEST(Install, RelocatedTreeVerifiesEveryGoarch) {
   for (const auto& a : emu::arch_table())
     if (a.verified && a.transcribed()) verified.insert(a.goarch);
   EXPECT_EQ(goarches, verified);
+  // The catalog of known upstream bugs is compiled in: the moved tree lists the
+  // checkout's known_bugs/catalog.json without seeing it.
+  r = run(without_checkout({bin.string(), "known-bugs", "--json"}), env, tmp / "elsewhere");
+  ASSERT_EQ(r.exit_code, 0) << r.output.substr(0, 2000);
+  EXPECT_EQ(nlohmann::json::parse(r.output)["known_bugs"],
+            nlohmann::json::parse(read(fs::path(GOTRAMP_SOURCE_DIR) / "known_bugs" / "catalog.json"))["entries"]);
   // The namespace really hides the checkout: the build tree's own binary cannot run.
   r = run(without_checkout({std::string(GOTRAMP_BIN), "--version"}), env, tmp / "elsewhere");
   EXPECT_NE(r.exit_code, 0) << r.output;
