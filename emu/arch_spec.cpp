@@ -140,6 +140,9 @@ ArchSpec row_386() {
   a.call_pushes = 4;
   a.stack_align = 4;
   a.float_regs = wide(numbered("X", UC_X86_REG_XMM0, 0, 8), 16);  // GO386=sse2
+  // A 32-bit kernel's 3G/1G split (PAGE_OFFSET); a 64-bit kernel gives 32-bit
+  // processes up to 0xffffe000.
+  a.user_top = 0xc0000000;
   // gdb's i386 order (i386-tdep.c) differs from the hardware encoding's.
   a.gdb.arch = "i386";
   a.gdb.regs = {{"eax", UC_X86_REG_EAX, 4},       {"ecx", UC_X86_REG_ECX, 4}, {"edx", UC_X86_REG_EDX, 4},
@@ -159,6 +162,7 @@ ArchSpec row_amd64() {
   a.regabi.float_args.assign(a.float_regs.begin(), a.float_regs.begin() + 15);  // X0-X14
   a.regabi.g = named(a.regs, "R14");
   a.regabi.fixed = {named(a.float_regs, "X15")};  // zero under ABIInternal
+  a.user_top = 0x7ffffffff000;                    // TASK_SIZE_MAX, 4-level paging
   return a;
 }
 
@@ -167,8 +171,9 @@ ArchSpec row_amd64() {
 // MOVL TLS, CX; MOVL 0(CX)(TLS*1), CX links to MOVL FS:-8, CX (measured).
 ArchSpec row_amd64p32() {
   ArchSpec a = x86_64_row("amd64p32", 4);
-  a.real_toolchains = false;  // Go 1.14 dropped NaCl and amd64p32 with it
-  a.sigset_bytes = 0;         // nacl: sigset is struct{}
+  a.real_toolchains = false;       // Go 1.14 dropped NaCl and amd64p32 with it
+  a.sigset_bytes = 0;              // nacl: sigset is struct{}
+  a.user_top = uint64_t{1} << 32;  // every guest address below 4 GiB
   return a;
 }
 
@@ -194,6 +199,10 @@ ArchSpec row_arm() {
   a.min_frame = 4;
   a.stack_align = 4;
   a.float_regs = numbered("F", UC_ARM_REG_D0, 0, 16);  // VFP D0-D15, Go's F0-F15
+  // Measured: Unicorn 2.1.4 opens ARM with FPEXC 0, so every VFP instruction (Go's
+  // float64 code at GOARM=7: VLDR, VADD) is undefined until FPEXC.EN is set.
+  a.reg_setup.push_back({UC_ARM_REG_FPEXC, 1u << 30, "FPEXC.EN: VFP on"});
+  a.user_top = 0xbf000000;  // TASK_SIZE: PAGE_OFFSET (3G/1G split) - 16 MiB
   // gdb's ARM layout without a register feature: r0-r15, the eight 12-byte FPA
   // registers and fps (absent here), then cpsr.
   a.gdb.arch = "arm";
@@ -234,6 +243,7 @@ ArchSpec row_arm64() {
   a.regabi.float_args.assign(a.float_regs.begin(), a.float_regs.begin() + 16);  // F0-F15
   a.modern_frame_pointer = named(a.regs, "R29");                                // since Go 1.12
   a.fp_below_sp = true;
+  a.user_top = uint64_t{1} << 48;  // 48-bit virtual addresses (39-bit kernels: 1 << 39)
   a.gdb.arch = "aarch64";
   a.gdb.regs = gdb_concat({gdb_numbered("x", UC_ARM64_REG_X0, 29, 8),
                            {{"x29", UC_ARM64_REG_X29},
@@ -255,10 +265,14 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
   a.uc_arch_id = UC_ARCH_MIPS;
   a.uc_mode = UC_MODE_MIPS64 | (order == ByteOrder::Big ? UC_MODE_BIG_ENDIAN : UC_MODE_LITTLE_ENDIAN);
   a.tlb_virtual = true;  // the QEMU MMU path faults on Go's addresses
-  // Default CPU model (UC_CPU_MIPS64_R4000, MIPS III) runs the Go 1.19 assembler's
-  // output on both byte orders. Measured: every pre-R6 model passes both scenarios;
+  // The default CPU model (UC_CPU_MIPS64_R4000, MIPS III) runs the Go 1.19
+  // assembler's output on both byte orders, but not the compiler's float code:
+  // QEMU decodes TRUNC.L.D (uintptr(f)) only on CPUs with COP1X, MIPS IV and up, and
+  // raises Reserved Instruction on the R4000. The 5Kf (MIPS64 R1 with an FPU) runs
+  // both. Measured: every pre-R6 model passes the transcriptions' scenarios;
   // I6400/I6500 (MIPS64 R6) do not, since R6 reuses the DADDI opcode the assembler
   // emits for ADDV $imm, and SP never moves.
+  a.uc_cpu = UC_CPU_MIPS64_5KF;
   //
   // Measured: after any instruction fetch fault (unmapped or non-executable page) the
   // next uc_emu_start segfaults in temp_load, on both byte orders and with or without
@@ -275,6 +289,11 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
   a.link = named(a.regs, "R31");
   a.ctxt = named(a.regs, "R22");  // REGCTXT
   a.sigset_bytes = 16;            // linux/mips64x: [2]uint64
+  // Measured: Unicorn opens MIPS64 with Status 0x20400004: CU1 (the FPU usable) but
+  // FR clear, 16 register pairs; Go's mips64 float code uses the 32 64-bit FPU
+  // registers Linux gives it (Status.FR), and traps (coprocessor unusable) without.
+  a.reg_setup.push_back({UC_MIPS_REG_CP0_STATUS, 1u << 26, "Status.FR: 32 64-bit FPU registers"});
+  a.user_top = uint64_t{1} << 40;  // TASK_SIZE64 with the usual 40 virtual address bits
   // SB-relative loads (MOVV sym(SB)) add R28, which Go's rt0 sets to PC's high 32
   // bits: zero for these ELFs, as Unicorn leaves it.
   a.g = named(a.regs, "R30");
@@ -336,8 +355,13 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
   a.link = named(a.regs, "R31");
   a.ctxt = named(a.regs, "R22");  // REGCTXT
   a.g = named(a.regs, "R30");
-  a.morestack_lr = named(a.regs, "R3");           // obj0.go stacksplit: MOVW R31, R3
-  a.sigset_bytes = 16;                            // linux/mipsx: [4]uint32 (_NSIG 129)
+  a.morestack_lr = named(a.regs, "R3");  // obj0.go stacksplit: MOVW R31, R3
+  a.sigset_bytes = 16;                   // linux/mipsx: [4]uint32 (_NSIG 129)
+  // TASK_SIZE on 32-bit MIPS: user space is kuseg below 0x7fff8000, so no stack lies
+  // across 0x80000000. Measured: Unicorn 2.1.4's MIPS32 runs in kernel mode (Status
+  // ERL set) and sends 0x80000000 and up to kseg0, i.e. physical 0x0 (a store to
+  // 0x80000100 lands at 0x100 or faults unmapped); only UC_TLB_VIRTUAL maps them as is.
+  a.user_top = 0x7fff8000;
   a.min_frame = 4;                                // FIXED_FRAME: the saved-LR word
   a.stack_align = 4;                              // sys.StackAlign = PtrSize; frames are not rounded to 8
   a.fixed = pick(a.regs, {"R26", "R27", "R28"});  // k0, k1 and REGSB, as on mips64
@@ -374,6 +398,11 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   // (MSR reads 0x8000000000000001) instructions are fetched little-endian, ld
   // returns little-endian data, and loads at 1<<32 work (SF still in force).
   if (order == ByteOrder::Little) a.reg_setup.push_back({UC_PPC_REG_MSR, 1, "MSR[LE]: fetch and data little-endian"});
+  // Measured: with MSR[FP] clear FADD raises the FP-unavailable exception (7), and
+  // with MSR[VSX] clear Go's frame zeroing (STXVD2X, GOPPC64=power8) raises
+  // VSX-unavailable (94): Linux runs user code with FP, VEC and VSX on.
+  a.reg_setup.push_back(
+      {UC_PPC_REG_MSR, 0x2000 | 0x2000000 | 0x800000, "MSR[FP], MSR[VEC], MSR[VSX]: FPU, VMX, VSX on"});
   a.insn_width = 4;
   a.elf_machine = EM_PPC64;
   a.cs_arch_id = CS_ARCH_PPC;
@@ -388,6 +417,7 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   a.min_frame = 32;  // FIXED_FRAME: LR save slot plus three reserved words
   a.stack_align = 8;
   a.fixed = pick(a.regs, {"R0", "R2", "R13"});  // zero, TOC, TLS
+  a.user_top = uint64_t{1} << 47;               // TASK_SIZE_128TB, the default user space
   a.float_regs = numbered("F", UC_PPC_REG_FPR0, 0, 32);
   a.regabi.int_args = pick(a.regs, {"R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R14", "R15", "R16", "R17"});
   a.regabi.float_args.assign(a.float_regs.begin() + 1, a.float_regs.begin() + 13);  // F1-F12
@@ -415,6 +445,9 @@ ArchSpec row_s390x() {
   a.uc_mode = UC_MODE_BIG_ENDIAN;
   // Unicorn starts in 24-bit addressing; Go code needs 64-bit (EA|BA).
   a.reg_setup.push_back({UC_S390X_REG_PSWM, 0x180000000ULL, "PSW EA|BA: 64-bit addressing"});
+  // Measured: with CR0 0 only F0, F2, F4 and F6 are usable (STD %f1 raises a data
+  // exception); Linux sets the AFP-register and vector enablement controls.
+  a.reg_setup.push_back({UC_S390X_REG_CR0, (1ULL << 18) | (1ULL << 17), "CR0 AFP and VX: F0-F15 and vectors usable"});
   a.code_needs_write = true;
   a.elf_machine = EM_S390;
   a.cs_arch_id = CS_ARCH_SYSZ;
@@ -429,6 +462,8 @@ ArchSpec row_s390x() {
   a.min_frame = 8;
   a.stack_align = 8;
   a.fixed = {named(a.regs, "R0")};  // abi-internal.md: zero
+  a.user_top = uint64_t{1} << 42;   // three-level page tables (4 TiB), grown on demand
+  a.split_branch_compares = true;   // CMPUBGE / CMPUBLT: CLGRJ, compare and branch
   a.float_regs = numbered("F", UC_S390X_REG_F0, 0, 16);
   a.regabi.int_args = pick(a.regs, {"R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"});
   a.regabi.float_args = a.float_regs;  // F0-F15
@@ -457,6 +492,9 @@ ArchSpec row_riscv64() {
   a.elf_machine = EM_RISCV;
   a.cs_arch_id = CS_ARCH_RISCV;
   a.cs_mode = CS_MODE_RISCV64 | CS_MODE_RISCVC;
+  // Measured: Unicorn opens RISC-V with mstatus.FS off, so every F or D instruction
+  // is illegal (exception 2); Linux turns the FPU on for user code.
+  a.reg_setup.push_back({UC_RISCV_REG_MSTATUS, 0x6000, "mstatus.FS: the FPU on"});
   // As `go tool objdump` prints them: X1..X31 (X0 reads zero).
   a.regs = numbered("X", UC_RISCV_REG_X1, 1, 31);
   a.sp = named(a.regs, "X2");
@@ -472,6 +510,8 @@ ArchSpec row_riscv64() {
   a.stack_align = 8;                     // goarch.StackAlign = PtrSize; abi-internal.md: X2 aligned to 8
   a.sigset_bytes = 8;                    // linux/riscv64: sigset is a uint64
   a.fixed = pick(a.regs, {"X3", "X4"});  // the global and thread pointers
+  a.user_top = uint64_t{1} << 38;        // Sv39: 256 GiB (Sv48 kernels: 128 TiB)
+  a.split_branch_compares = true;        // BLTU: compare and branch
   a.float_regs = numbered("F", UC_RISCV_REG_F0, 0, 32);
   // abi-internal.md: X10-X17, X8, X9, X18-X23 (A0-A7, S0-S7 of the platform ABI), and
   // F10-F17, F8, F9, F18-F23 for floats.

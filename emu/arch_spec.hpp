@@ -111,6 +111,13 @@ struct ArchSpec {
   int stack_align = 8;       // SP alignment the ABI requires at a call
   Reg frame_pointer;         // BP where Go 1.8 keeps frame pointers (amd64 only)
   int sigset_bytes = 8;      // size of the runtime's sigset on linux/GOARCH (m.sigmask)
+  // Where user space ends on linux/GOARCH (the kernel's TASK_SIZE): no Go stack can
+  // lie at or above it. MIPS32's 0x7fff8000 rules out a stack across 0x80000000.
+  uint64_t user_top = 0;
+  // The stack-split prologue's conditional branch compares by itself (RISC-V BLTU,
+  // s390x CLGRJ); elsewhere the instruction before the branch compares (or, for a
+  // frame beyond StackBig, subtracts) and the branch reads its flags or result.
+  bool split_branch_compares = false;
 
   // Facts of the Go runtimes that real toolchains build (Go >= 1.19).
   // ABIInternal, where Go passes arguments in registers (internal/abi, the compiler's
@@ -147,6 +154,9 @@ struct ArchSpec {
   bool has_link() const { return link.valid(); }
   // At morestack's entry on a link-register machine: the register holding f's PC.
   const Reg& morestack_link() const { return prologue_link.valid() ? prologue_link : link; }
+  // Go's alignment of 8-byte integers and float64s in memory and in argument
+  // frames: RegSize (cmd/compile/internal/types/size.go), 4 on 32-bit rows.
+  int align64() const { return reg_size; }
   // Offset from SP of a callee's first argument at its entry: past the return PC
   // that CALL pushed (x86) or past the caller's fixed frame (link-register machines).
   int arg0_offset() const { return call_pushes + min_frame; }

@@ -77,10 +77,19 @@ ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix)
   }
   if (img.segments_.empty()) fail(path, "no PT_LOAD segments");
 
+  size_t shstrndx = 0;
+  const bool named = elf_getshdrstrndx(elf.get(), &shstrndx) == 0;
   Elf_Scn* scn = nullptr;
   while ((scn = elf_nextscn(elf.get(), scn)) != nullptr) {
     GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0) continue;
+    if (!gelf_getshdr(scn, &sh)) continue;
+    if (const char* name = named ? elf_strptr(elf.get(), shstrndx, sh.sh_name) : nullptr; name && *name) {
+      std::span<const uint8_t> bytes;
+      if (sh.sh_type != SHT_NOBITS && sh.sh_offset <= file_size && sh.sh_size <= file_size - sh.sh_offset)
+        bytes = img.file().subspan(sh.sh_offset, sh.sh_size);
+      img.sections_.push_back({name, sh.sh_addr, bytes});
+    }
+    if (sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0) continue;
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data) fail(path, "unreadable symbol table");
     size_t n = sh.sh_size / sh.sh_entsize;
@@ -101,6 +110,12 @@ ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix)
                                      : fmt::format("no symbols named {}* (was it stripped?)", symbol_prefix));
   std::sort(img.funcs_.begin(), img.funcs_.end(), [](const Symbol& a, const Symbol& b) { return a.addr < b.addr; });
   return img;
+}
+
+std::optional<Section> ElfImage::section(std::string_view name) const {
+  for (const auto& s : sections_)
+    if (s.name == name) return s;
+  return std::nullopt;
 }
 
 std::optional<Symbol> ElfImage::symbol(std::string_view name) const {

@@ -27,6 +27,13 @@ struct Segment {
   uint32_t flags = 0;   // PF_R | PF_W | PF_X
 };
 
+// A section of the file, by its ELF name (".gopclntab", ".text").
+struct Section {
+  std::string name;
+  uint64_t addr = 0;               // where it is loaded (0 if it is not)
+  std::span<const uint8_t> bytes;  // its contents in the file (empty for SHT_NOBITS)
+};
+
 struct Symbol {
   std::string name;
   uint64_t addr = 0;
@@ -49,6 +56,10 @@ class ElfImage {
   // The bytes of the file (mapped read-only), and a segment's file-backed part.
   std::span<const uint8_t> file() const { return {file_->data, file_->size}; }
   std::span<const uint8_t> bytes(const Segment& s) const { return file().subspan(s.offset, s.filesz); }
+
+  // A section by name (".gopclntab"), viewing the mapped file: valid while this
+  // image (or a copy of it) lives.
+  std::optional<Section> section(std::string_view name) const;
 
   std::optional<Symbol> symbol(std::string_view name) const;
   // A function by its qualified Go name ("main.morestack", "runtime.gogo"). On
@@ -75,6 +86,7 @@ class ElfImage {
   int word_bytes_ = 8;
   ByteOrder order_ = ByteOrder::Little;
   std::vector<Segment> segments_;
+  std::vector<Section> sections_;
   std::vector<Symbol> funcs_;  // sorted by address
   std::unordered_map<std::string, Symbol> by_name_;
 };

@@ -448,6 +448,7 @@ void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
     uc_emu_stop(e->uc_);
     return;
   }
+  e->prev2_block_ = e->prev_block_;
   e->prev_block_ = e->cur_block_;
   e->cur_block_ = {addr, size};
   if (!e->watch_blocks_) return;
@@ -592,7 +593,7 @@ std::string unicorn_version() {
 }
 
 RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
-  prev_block_ = cur_block_ = {};
+  prev2_block_ = prev_block_ = cur_block_ = {};
   return start(begin, until, budget, 0);
 }
 

@@ -136,6 +136,9 @@ class Engine {
     uint32_t size = 0;
   };
   Block previous_block() const { return prev_block_; }
+  // The block executed before that one (a stack-split prologue's compare, seen from
+  // morestack's entry: the prologue branched to the block that calls morestack).
+  Block block_before_previous() const { return prev2_block_; }
   // Direct access to mapped guest memory backed by the host: [addr, addr+n) must
   // lie in one mapping holding no code. Empty if it does not.
   std::span<uint8_t> host_span(uint64_t addr, size_t n);
@@ -188,7 +191,7 @@ class Engine {
   std::vector<std::pair<void*, size_t>> host_maps_;  // memory behind uc_mem_map_ptr
   std::vector<BlockHook> block_hooks_;
   bool watch_blocks_ = false;
-  Block prev_block_, cur_block_;
+  Block prev2_block_, prev_block_, cur_block_;
   struct BlockCount {
     uint64_t addr = ~uint64_t{0};
     uint32_t size = 0, insns = 0;
