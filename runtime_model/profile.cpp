@@ -123,6 +123,10 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
   // stackNosplit (800) + stackSystem (0) + StackSmall (128).
   p->stack_min = 2048;
   p->stack_guard = 928;
+  p->stack_small = 128;  // objabi.StackSmall (Go 1.19), abi.StackSmall (Go 1.21+)
+  p->stack_big = 4096;   // objabi.StackBig, abi.StackBig
+  // stack.go's newstack since before Go 1.19 (every runtime --go accepts).
+  p->newstack_fits_frame = true;
   p->names = {"runtime.morestack",
               "runtime.morestack_noctxt",
               "runtime.newstack",

@@ -41,6 +41,17 @@ struct RuntimeProfile {
   // runtime/stack.go constants.
   uint64_t stack_min = 2048;   // _StackMin: a new goroutine's stack
   uint64_t stack_guard = 880;  // _StackGuard: stackguard0 = stack.lo + _StackGuard
+  // The compiler's three stack-split prologues (cmd/internal/obj, runtime/stack.go):
+  // a frame of at most StackSmall bytes compares SP with the guard; up to StackBig,
+  // SP - (frame - StackSmall); beyond, the same after an underflow check. 128 and
+  // 4096 in Go 1.8 (runtime/stack.go _StackSmall, _StackBig), Go 1.19
+  // (cmd/internal/objabi/stack.go) and Go 1.27 (internal/abi/stack.go).
+  uint64_t stack_small = 128;
+  uint64_t stack_big = 4096;
+  // newstack grows the stack to fit the frame of the function that asked
+  // (funcMaxSPDelta from pclntab: `for newsize-used < max+stackGuard { newsize *=
+  // 2 }`), as the runtimes of Go 1.19 and 1.27 do; Go 1.8 only doubles it.
+  bool newstack_fits_frame = false;
 
   // The runtime's symbols, by qualified Go name.
   struct Names {

@@ -27,6 +27,12 @@ MorestackSymbols MorestackSymbols::resolve(const emu::ElfImage& image, const Run
 void MorestackSuite::install(Harness& h) {
   h_ = &h;
   sym_ = MorestackSymbols::resolve(h.image(), h.profile());
+  try {
+    pclntab_ = Pclntab::read(h.image());
+  } catch (const PclntabError& e) {
+    pclntab_.reset();
+    pclntab_error_ = e.what();
+  }
   // The host half of the runtime, hooked where the guest calls it; and the
   // trampoline's entries, observed.
   hooks_.push_back(h.add_observer(sym_.morestack.addr, [this](uint64_t pc) { on_morestack(pc); }));

@@ -17,6 +17,7 @@
 #include "runtime_model/fields.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
+#include "runtime_model/pclntab.hpp"
 #include "runtime_model/suite.hpp"
 
 namespace gotramp::model {
@@ -107,9 +108,13 @@ class MorestackSuite final : public Suite {
   // call_site: the instruction that called newstack (decoded only when a check fails).
   void check_newstack_fp(uint64_t sp, int growth, const std::function<std::optional<uint64_t>()>& call_site);
   void check_frame_pointers(const StackSpan& stack, int growth);
+  // split_check.cpp: the growth was needed, as f's prologue class says.
+  void check_split_needed(int growth);
 
   Harness* h_ = nullptr;
   MorestackSymbols sym_;
+  std::optional<Pclntab> pclntab_;  // the binary's function table (frame sizes)
+  std::string pclntab_error_;       // why there is none
   std::vector<Harness::HostId> hooks_;
   std::optional<size_t> block_hook_;
   State s_;

@@ -165,6 +165,12 @@ void MorestackSuite::newstack() {
   uint64_t oldsize =
       F.g.stackAlloc.present() ? gp[F.g.stackAlloc].get() : gp[F.g.stack.hi].get() - gp[F.g.stack.lo].get();
   uint64_t newsize = oldsize * 2;
+  // Make sure we grow at least as much as needed to fit the new frame (Go 1.19+).
+  if (h.profile().newstack_fits_frame && pclntab_)
+    if (auto f = pclntab_->find(gp[F.g.sched.pc].get())) {
+      const uint64_t needed = f->max_sp_delta + stack_guard, used = gp[F.g.stack.hi].get() - gp[F.g.sched.sp].get();
+      while (newsize - used < needed) newsize *= 2;
+    }
   if (newsize > h.world().maxstacksize) {
     report.printed.push_back(fmt::format("runtime: goroutine stack exceeds {}-byte limit", h.world().maxstacksize));
     h.throw_("stack overflow");
