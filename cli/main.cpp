@@ -153,7 +153,7 @@ int cmd_verify(VerifyArgs a) {
                         "keep; verify it with --go bundled, --go system or --go GOROOT",
                         c->name));
   }
-  auto scenarios = cli::parse_scenarios(a.scenario, req.trampolines, err);
+  auto scenarios = cli::parse_scenarios(a.scenario, req.trampolines, a.go.empty(), err);
   if (!scenarios) throw BadInput(err);
   req.archs = *archs, req.contracts = *contracts, req.scenarios = *scenarios;
   std::optional<std::ofstream> junit;

@@ -175,8 +175,13 @@ std::string format_known_bugs(const std::vector<std::shared_ptr<const model::Kno
 }
 
 std::string format_summary(const std::vector<VerifyRow>& rows) {
-  int verified = 0, diagnosed = 0, known = 0, failed = 0, unverified = 0;
+  int verified = 0, diagnosed = 0, known = 0, failed = 0, unverified = 0, inapplicable = 0;
+  std::vector<std::string> why;  // each reason once
   for (const auto& row : rows) {
+    if (row.verdict == "not applicable") {
+      inapplicable++;
+      if (std::find(why.begin(), why.end(), row.note) == why.end()) why.push_back(row.note);
+    }
     verified += row.verdict == "verified";
     diagnosed += row.verdict == "diagnosed";
     known += row.known();
@@ -187,6 +192,7 @@ std::string format_summary(const std::vector<VerifyRow>& rows) {
   if (known) out += fmt::format("{} known, ", known);
   out += fmt::format("{} FAILED", failed);
   if (unverified) out += fmt::format(", {} not yet verified", unverified);
+  if (inapplicable) out += fmt::format(", {} not applicable ({})", inapplicable, fmt::join(why, "; "));
   return out + "\n";
 }
 

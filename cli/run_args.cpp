@@ -123,6 +123,10 @@ Inspection inspection(RunArgs a, const char* command) {
   if (!w.scenario)
     throw BadInput(fmt::format("unknown scenario '{}' of the {} trampoline; {} looks at one run: choose one of {}",
                                a.scenario, trampoline->name, command, model::scenario_names(trampoline->name)));
+  if (a.go.empty())
+    if (std::string why = needs_probe(*w.scenario); !why.empty()) throw BadInput(why);
+  if (std::string why = model::world_unavailable(w.scenario->world, *w.spec); !why.empty())
+    throw BadInput(fmt::format("scenario {}: {}", w.scenario->name, why));
   if (!a.asm_file.empty()) w.asm_file = a.asm_file;
   if (!a.go.empty()) {
     if (w.contract->name != "modern")

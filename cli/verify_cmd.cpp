@@ -53,6 +53,12 @@ void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenario
     auto harness = make();
     for (const model::Scenario* s : scenarios) {
       VerifyRow row = row_for(s);
+      if (std::string why = model::world_unavailable(s->world, *job.spec); !why.empty()) {
+        row.verdict = "not applicable";
+        row.note = std::move(why);
+        job.rows.push_back(std::move(row));
+        continue;
+      }
       row.report = harness->run(*s, *job.contract);
       row.verdict = row.report->verdict;
       job.rows.push_back(std::move(row));
@@ -180,17 +186,36 @@ std::optional<std::vector<const model::Contract*>> parse_contracts(const std::ve
   return out;
 }
 
+std::string needs_probe(const model::Scenario& s) {
+  const model::ProbeProgram& transcription = *model::transcription_program(emu::arch_table().front());
+  if (transcription.has(s.exercise.function)) return "";
+  const auto& fn = model::real_probe_program(emu::arch_table().front())->function(s.exercise.function);
+  std::string has;
+  for (const auto& f : transcription.functions) has += (has.empty() ? "" : " and ") + f.role;
+  return fmt::format(
+      "scenario {} runs {}, a function of the probe (probe/main.go); the transcriptions' {} have only the {}: add "
+      "--go bundled, --go system or --go GOROOT",
+      s.name, fn.symbol, transcription.name, has);
+}
+
 std::optional<std::vector<const model::Scenario*>> parse_scenarios(
     const std::vector<std::string>& names, const std::vector<const model::Trampoline*>& trampolines,
-    std::string& error) {
+    bool transcriptions, std::string& error) {
   std::vector<const model::Scenario*> out;
   for (const auto& n : names) {
     bool found = false;
     for (const model::Trampoline* t : trampolines) {
       if (n == "all") {
-        for (const auto& s : t->scenarios()) out.push_back(&s);
+        // Every scenario the program can run: the transcriptions lack the probe's shapes.
+        for (const auto& s : t->scenarios())
+          if (!transcriptions || needs_probe(s).empty()) out.push_back(&s);
         found = true;
       } else if (const model::Scenario* s = model::find_scenario(n, t->name)) {
+        if (transcriptions)
+          if (std::string why = needs_probe(*s); !why.empty()) {
+            error = std::move(why);
+            return std::nullopt;
+          }
         out.push_back(s);
         found = true;
       }

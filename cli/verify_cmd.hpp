@@ -79,9 +79,12 @@ std::optional<std::vector<const model::Contract*>> parse_contracts(const std::ve
                                                                    std::string& error);
 // "all" is every scenario of each trampoline; a name, the scenario of that name in
 // every trampoline that has one.
+// Why the transcriptions cannot run a scenario ("" when they can): it exercises a
+// function only the probe has.
+std::string needs_probe(const model::Scenario& s);
 std::optional<std::vector<const model::Scenario*>> parse_scenarios(
     const std::vector<std::string>& names, const std::vector<const model::Trampoline*>& trampolines,
-    std::string& error);
+    bool transcriptions, std::string& error);
 std::optional<std::vector<const model::Trampoline*>> parse_trampolines(const std::vector<std::string>& names,
                                                                        std::string& error);
 

@@ -1,7 +1,7 @@
 // The probe: a small Go program whose stack grows through the toolchain's own
 // compiler prologues and runtime.morestack / runtime.morestack_noctxt, built per
 // GOARCH by a real Go toolchain (toolchain/probe_build.hpp). gotramp's host
-// harness (still to come, issue 8) runs its two recursions under the emulator;
+// harness runs its recursions under the emulator;
 // qemu-user runs the same binary from main.
 //
 // What the host harness relies on (keep these stable; every toolchain >= 1.19
@@ -20,13 +20,26 @@
 //	main.probeEnv
 //	    struct { k uintptr; self func(int) uintptr }; its layout is in DWARF.
 //	    self holds a pointer to the closure's funcval.
+//	main.medium(k uintptr, n int) uintptr
+//	main.huge(k uintptr, n int) uintptr
+//	main.newHugeClosure.func1(n int) uintptr
+//	    sum's recursion with a frame in each larger prologue class: medium's
+//	    64-word array puts its frame between StackSmall (128) and StackBig
+//	    (4096) on every GOARCH, huge's 1280 words beyond StackBig; the closure
+//	    is newClosure's with huge's frame (its env is a probeEnv too).
+//	main.regargs(n int, a1, ..., a15 uintptr, f0, ..., f15 float64) uintptr
+//	    Sixteen integer and sixteen float parameters: every argument register
+//	    of the register ABI on every GOARCH (the rest on the stack), all live
+//	    across the recursive call. Each level adds n ^ (a1 ^ ... ^ a15) and the
+//	    floats' sum converted to uintptr.
 //
-// Both recursions return sum(k ^ i for i in 0..n) (wrapping), which the harness
-// can compute on the host. Neither takes the address of a local: no frame holds
+// sum, the closures, medium and huge return sum(k ^ i for i in 0..n)
+// (wrapping), which the harness can compute on the host. Neither takes the address of a local: no frame holds
 // a pointer into its own stack across a call (only the frame-pointer chain that
 // the toolchain itself keeps on amd64 and arm64), so moving the stack needs no
-// pointer adjustment beyond what copystack does for every frame. Each frame is
-// small (well under the 128-byte StackSmall), so each prologue is the ordinary
+// pointer adjustment beyond what copystack does for every frame (the arrays are
+// indexed in place, their addresses never kept across a call). sum's and the
+// closure's frames are small (well under the 128-byte StackSmall): the ordinary
 // small-frame stack check.
 package main
 
@@ -63,6 +76,79 @@ func newClosure(env *probeEnv) func(int) uintptr {
 	return f
 }
 
+const (
+	mediumWords = 64   // 256 or 512 bytes: StackSmall < frame <= StackBig
+	hugeWords   = 1280 // 5120 or 10240 bytes: frame > StackBig
+	fillStride  = 16   // every 16th word written: the frame is the point, not the work
+)
+
+// medium is sum with a frame in the middle prologue class. The array is filled at
+// a stride and read back at an index the compiler cannot know, so it stays in the
+// frame; every written word is k ^ n.
+//
+//go:noinline
+func medium(k uintptr, n int) uintptr {
+	var buf [mediumWords]uintptr
+	for i := 0; i < mediumWords; i += fillStride {
+		buf[i] = k ^ uintptr(n)
+	}
+	s := buf[(n%(mediumWords/fillStride))*fillStride]
+	if n == 0 {
+		return s
+	}
+	return s + medium(k, n-1)
+}
+
+// huge is sum with a frame beyond StackBig: its prologue is the overflow-safe one.
+//
+//go:noinline
+func huge(k uintptr, n int) uintptr {
+	var buf [hugeWords]uintptr
+	for i := 0; i < hugeWords; i += fillStride {
+		buf[i] = k ^ uintptr(n)
+	}
+	s := buf[(n%(hugeWords/fillStride))*fillStride]
+	if n == 0 {
+		return s
+	}
+	return s + huge(k, n-1)
+}
+
+// newHugeClosure is newClosure with huge's frame: morestack with the context
+// register live, from the overflow-safe prologue.
+//
+//go:noinline
+func newHugeClosure(env *probeEnv) func(int) uintptr {
+	f := func(n int) uintptr {
+		var buf [hugeWords]uintptr
+		for i := 0; i < hugeWords; i += fillStride {
+			buf[i] = env.k ^ uintptr(n)
+		}
+		s := buf[(n%(hugeWords/fillStride))*fillStride]
+		if n == 0 {
+			return s
+		}
+		return s + env.self(n-1)
+	}
+	env.self = f
+	return f
+}
+
+// regargs recurses with every argument register of the register ABI live: its
+// prologue spills them all before morestack and must reload them all after.
+//
+//go:noinline
+func regargs(n int, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15 uintptr,
+	f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15 float64) uintptr {
+	s := uintptr(n) ^ (a1 ^ a2 ^ a3 ^ a4 ^ a5 ^ a6 ^ a7 ^ a8 ^ a9 ^ a10 ^ a11 ^ a12 ^ a13 ^ a14 ^ a15)
+	s += uintptr(f0 + f1 + f2 + f3 + f4 + f5 + f6 + f7 + f8 + f9 + f10 + f11 + f12 + f13 + f14 + f15)
+	if n == 0 {
+		return s
+	}
+	return s + regargs(n-1, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15,
+		f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15)
+}
+
 // expected is the recursions' result computed by a loop.
 func expected(k uintptr, n int) uintptr {
 	var s uintptr
@@ -75,21 +161,46 @@ func expected(k uintptr, n int) uintptr {
 const (
 	probeDepth = 5000                // levels: several stack growths from the initial stack
 	probeWord  = uintptr(0x5a5a1234) // the captured word (fits 4-byte GOARCHes)
+	// The larger frames need fewer levels for as many growths.
+	mediumDepth = 300
+	hugeDepth   = 48
+	regDepth    = 300
 )
 
-func main() {
-	done := make(chan [2]uintptr)
-	// A fresh goroutine starts on the smallest stack, so both recursions grow it
-	// several times.
-	go func() {
-		f := newClosure(&probeEnv{k: probeWord})
-		done <- [2]uintptr{f(probeDepth), sum(probeWord, probeDepth)}
-	}()
-	got := <-done
-	want := expected(probeWord, probeDepth)
-	if got[0] != want || got[1] != want {
-		println("probe: FAIL closure", got[0], "sum", got[1], "want", want)
-		panic("probe: wrong result")
+// regargsExpected is regargs(n, k+1, ..., k+15, 0.5, 1.5, ..., 15.5) by a loop: the
+// floats sum to 128 at every level.
+func regargsExpected(k uintptr, n int) uintptr {
+	var x uintptr
+	for i := uintptr(1); i <= 15; i++ {
+		x ^= k + i
 	}
-	println("probe: ok", want)
+	var s uintptr
+	for i := 0; i <= n; i++ {
+		s += (uintptr(i) ^ x) + 128
+	}
+	return s
+}
+
+func main() {
+	// Each recursion on a fresh goroutine, which starts on the smallest stack, so
+	// that each grows it several times.
+	run := func(name string, f func() uintptr, want uintptr) {
+		done := make(chan uintptr)
+		go func() { done <- f() }()
+		if got := <-done; got != want {
+			println("probe: FAIL", name, got, "want", want)
+			panic("probe: wrong result")
+		}
+	}
+	k := probeWord
+	run("closure", func() uintptr { return newClosure(&probeEnv{k: k})(probeDepth) }, expected(k, probeDepth))
+	run("sum", func() uintptr { return sum(k, probeDepth) }, expected(k, probeDepth))
+	run("medium", func() uintptr { return medium(k, mediumDepth) }, expected(k, mediumDepth))
+	run("huge", func() uintptr { return huge(k, hugeDepth) }, expected(k, hugeDepth))
+	run("closure-huge", func() uintptr { return newHugeClosure(&probeEnv{k: k})(hugeDepth) }, expected(k, hugeDepth))
+	run("regargs", func() uintptr {
+		return regargs(regDepth, k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10, k+11, k+12, k+13, k+14, k+15,
+			0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5, 12.5, 13.5, 14.5, 15.5)
+	}, regargsExpected(k, regDepth))
+	println("probe: ok")
 }

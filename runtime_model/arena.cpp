@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace gotramp::model {
 
@@ -17,6 +18,8 @@ Arena::Arena(emu::Engine& e) : e_(e) {
 void Arena::reset() {
   for (auto& slot : slots_)
     if (slot.live) stackfree(slot.span);
+  high_guard_ = 0;
+  next_across_ = true;
   objects_.clear();
   // Keep the TLS block (the 386 descriptor table lives there); zero what the last
   // run allocated.
@@ -44,23 +47,54 @@ std::optional<Arena::FieldRef> Arena::field_at(uint64_t addr) const {
   return std::nullopt;
 }
 
+void Arena::place_stacks_across_sign_bit(uint64_t guard) {
+  high_guard_ = guard;
+  next_across_ = true;
+}
+
 StackSpan Arena::stackalloc(uint64_t n) {
   if (n == 0 || (n & (n - 1)) != 0) throw emu::EmuError(fmt::format("arena: stack size {} is not a power of 2", n));
+  const bool high = high_guard_ != 0;
+  if (high && std::exchange(next_across_, !next_across_)) return alloc_across(n);
   for (auto& slot : slots_)
-    if (!slot.live && slot.span.size() == n) {
+    if (!slot.live && !slot.across && slot.span.size() == n && (slot.span.lo >= kAboveSignBit) == high) {
       slot.live = true;
       return slot.span;
     }
+  StackSpan s =
+      high ? map_slot(n, above_next_, kHighRegionEnd) : map_slot(n, stack_next_, kStackRegion + kStackRegionSize);
+  slots_.push_back({s, true, false});
+  return s;
+}
+
+// A new slot of n bytes at next, below end, with an unmapped page above it.
+StackSpan Arena::map_slot(uint64_t n, uint64_t& next, uint64_t end) {
   const uint64_t page = emu::Engine::kPageSize;
   uint64_t mapped = (n + page - 1) / page * page;
-  if (stack_next_ + mapped > kStackRegion + kStackRegionSize)
-    throw emu::EmuError(fmt::format("arena: no room for a {}-byte stack", n));
-  e_.map(stack_next_, mapped, emu::kProtRW);
+  if (next + mapped > end) throw emu::EmuError(fmt::format("arena: no room for a {}-byte stack", n));
+  e_.map(next, mapped, emu::kProtRW);
   // The stack sits at the top of its pages so that the unmapped page above hi
   // catches reads past the top.
-  StackSpan s{stack_next_ + mapped - n, stack_next_ + mapped};
-  stack_next_ += mapped + page;
-  slots_.push_back({s, true});
+  StackSpan s{next + mapped - n, next + mapped};
+  next += mapped + page;
+  return s;
+}
+
+// The high-stack world's stack across 0x80000000: stack.lo + guard 64 bytes below
+// it. Only one lives at a time (the stacks alternate), so the slot is reused at
+// whatever size comes next.
+StackSpan Arena::alloc_across(uint64_t n) {
+  const uint64_t lo = (kSignBit - high_guard_ - 64) & ~uint64_t{63};
+  const uint64_t hi = lo + n;
+  if (hi > kAboveSignBit) throw emu::EmuError(fmt::format("arena: no room for a {}-byte stack across 0x80000000", n));
+  std::erase_if(slots_, [](const Slot& s) {
+    if (s.across && s.live) throw emu::EmuError("arena: two stacks across 0x80000000 at once");
+    return s.across;
+  });
+  if (lo < kAcrossWindow) throw emu::EmuError(fmt::format("arena: a stack guard of {} bytes", high_guard_));
+  if (!std::exchange(across_mapped_, true)) e_.map(kAcrossWindow, kAboveSignBit - kAcrossWindow, emu::kProtRW);
+  StackSpan s{lo, hi};
+  slots_.push_back({s, true, true});
   return s;
 }
 

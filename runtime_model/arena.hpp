@@ -39,6 +39,14 @@ class Arena {
   static constexpr uint64_t kG0StackSize = 0x4000;
   static constexpr uint64_t kStackRegion = 0x402a0000;
   static constexpr uint64_t kStackRegionSize = 0x10000000;
+  // The high-stack world's region around the sign bit of a 32-bit address: stacks
+  // across 0x80000000 start just below it, stacks wholly above it from kAboveSignBit.
+  static constexpr uint64_t kSignBit = 0x80000000;
+  static constexpr uint64_t kAboveSignBit = kSignBit + 0x01000000;
+  static constexpr uint64_t kHighRegionEnd = kAboveSignBit + 0x04000000;
+  // Mapped at once on first use (host_span needs a stack in one mapping): room below
+  // 0x80000000 for any guard, and up to kAboveSignBit.
+  static constexpr uint64_t kAcrossWindow = kSignBit - 0x10000;
   // Bytes the g0 stack holds above g0.sched.sp: the scheduler's own frames, which a
   // trampoline must never touch. Filled with kG0Poison.
   static constexpr uint64_t kG0Reserved = 64;
@@ -71,6 +79,11 @@ class Arena {
 
   // Go's stackalloc/stackfree for power-of-two sizes.
   StackSpan stackalloc(uint64_t n);
+  // Until reset(), stackalloc places stacks by turns across 0x80000000 (its guard,
+  // stack.lo + guard bytes, just below that address: SP above it, the guard below)
+  // and wholly above it, starting across: so a goroutine's first stack, and every
+  // other one it grows into, straddles the sign bit of a 32-bit address.
+  void place_stacks_across_sign_bit(uint64_t guard);
   void stackfree(StackSpan s);
   // The live goroutine stack containing addr, or the g0 stack.
   std::optional<StackSpan> stack_containing(uint64_t addr) const;
@@ -81,8 +94,18 @@ class Arena {
   struct Slot {
     StackSpan span;
     bool live = false;
+    bool across = false;  // the high-stack world's slot across 0x80000000
   };
+  StackSpan map_slot(uint64_t n, uint64_t& next, uint64_t end);
+  StackSpan alloc_across(uint64_t n);
   uint64_t stack_next_ = kStackRegion;  // where the next slot is mapped
+  // The high-stack world: its guard size (0: off), whether the next stack goes
+  // across, the next slot above, and how far the pages from below 0x80000000 up
+  // are mapped for the stacks across it.
+  uint64_t high_guard_ = 0;
+  bool next_across_ = true;
+  uint64_t above_next_ = kAboveSignBit;
+  bool across_mapped_ = false;
   std::vector<HeapObject> objects_;
   std::vector<Slot> slots_;
 };

@@ -170,6 +170,12 @@ void Harness::throw_(const std::string& text) {
 // ---- The run loop.
 
 RunReport Harness::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
+  // What this row or program cannot run is bad input, not a failed run.
+  if (const std::string why = world_unavailable(s.world, spec_); !why.empty())
+    throw std::invalid_argument(fmt::format("scenario {}: {}", s.name, why));
+  if (!program_->has(s.exercise.function))
+    throw std::invalid_argument(fmt::format("scenario {} exercises a function {} does not have ({})", s.name,
+                                            program_->name, s.exercise.function));
   // A traced run takes the slow path anyway: it logs its stores at once.
   RunOptions first = opt;
   first.log_stores = opt.log_stores || opt.trace.enabled;

@@ -27,6 +27,7 @@
 #include "emu/engine.hpp"
 #include "emu/line_table.hpp"
 #include "runtime_model/arena.hpp"
+#include "runtime_model/call_frame.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/fields.hpp"
 #include "runtime_model/known_bugs.hpp"
@@ -67,18 +68,13 @@ struct RunOptions {
   const KnownBugs* known_bugs = nullptr;
 };
 
-// The Go ABIs the host calls guest code with: ABI0 (arguments and results in stack
-// slots above the return address) and ABIInternal (the register ABI, where the
-// profile's runtime uses it: arguments and results in the row's registers, with
-// their stack slots reserved as spill space).
-enum class Abi { ABI0, ABIInternal };
-
 // A call the host made into guest code, and where its results will be.
 struct GuestCall {
   Abi abi = Abi::ABI0;
   uint64_t fn = 0;
   uint64_t entry_sp = 0;
-  // ABI0: the first result's slot, as its distance below the top of the goroutine
+  CallFrame frame;  // where its arguments and result went
+  // ABI0: the result's slot, as its distance below the top of the goroutine
   // stack it was made on (the stack may move before the callee returns).
   uint64_t result_from_hi = 0;
 };
@@ -168,7 +164,7 @@ class Harness {
   // Calls fn from the host with the callee's entry SP at entry_sp, as Go code would:
   // the arguments in the ABI's registers and at the callee's argument slots, the
   // return address where CALL or the link register puts it. Sets SP and PC.
-  GuestCall call(Abi abi, uint64_t fn, std::initializer_list<uint64_t> args, uint64_t entry_sp, uint64_t ret);
+  GuestCall call(Abi abi, uint64_t fn, const std::vector<GuestArg>& args, uint64_t entry_sp, uint64_t ret);
   // The first result of a call that returned (to the exit pad).
   uint64_t result(const GuestCall& c);
   // The exercise a scenario asks for, entered at the world's runner and SP: the

@@ -9,6 +9,26 @@
 namespace gotramp::model {
 namespace {
 
+// f(n), as the closures and the transcriptions' functions take it.
+std::vector<GuestArg> depth_only(uint64_t n, uint64_t) { return {GuestArg::word(n)}; }
+// sum(k, n), medium(k, n), huge(k, n).
+std::vector<GuestArg> word_and_depth(uint64_t n, uint64_t k) { return {GuestArg::word(k), GuestArg::word(n)}; }
+
+// regargs(n, k+1, ..., k+15, 0.5, 1.5, ..., 15.5), as probe/main.go's main calls it.
+std::vector<GuestArg> regargs_arguments(uint64_t n, uint64_t k) {
+  std::vector<GuestArg> a = {GuestArg::word(n)};
+  for (uint64_t i = 1; i <= 15; i++) a.push_back(GuestArg::word(k + i));
+  for (int i = 0; i < 16; i++) a.push_back(GuestArg::float64(i + 0.5));
+  return a;
+}
+// Each level adds n ^ (a1 ^ ... ^ a15) and the floats' sum, 128.
+uint64_t regargs_result(uint64_t n, uint64_t k) {
+  uint64_t x = 0, s = 0;
+  for (uint64_t i = 1; i <= 15; i++) x ^= k + i;
+  for (uint64_t i = 0; i <= n; i++) s += (i ^ x) + 128;
+  return s;
+}
+
 std::shared_ptr<const ProbeProgram> make_transcription(const emu::ArchSpec& spec) {
   auto p = std::make_shared<ProbeProgram>();
   p->name = "guest_asm funcs.s";
@@ -23,26 +43,24 @@ std::shared_ptr<const ProbeProgram> make_transcription(const emu::ArchSpec& spec
       {.role = "closure",
        .symbol = "main.closure",
        .closure = true,
-       .args = ProbeFunction::Args::Depth,
-       .int_args = 1,
-       .float_args = 0,
        .frame = ProbeFunction::Frame::Small,
+       .depth = 0,
        .entry_stub = "main.entry_closure",
+       .arguments = depth_only,
        .result = [](uint64_t n, uint64_t k) { return n * k + n * (n + 1) / 2; }},
       {.role = "sum",
        .symbol = "main.sum",
        .closure = false,
-       .args = ProbeFunction::Args::Depth,
-       .int_args = 1,
-       .float_args = 0,
        .frame = ProbeFunction::Frame::Small,
+       .depth = 0,
        .entry_stub = "main.entry_plain",
+       .arguments = depth_only,
        .result = [](uint64_t n, uint64_t) { return n * (n + 1) / 2; }},
   };
   return p;
 }
 
-// probe/main.go: both recursions return sum(k ^ i for i in 0..n).
+// probe/main.go: sum, the closures, medium and huge return sum(k ^ i for i in 0..n).
 uint64_t xor_sum(uint64_t n, uint64_t k) {
   uint64_t s = 0;
   for (uint64_t i = 0; i <= n; i++) s += k ^ i;
@@ -72,25 +90,34 @@ std::shared_ptr<const ProbeProgram> make_real_probe(const emu::ArchSpec& spec) {
   p->closure = closure;
   p->env = env;
   p->fields = ProbeFields::resolve(*closure, env.get(), spec.ptr_size);
+  // probe/main.go's depths: the program's for sum and the closure, its own for the
+  // larger frames (mediumDepth, hugeDepth, regDepth).
+  auto fn = [](std::string role, std::string symbol, bool closure, ProbeFunction::Frame frame, uint64_t depth,
+               bool takes_word) {
+    return ProbeFunction{.role = std::move(role),
+                         .symbol = std::move(symbol),
+                         .closure = closure,
+                         .frame = frame,
+                         .depth = depth,
+                         .entry_stub = "",
+                         .arguments = takes_word ? word_and_depth : depth_only,
+                         .result = xor_sum};
+  };
+  using F = ProbeFunction::Frame;
   p->functions = {
-      {.role = "closure",
-       .symbol = "main.newClosure.func1",
-       .closure = true,
-       .args = ProbeFunction::Args::Depth,
-       .int_args = 1,
-       .float_args = 0,
-       .frame = ProbeFunction::Frame::Small,
-       .entry_stub = "",
-       .result = xor_sum},
-      {.role = "sum",
-       .symbol = "main.sum",
-       .closure = false,
-       .args = ProbeFunction::Args::WordAndDepth,
-       .int_args = 2,
-       .float_args = 0,
-       .frame = ProbeFunction::Frame::Small,
-       .entry_stub = "",
-       .result = xor_sum},
+      fn("closure", "main.newClosure.func1", true, F::Small, 0, false),
+      fn("sum", "main.sum", false, F::Small, 0, true),
+      fn("medium", "main.medium", false, F::Medium, 300, true),
+      fn("huge", "main.huge", false, F::Huge, 48, true),
+      fn("closure-huge", "main.newHugeClosure.func1", true, F::Huge, 48, false),
+      ProbeFunction{.role = "regargs",
+                    .symbol = "main.regargs",
+                    .closure = false,
+                    .frame = F::Medium,
+                    .depth = 300,
+                    .entry_stub = "",
+                    .arguments = regargs_arguments,
+                    .result = regargs_result},
   };
   return p;
 }
@@ -107,6 +134,45 @@ std::shared_ptr<const ProbeProgram> cached(Cache& cache, const emu::ArchSpec& sp
 }
 
 }  // namespace
+
+const char* frame_class_name(ProbeFunction::Frame f) {
+  switch (f) {
+    case ProbeFunction::Frame::Small:
+      return "small";
+    case ProbeFunction::Frame::Medium:
+      return "medium";
+    case ProbeFunction::Frame::Huge:
+      return "huge";
+  }
+  return "?";
+}
+
+ProbeFunction::Frame frame_class(uint64_t frame, uint64_t stack_small, uint64_t stack_big) {
+  if (frame <= stack_small) return ProbeFunction::Frame::Small;
+  return frame <= stack_big ? ProbeFunction::Frame::Medium : ProbeFunction::Frame::Huge;
+}
+
+int ProbeFunction::int_args() const {
+  int n = 0;
+  for (const auto& a : arguments(0, 0)) n += a.cls == GuestArg::Class::Word;
+  return n;
+}
+
+int ProbeFunction::float_args() const {
+  int n = 0;
+  for (const auto& a : arguments(0, 0)) n += a.cls == GuestArg::Class::Float64;
+  return n;
+}
+
+bool ProbeProgram::has(std::string_view role) const {
+  for (const auto& f : functions)
+    if (f.role == role) return true;
+  return false;
+}
+
+uint64_t ProbeProgram::depth_of(const ProbeFunction& fn, uint64_t scenario_depth) const {
+  return fn.depth ? fn.depth : depth ? depth : scenario_depth;
+}
 
 const ProbeFunction& ProbeProgram::function(std::string_view role) const {
   for (const auto& f : functions)

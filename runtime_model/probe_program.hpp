@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emu/arch_spec.hpp"
+#include "runtime_model/call_frame.hpp"
 #include "runtime_model/fields.hpp"
 #include "runtime_model/layout.hpp"
 
@@ -27,22 +28,30 @@ struct ProbeFunction {
   std::string role;      // what scenarios ask for: "closure", "sum"
   std::string symbol;    // its qualified Go name: "main.newClosure.func1"
   bool closure = false;  // reached through a funcval in the context register
-  // Its arguments, as the host passes them: the depth alone (f(n)), or the captured
-  // word and the depth (sum(k, n)).
-  enum class Args { Depth, WordAndDepth } args = Args::Depth;
-  // Its parameters by class, in Go's declaration order: under the register ABI the
-  // integer ones go to the row's integer argument registers in order, the float
-  // ones to its float argument registers, as far as each sequence reaches.
-  int int_args = 1;
-  int float_args = 0;
   // The compiler's stack-split prologue class its frame falls in: at most
   // StackSmall, up to StackBig, or beyond (cmd/internal/obj's three compares).
   enum class Frame { Small, Medium, Huge } frame = Frame::Small;
+  // How deep it recurses, when the program fixes it (0: the program's depth).
+  uint64_t depth = 0;
   // GuestStub programs: the stub that calls it (reading main.depth, storing main.result).
   std::string entry_stub;
+  // Its arguments for depth n and the captured word k, in Go's declaration order,
+  // as the host passes them (HostCall programs; a stub passes its own).
+  std::function<std::vector<GuestArg>(uint64_t n, uint64_t k)> arguments;
   // What it returns for depth n and the captured word k (before the pointer-width wrap).
   std::function<uint64_t(uint64_t n, uint64_t k)> result;
+
+  // Its parameters by class: under the register ABI the integer ones go to the row's
+  // integer argument registers in order, the float ones to its float argument
+  // registers, as far as each sequence reaches.
+  int int_args() const;
+  int float_args() const;
 };
+
+// "small", "medium", "huge".
+const char* frame_class_name(ProbeFunction::Frame f);
+// The class of a frame of `frame` bytes: at most stack_small, at most stack_big, or beyond.
+ProbeFunction::Frame frame_class(uint64_t frame, uint64_t stack_small, uint64_t stack_big);
 
 struct ProbeProgram {
   std::string name;  // "guest_asm funcs.s", "probe/main.go"
@@ -64,6 +73,9 @@ struct ProbeProgram {
 
   // The function playing a role; throws std::out_of_range naming the role.
   const ProbeFunction& function(std::string_view role) const;
+  bool has(std::string_view role) const;
+  // How deep a function recurses in a scenario asking for scenario_depth.
+  uint64_t depth_of(const ProbeFunction& fn, uint64_t scenario_depth) const;
 };
 
 // guest_asm/<arch>/funcs.s (guest_asm/README.md), for an ArchSpec row (cached).

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "emu/arch_spec.hpp"
 #include "runtime_model/write_barrier.hpp"
 
 namespace gotramp::model {
@@ -26,7 +27,16 @@ struct World {
   bool preempt = false;       // a preemption request: gp.preempt, stackguard0 == stackPreempt
   bool foreign_curg = false;  // m.curg is another goroutine than the one that runs
   uint64_t max_stack = 0;     // debug.SetMaxStack; 0 for the default
+  // Where goroutine stacks lie: anywhere in the arena's stack region, or (the
+  // high-stack world) by turns across 0x80000000, guard below and SP above, and
+  // wholly above it, so that a signed compare in a 32-bit prologue shows.
+  enum class Stacks { Region, AcrossSignBit };
+  Stacks stacks = Stacks::Region;
 };
+
+// Why a row cannot have this world ("" when it can): linux/mips's user space ends
+// below 0x80000000, so no stack of it lies across that address.
+std::string world_unavailable(const World& w, const emu::ArchSpec& spec);
 
 // What the goroutine does: a function of the probe program, by its role, recursing.
 struct Exercise {

@@ -17,6 +17,13 @@ namespace gotramp::model {
 // build_world makes what a goroutine runs in: m with its g0 (scheduler stack) and
 // gsignal, a p in _Prunning, and the goroutine gp on a fresh _StackMin stack; then
 // bends it as the scenario's world says.
+std::string world_unavailable(const World& w, const emu::ArchSpec& spec) {
+  if (w.stacks == World::Stacks::AcrossSignBit && spec.user_top < Arena::kHighRegionEnd)
+    return fmt::format("linux/{} gives user space only up to {:#x}: no goroutine stack lies across 0x80000000",
+                       spec.goarch, spec.user_top);
+  return "";
+}
+
 void Harness::build_world(const World& w, const RunOptions& opt) {
   Run& run = r();
   const RuntimeProfile& P = *prof_;
@@ -50,6 +57,7 @@ void Harness::build_world(const World& w, const RunOptions& opt) {
   o.m[F.m.p].set(o.p.addr());
   o.p[F.p.status].set(kPrunning);
 
+  if (w.stacks == World::Stacks::AcrossSignBit) arena_.place_stacks_across_sign_bit(P.stack_guard);
   const uint64_t stack_size = opt.initial_stack ? opt.initial_stack : P.stack_min;
   StackSpan stk = arena_.stackalloc(stack_size);
   o.gp[F.g.stack.lo].set(stk.lo);
@@ -96,18 +104,21 @@ void Harness::build_world(const World& w, const RunOptions& opt) {
 
 // ---- Calls.
 
-GuestCall Harness::call(Abi abi, uint64_t fn, std::initializer_list<uint64_t> args, uint64_t entry_sp, uint64_t ret) {
-  GuestCall c{abi, fn, entry_sp, 0};
-  const int w = spec_.ptr_size;
-  uint64_t slot = entry_sp + spec_.arg0_offset();
-  size_t i = 0;
-  for (uint64_t v : args) {
-    engine_.write_ptr(slot, v);  // ABIInternal: the argument's spill slot
-    if (abi == Abi::ABIInternal) engine_.set_reg(spec_.regabi.int_args.at(i++), v);
-    slot += w;
+GuestCall Harness::call(Abi abi, uint64_t fn, const std::vector<GuestArg>& args, uint64_t entry_sp, uint64_t ret) {
+  GuestCall c{abi, fn, entry_sp, assign_call(spec_, abi, args), 0};
+  const uint64_t base = entry_sp + spec_.arg0_offset();
+  for (size_t i = 0; i < args.size(); i++) {
+    const ArgPlace& at = c.frame.args[i];
+    // A register argument's value goes to its spill slot too, as a caller that
+    // spilled it would leave it; a stack one only there.
+    if (args[i].cls == GuestArg::Class::Float64)
+      engine_.write_uint(base + at.offset, 8, args[i].bits);
+    else
+      engine_.write_ptr(base + at.offset, args[i].bits);
+    if (at.in_register()) engine_.set_reg(at.reg, args[i].bits);
   }
-  if (run_ && !run_->world.gp.is_nil()) {
-    const uint64_t hi = run_->world.gp[fields().g.stack.hi].get();
+  if (abi == Abi::ABI0 && run_ && !run_->world.gp.is_nil()) {
+    const uint64_t hi = run_->world.gp[fields().g.stack.hi].get(), slot = base + c.frame.result.offset;
     if (slot < hi) c.result_from_hi = hi - slot;  // the stack ABI's result slot
   }
   if (spec_.has_link()) {
@@ -162,14 +173,13 @@ uint64_t Harness::enter_exercise(const ProbeFunction& fn, uint64_t depth) {
   // The entry runs at the top of the goroutine stack, as goexit's frame would:
   // room above the callee's entry SP for its fixed frame, arguments, result and
   // the spill slots of register arguments.
-  const uint64_t sp = (run.world.sp - 16 * static_cast<uint64_t>(spec_.ptr_size)) & ~uint64_t{15};
+  const uint64_t args_size =
+      assign_call(spec_, prof_->regabi ? Abi::ABIInternal : Abi::ABI0, fn.arguments(depth, program_->captured)).size;
+  const uint64_t sp = (run.world.sp - args_size - 16 * static_cast<uint64_t>(spec_.ptr_size)) & ~uint64_t{15};
   const uint64_t entry_sp = sp - spec_.call_pushes;
   const Abi abi = prof_->regabi ? Abi::ABIInternal : Abi::ABI0;
   const uint64_t f = sym_.functions.at(fn.role).addr;
-  if (fn.args == ProbeFunction::Args::Depth)
-    run.exercise = call(abi, f, {depth}, entry_sp, Arena::kExitPad);  // f(n)
-  else
-    run.exercise = call(abi, f, {program_->captured, depth}, entry_sp, Arena::kExitPad);  // sum(k, n)
+  run.exercise = call(abi, f, fn.arguments(depth, program_->captured), entry_sp, Arena::kExitPad);
   return f;
 }
 

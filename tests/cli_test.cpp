@@ -159,7 +159,7 @@ TEST(Cli, TableHasOneRowPerGoarchAndScenario) {
   EXPECT_NE(r.output.find("GOARCH"), std::string::npos);
   EXPECT_TRUE(std::regex_search(
       r.output, std::regex("\\namd64 +morestack +seed +closure +DX +8\\(SP\\) +0x0*400004d0 +0x0*400004d0 +6 "
-                           "+25/25 +- +verified\\n")))
+                           "+26/26 +- +verified\\n")))
       << r.output;
 }
 

@@ -40,11 +40,11 @@ inline std::vector<const emu::ArchSpec*> verified_archs() {
 // compare a run's checks with this set.
 inline std::set<std::string> growth_checks(const emu::ArchSpec& spec, const model::RuntimeProfile& p,
                                            const model::Contract& c, const model::Scenario& s) {
-  std::set<std::string> want = {"sp-on-g0-stack",    "g-is-g0",       "sp-aligned",  "g0-frame-intact",
-                                "morestack-entered", "sched.g",       "sched.sp",    "sched.pc",
-                                "sched.lr",          "sched.ctxt",    "morebuf.g",   "morebuf.sp",
-                                "morebuf.pc",        "resume-sp",     "resume-ctxt", "resume-g",
-                                "resume-entry",      "run-completed", "result",      "growths"};
+  std::set<std::string> want = {
+      "sp-on-g0-stack", "g-is-g0",   "sp-aligned",  "g0-frame-intact", "morestack-entered", "sched.g",
+      "sched.sp",       "sched.pc",  "sched.lr",    "sched.ctxt",      "morebuf.g",         "morebuf.sp",
+      "morebuf.pc",     "resume-sp", "resume-ctxt", "resume-g",        "resume-entry",      "run-completed",
+      "result",         "growths",   "split-needed"};
   if (c.newstack.ctxt_is_argument) want.insert("ctxt-argument");
   if (!spec.has_link() || c.trampoline.builds_g0_frame) want.insert("slot-below-arg0");
   if (spec.has_link()) want.insert({"return-pc", "resume-lr"});

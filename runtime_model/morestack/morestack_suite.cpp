@@ -64,7 +64,7 @@ uint64_t MorestackSuite::enter(Harness& h) {
   // Where newstack takes the context from: its argument, or g.sched.ctxt.
   report.arg_slot = c.newstack.ctxt_is_argument ? h.spec().slot(h.spec().arg0_offset()) : "g.sched.ctxt";
   const ProbeFunction& fn = h.program().function(sc.exercise.function);
-  s_.depth = h.program().depth ? h.program().depth : sc.exercise.depth;
+  s_.depth = h.program().depth_of(fn, sc.exercise.depth);
   const uint64_t entry = h.enter_exercise(fn, s_.depth);
   s_.ctxt_expected = h.exercise_ctxt();
   report.ctxt_set = s_.ctxt_expected;
@@ -153,7 +153,18 @@ void MorestackSuite::on_morestack(uint64_t pc) {
       // f's arguments, in the registers its prologue called morestack with.
       for (const auto& r : spec.regabi.int_args) m.int_args.push_back(e.reg(r) & emu::width_mask(spec.reg_size));
       for (const auto& r : spec.regabi.float_args) m.float_args.push_back(e.reg(r));
+      // All but the one the prologue passes f's caller's LR in (arm64 R3, ppc64 and
+      // s390x R5): that argument it spilled first, to its slot in f's caller's frame.
+      const ProbeFunction& fn = h.program().function(h.scenario().exercise.function);
+      const CallFrame frame = assign_call(spec, Abi::ABIInternal, fn.arguments(0, 0));
+      for (size_t i = 0; i < spec.regabi.int_args.size() && spec.morestack_lr.valid(); i++)
+        if (spec.regabi.int_args[i].name == spec.morestack_lr.name)
+          for (const auto& at : frame.args)
+            if (at.in_register() && at.reg.name == spec.morestack_lr.name)
+              m.int_args[i] = e.read_ptr(m.f_sp + spec.arg0_offset() + at.offset) & emu::width_mask(spec.reg_size);
     }
+    m.stackguard0 = Ptr<rt::g>(e, m.g)[F.g.stackguard0].get();
+    m.prologue = e.block_before_previous();
     s_.entry = m;
   } else {
     s_.entry->ctxt = m.ctxt;

@@ -44,7 +44,11 @@ struct MorestackEntry {
   uint64_t bp = 0;           // frame pointer (amd64)                 -> g.sched.bp
   uint64_t ctxt = 0;         // context register
   uint64_t g = 0;
-  uint64_t sched_ctxt = 0;  // gp.sched.ctxt before the trampoline ran
+  uint64_t sched_ctxt = 0;   // gp.sched.ctxt before the trampoline ran
+  uint64_t stackguard0 = 0;  // the running g's stackguard0: what f's prologue compared SP with
+  // The block that ended in the prologue's conditional branch: the one before the
+  // block that calls the trampoline.
+  emu::Engine::Block prologue;
   // The register ABI's argument registers as f's prologue left them (f's arguments,
   // which it must reload after morestack returns), in the row's order.
   std::vector<uint64_t> int_args, float_args;

@@ -40,6 +40,44 @@ std::vector<Scenario> build() {
   preempt.world.preempt = true;
   all.push_back(preempt);
 
+  // Every prologue shape (the probe's; the transcriptions have the closure alone).
+  auto shape = [&](std::string name, std::string function, std::string description) {
+    Scenario s = closure;
+    s.name = std::move(name);
+    s.exercise.function = std::move(function);
+    s.description = std::move(description);
+    return s;
+  };
+  const std::vector<Scenario> shapes = {
+      shape("medium", "medium",
+            "a recursion with a frame between StackSmall and StackBig: the prologue compares SP - (frame - "
+            "StackSmall) with the guard"),
+      shape("huge", "huge",
+            "a recursion with a frame beyond StackBig: the overflow-safe prologue, and newstack sizes the new stack "
+            "to fit the frame"),
+      shape("closure-huge", "closure-huge",
+            "the closure with a frame beyond StackBig: morestack from the overflow-safe prologue with the context "
+            "register live"),
+      shape("regargs", "regargs",
+            "a recursion taking 16 integer and 16 float arguments: every argument register of the register ABI "
+            "spilled before morestack and reloaded after"),
+  };
+  for (const auto& s : shapes) all.push_back(s);
+  // The high-stack world: the closure and every shape on stacks across 0x80000000.
+  Scenario high = closure;
+  high.name = "high-stack";
+  high.description =
+      "the closure on stacks across 0x80000000, guard below and SP above, by turns with stacks above it: a signed "
+      "compare in a 32-bit prologue calls morestack with room to spare";
+  high.world.stacks = World::Stacks::AcrossSignBit;
+  all.push_back(high);
+  for (Scenario s : shapes) {
+    s.name = "high-stack-" + s.name;
+    s.description = "the " + s.exercise.function + " shape on stacks across 0x80000000, by turns with stacks above it";
+    s.world.stacks = World::Stacks::AcrossSignBit;
+    all.push_back(s);
+  }
+
   // A run that must end in the runtime's own words.
   auto fault = [&](std::string name, std::string description, std::string expect) {
     Scenario s = closure;

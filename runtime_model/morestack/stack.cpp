@@ -18,7 +18,9 @@ void MorestackSuite::call_guest(uint64_t fn, std::initializer_list<uint64_t> arg
   // newstack's own frame: the callee starts well below newstack's entry SP.
   constexpr uint64_t kNewstackFrame = 128;
   const uint64_t sp = (h_->engine().sp() - kNewstackFrame) & ~uint64_t{15};
-  h_->call(Abi::ABI0, fn, args, sp, ret);
+  std::vector<GuestArg> words;
+  for (uint64_t v : args) words.push_back(GuestArg::word(v));
+  h_->call(Abi::ABI0, fn, words, sp, ret);
 }
 
 // gogo(&gp.sched): resume gp through the guest's own gogo. Every growth is then
@@ -82,6 +84,7 @@ void MorestackSuite::newstack() {
   h.episode_closes();
   check_newstack_entry(sp, growth);
   if (s_.entry) s_.resume_int_args = s_.entry->int_args, s_.resume_float_args = s_.entry->float_args;
+  check_split_needed(growth);
   s_.entry.reset();
 
   if (h.scenario().host == HostFault::NewstackReturns) {
