@@ -194,7 +194,7 @@ std::vector<std::string> words(const std::vector<std::string>& printed) {
 TEST_P(MipsAsMips64, EveryContractAndScenarioEndsAsOnMips64) {
   const emu::ArchSpec& spec = *GetParam();
   const emu::ArchSpec& wide = *emu::find_arch("mips64");
-  int compared = 0;
+  int compared = 0, expected = 0;
   int transcribed = 0;
   for (const auto& c : contracts()) {
     if (!c.transcribed()) continue;
@@ -203,6 +203,13 @@ TEST_P(MipsAsMips64, EveryContractAndScenarioEndsAsOnMips64) {
     auto w_owner = Harness::for_transcription(wide, elf(wide, c.transcription));
     Harness &m = *m_owner, &w = *w_owner;
     for (const auto& s : scenarios()) {
+      if (!m.program().has(s.exercise.function)) continue;  // the probe's shapes
+      expected++;
+      if (!world_unavailable(s.world, spec).empty()) {
+        // No stack across 0x80000000 on linux/mips: bad input, not a run.
+        EXPECT_THROW(m.run(s, c), std::invalid_argument) << s.name;
+        continue;
+      }
       RunReport a = m.run(s, c), b = w.run(s, c);
       const std::string what = c.name + " " + s.name;
       EXPECT_EQ(a.verdict, b.verdict) << what << findings(a);
@@ -215,7 +222,7 @@ TEST_P(MipsAsMips64, EveryContractAndScenarioEndsAsOnMips64) {
       compared++;
     }
   }
-  EXPECT_EQ(compared, static_cast<int>(transcribed * scenarios().size()));
+  EXPECT_EQ(compared + transcribed, expected);  // all but high-stack, per contract
   EXPECT_GE(compared, 27);
 }
 

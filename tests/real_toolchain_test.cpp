@@ -70,6 +70,10 @@ TEST_P(Real, TheToolchainsRuntimeKeepsTheModernContract) {
   const model::Contract& modern = *model::find_contract("modern");
   const bool fp_bug = stale_newstack_fp(*c.spec, tc.version);
   for (const auto& s : model::scenarios()) {
+    if (!model::world_unavailable(s.world, *c.spec).empty()) {
+      EXPECT_THROW(m->run(s, modern), std::invalid_argument) << s.name;  // linux/mips: no stack across 0x80000000
+      continue;
+    }
     RunReport r = m->run(s, modern);
     const std::string what = c.spec->goarch + " " + tc.version + " " + s.name;
     if (fp_bug && !r.frames.empty()) {

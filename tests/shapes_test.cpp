@@ -306,7 +306,15 @@ void check_high_stack_world(model::Harness& h, const model::Contract& c) {
     EXPECT_GT(first.hi, first.sp) << what;
 
     const model::RunReport r = h.run(s, c);
-    ASSERT_EQ(r.verdict, "verified") << what;
+    if (r.verdict == "known") {
+      // Debian's Go 1.19 on amd64 and arm64: golang/go#63630 alone.
+      std::set<std::string> failed;
+      for (const auto& check : r.checks)
+        if (!check.ok) failed.insert(check.name);
+      EXPECT_EQ(failed, std::set<std::string>{"newstack-fp"}) << what;
+    } else {
+      ASSERT_EQ(r.verdict, "verified") << what;
+    }
     EXPECT_GE(r.grown(), 5) << what;
     EXPECT_EQ(r.result_got, r.result_expected) << what;
     ASSERT_FALSE(r.growths.empty());

@@ -8,9 +8,11 @@
 
 #include "emu/arch_spec.hpp"
 #include "runtime_model/contract.hpp"
+#include "runtime_model/probe_program.hpp"
 #include "runtime_model/profile.hpp"
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
+#include "runtime_model/suite.hpp"
 #include "toolchain/guest_build.hpp"
 
 namespace gotramp::test {
@@ -55,6 +57,20 @@ inline std::set<std::string> growth_checks(const emu::ArchSpec& spec, const mode
   if (p.regabi) want.insert("arg-reload");
   if (s.world.preempt) want.insert("preemption");
   return want;
+}
+
+// How many scenarios the transcriptions run: those whose exercise guest_asm has
+// (the probe's shapes need --go).
+inline size_t transcription_scenario_count() {
+  const auto program = model::transcription_program(emu::arch_table().front());
+  size_t n = 0;
+  for (const auto& s : model::scenarios()) n += program->has(s.exercise.function);
+  return n;
+}
+
+// A run the row cannot have: the high-stack world on linux/mips and mipsle.
+inline bool not_applicable_here(const std::string& goarch, const std::string& scenario) {
+  return scenario.starts_with("high-stack") && (goarch == "mips" || goarch == "mipsle");
 }
 
 inline std::set<std::string> check_names(const model::RunReport& r) {
