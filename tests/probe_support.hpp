@@ -14,6 +14,11 @@
 #include <string>
 #include <utility>
 
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "emu/arch_spec.hpp"
 #include "toolchain/go_toolchain.hpp"
 #include "toolchain/probe_build.hpp"
 #include "toolchain/process.hpp"
@@ -97,6 +102,26 @@ inline OracleLayout oracle_layout(const std::string& selector, const std::string
     out.order[type].push_back(a);
   }
   return out;
+}
+
+// A GOARCH's probe under one of the two toolchains: the parameter of the tests
+// that run every probe.
+struct RealCase {
+  std::string toolchain;  // "system" | "bundled"
+  const emu::ArchSpec* spec;
+};
+
+inline std::vector<RealCase> real_cases() {
+  std::vector<RealCase> out;
+  for (auto g : toolchain::probe_goarches())
+    if (const emu::ArchSpec* spec = emu::find_arch(g))
+      for (const char* tc : {"system", "bundled"}) out.push_back({tc, spec});
+  return out;
+}
+
+// gtest parameter names: "arm64_system".
+inline std::string real_name(const ::testing::TestParamInfo<RealCase>& info) {
+  return info.param.spec->goarch + "_" + info.param.toolchain;
 }
 
 }  // namespace gotramp::test

@@ -24,18 +24,8 @@ namespace {
 using model::Harness;
 using model::RunReport;
 
-struct RealCase {
-  std::string toolchain;  // "system" | "bundled"
-  const emu::ArchSpec* spec;
-};
-
-std::vector<RealCase> real_cases() {
-  std::vector<RealCase> out;
-  for (auto g : toolchain::probe_goarches())
-    if (const emu::ArchSpec* spec = emu::find_arch(g))
-      for (const char* tc : {"system", "bundled"}) out.push_back({tc, spec});
-  return out;
-}
+using test::real_cases;
+using test::RealCase;
 
 std::string findings(const RunReport& r) {
   std::string out;
@@ -107,8 +97,7 @@ TEST_P(Real, TheToolchainsRuntimeKeepsTheModernContract) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Real, Real, ::testing::ValuesIn(real_cases()),
-                         [](const auto& info) { return info.param.spec->goarch + "_" + info.param.toolchain; });
+INSTANTIATE_TEST_SUITE_P(Real, Real, ::testing::ValuesIn(real_cases()), test::real_name);
 
 // The profile comes from the binary: Go 1.19 has no register ABI on s390x, Go
 // 1.27.3 has; neither has g.stackAlloc; only 1.27's badmorestackg0 throws.

@@ -121,20 +121,9 @@ TEST(CallFrame, Abi0PutsEverythingOnTheStackWithGosAlignment) {
 
 // ---- pclntab: the probe's functions as go tool nm and objdump show them.
 
-struct RealCase {
-  std::string toolchain;
-  const emu::ArchSpec* spec;
-};
-std::vector<RealCase> real_cases() {
-  std::vector<RealCase> out;
-  for (auto g : toolchain::probe_goarches())
-    if (const emu::ArchSpec* spec = emu::find_arch(g))
-      for (const char* tc : {"system", "bundled"}) out.push_back({tc, spec});
-  return out;
-}
-std::string real_name(const ::testing::TestParamInfo<RealCase>& info) {
-  return info.param.spec->goarch + "_" + info.param.toolchain;
-}
+using test::real_cases;
+using test::real_name;
+using test::RealCase;
 
 // go tool TOOL ARGS of a toolchain ("system", "bundled"): its output, or nullopt when
 // the tool says it does not know the binary's architecture.
