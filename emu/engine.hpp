@@ -171,7 +171,7 @@ class Engine {
   static void write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value, void* hook);
   static bool invalid_mem_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t, void* self);
   static void intr_cb(uc_engine*, uint32_t intno, void* self);
-  static bool tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type, uc_tlb_entry* entry, void*);
+  static bool tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type type, uc_tlb_entry* entry, void* self);
   static bool invalid_insn_cb(uc_engine*, void* self);
   RunResult start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run);
   uint32_t block_insns(uint64_t addr, uint32_t size);
@@ -199,10 +199,24 @@ class Engine {
     uint64_t lo, hi;
     uint8_t* host;
     bool exec;
+    bool quiet;  // mapped read-write, not executable, and never protected since
   };
   std::vector<HostRegion> regions_;
   mutable size_t last_region_ = 0;
   void add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot);
+
+  // Fast guest stores (rows without fetch_fault_landing). Unicorn 2.1.4 sends every
+  // guest store to a page through its slow path (a region lookup per store) while
+  // the page's TLB entry allows execution or any memory hook covers the page. On
+  // these rows the TLB is virtual, data accesses get entries without execute
+  // permission, and the fault hook covers everything but the quiet regions, where
+  // the only fault possible is an instruction fetch: that one is fetched again
+  // with a hook in place (refetch), so it reads as it always did.
+  bool quiet_stores_ = false;
+  std::vector<std::pair<uint64_t, uint64_t>> quiet_spans_;  // [lo, hi), merged
+  std::vector<uc_hook> fault_hooks_;
+  void update_fault_hooks();
+  uc_err refetch(uint64_t until, uc_err err);
   uint8_t* host_at(uint64_t addr, size_t n, bool for_write) const;
   uint64_t tls_base_ = 0;
 
