@@ -150,12 +150,13 @@ void Engine::set_reg(int uc, uint64_t v) {
 
 // Guest memory is backed by host memory the engine owns (uc_mem_map_ptr), so the
 // host reads and writes it directly instead of through Unicorn's memory API.
-void Engine::map(uint64_t addr, uint64_t size, uint32_t prot) {
+void Engine::map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate) {
   uint64_t lo = page_down(addr), hi = page_up(addr + size);
-  // Small mappings (the model's heap, stacks) are populated up front: one call
-  // instead of a page fault per page on first touch.
-  const int populate = hi - lo <= kPopulateLimit ? MAP_POPULATE : 0;
-  void* m = mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
+  // Small mappings a run writes whole (stacks) are populated up front: one call
+  // instead of a page fault per page on first touch. Measured: a probe's run
+  // touches 5 of the heap's 64 pages and 0-1 of its bss's 53-60.
+  const int flags = populate == Populate::Now && hi - lo <= kPopulateLimit ? MAP_POPULATE : 0;
+  void* m = mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
   if (m == MAP_FAILED) throw EmuError(fmt::format("map [{:#x}, {:#x}): {}", lo, hi, std::strerror(errno)));
   uc_err err = uc_mem_map_ptr(uc_, lo, hi - lo, prot, m);
   if (err != UC_ERR_OK) munmap(m, hi - lo);
@@ -336,7 +337,7 @@ void Engine::load(const ElfImage& image) {
             [&] { return fmt::format("map segment [{:#x}, {:#x})", lo, file_hi); });
       add_region(lo, file_hi, host, prot);
     }
-    if (mem_hi > file_hi) map(file_hi, mem_hi - file_hi, prot);  // bss
+    if (mem_hi > file_hi) map(file_hi, mem_hi - file_hi, prot, Populate::OnTouch);  // bss
     mapped_to = mem_hi;
   }
 }

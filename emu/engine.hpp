@@ -87,7 +87,12 @@ class Engine {
   void set_sp(uint64_t v) { set_reg(spec_.sp, v); }
 
   // Memory. Addresses and sizes for map/protect are page-aligned outward.
-  void map(uint64_t addr, uint64_t size, uint32_t prot);
+  // Host pages of a mapping up to kPopulateLimit come all at once (Populate::Now:
+  // one call instead of a page fault per page), for memory a run writes whole
+  // (stacks); Populate::OnTouch leaves each page to its first touch, for memory a
+  // run touches a few pages of (a heap, a Go binary's bss).
+  enum class Populate { Now, OnTouch };
+  void map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate = Populate::Now);
   void protect(uint64_t addr, uint64_t size, uint32_t prot);
   void unmap(uint64_t addr, uint64_t size);
   bool is_mapped(uint64_t addr) const;
