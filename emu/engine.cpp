@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <concepts>
 #include <cstring>
+#include <map>
 
 #include "emu/byte_order.hpp"
 #include "emu/elf_image.hpp"
@@ -193,7 +194,8 @@ void Engine::unmap(uint64_t addr, uint64_t size) {
 
 // The fault hook covers every address outside the quiet regions: unmapped pages
 // (guard pages between stacks included) and every region a load, store or fetch
-// can be refused by.
+// can be refused by. One hook an interval; a change of regions replaces only the
+// intervals that changed (a new stack splits one gap in two).
 void Engine::update_fault_hooks() {
   if (!quiet_stores_) return;
   std::vector<std::pair<uint64_t, uint64_t>> spans;
@@ -205,21 +207,26 @@ void Engine::update_fault_hooks() {
       spans.emplace_back(r.lo, r.hi);
   }
   if (spans == quiet_spans_ && !fault_hooks_.empty()) return;
-  for (uc_hook h : fault_hooks_) check(uc_hook_del(uc_, h), "remove fault hook");
-  fault_hooks_.clear();
   quiet_spans_ = std::move(spans);
-  auto cover = [&](uint64_t begin, uint64_t end) {
-    uc_hook h;
-    check(uc_hook_add(uc_, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&Engine::invalid_mem_cb), this, begin, end),
-          "add fault hook");
-    fault_hooks_.push_back(h);
-  };
+  std::map<std::pair<uint64_t, uint64_t>, uc_hook> next;  // [begin, end], inclusive
   uint64_t from = 0;
   for (const auto& [lo, hi] : quiet_spans_) {
-    if (lo > from) cover(from, lo - 1);
+    if (lo > from) next[{from, lo - 1}] = 0;
     from = hi;
   }
-  if (quiet_spans_.empty() || from != 0) cover(from, ~uint64_t{0});
+  if (quiet_spans_.empty() || from != 0) next[{from, ~uint64_t{0}}] = 0;
+  for (auto& [span, h] : fault_hooks_) {
+    if (auto it = next.find(span); it != next.end())
+      it->second = h;
+    else
+      check(uc_hook_del(uc_, h), "remove fault hook");
+  }
+  for (auto& [span, h] : next)
+    if (!h)
+      check(uc_hook_add(uc_, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&Engine::invalid_mem_cb), this,
+                        span.first, span.second),
+            "add fault hook");
+  fault_hooks_ = std::move(next);
 }
 
 // The host bytes behind [addr, addr+n) when they lie in one region (and, for a

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -218,8 +219,8 @@ class Engine {
   // the only fault possible is an instruction fetch: that one is fetched again
   // with a hook in place (refetch), so it reads as it always did.
   bool quiet_stores_ = false;
-  std::vector<std::pair<uint64_t, uint64_t>> quiet_spans_;  // [lo, hi), merged
-  std::vector<uc_hook> fault_hooks_;
+  std::vector<std::pair<uint64_t, uint64_t>> quiet_spans_;        // [lo, hi), merged
+  std::map<std::pair<uint64_t, uint64_t>, uc_hook> fault_hooks_;  // by [begin, end]
   void update_fault_hooks();
   uc_err refetch(uint64_t until, uc_err err);
   uint8_t* host_at(uint64_t addr, size_t n, bool for_write) const;
