@@ -95,7 +95,9 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
     // default makes a fresh engine cheaper to start (measured: 0.59 vs 0.80 ms).
     check(uc_ctl_set_tcg_buffer_size(uc_, kTranslationBuffer), "set translation buffer size");
     if (spec.uc_cpu >= 0) check(uc_ctl_set_cpu_model(uc_, spec.uc_cpu), "set CPU model");
-    quiet_stores_ = !spec.fetch_fault_landing && !spec.cpu_mmu;
+    // Rows that land faulting fetches do it for quiet regions in the TLB fill,
+    // which only the virtual TLB calls.
+    quiet_stores_ = !spec.cpu_mmu && (!spec.fetch_fault_landing || spec.tlb_virtual);
     if (spec.tlb_virtual || quiet_stores_) {
       check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
       // Unicorn's own fill gives an entry only the access that missed (read, write
@@ -509,13 +511,28 @@ void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
 }
 
 bool Engine::tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type type, uc_tlb_entry* entry, void* self) {
-  entry->paddr = addr & static_cast<Engine*>(self)->spec_.phys_mask;
+  auto* e = static_cast<Engine*>(self);
+  entry->paddr = addr & e->spec_.phys_mask;
+  const bool quiet = e->quiet_stores_ && e->quiet_at(addr);
+  if (type == UC_MEM_FETCH && quiet && e->spec_.fetch_fault_landing && !e->is_landing(addr)) {
+    // A fetch from a quiet region, which no fault hook covers, on a row whose
+    // translator must not see a fetch fail: land it now, as the hook would have
+    // when the translator fetched the block's first instruction (the PC; the
+    // page's first word when a branch's delay slot begins the page).
+    const uint64_t pc = e->pc();
+    e->invalid_mem_cb(e->uc_, UC_MEM_FETCH_PROT, page_down(pc) == addr ? pc : addr, e->spec_.insn_width, 0, e);
+  }
   // An entry that allows execution keeps every store to its page on Unicorn's slow
   // path; data accesses do without (a fetch from the page later fills its own).
-  entry->perms = type == UC_MEM_FETCH || !static_cast<Engine*>(self)->quiet_stores_
-                     ? UC_PROT_ALL
-                     : static_cast<uc_prot>(UC_PROT_READ | UC_PROT_WRITE);
+  entry->perms =
+      type == UC_MEM_FETCH || !e->quiet_stores_ ? UC_PROT_ALL : static_cast<uc_prot>(UC_PROT_READ | UC_PROT_WRITE);
   return true;
+}
+
+bool Engine::quiet_at(uint64_t addr) const {
+  auto it = std::upper_bound(regions_.begin(), regions_.end(), addr,
+                             [](uint64_t a, const HostRegion& r) { return a < r.lo; });
+  return it != regions_.begin() && addr < std::prev(it)->hi && std::prev(it)->quiet;
 }
 
 void Engine::code_cb(uc_engine*, uint64_t addr, uint32_t, void* hook) {
@@ -608,6 +625,9 @@ void Engine::undo_landings() {
     // Drop the trap block translated there, so that the next fetch faults again.
     uc_ctl_remove_cache(uc_, l.page, l.page + kPageSize);
   }
+  // A quiet region made executable for a landing leaves fetch entries in the TLB
+  // that would let a later fetch from it skip the fill that lands it.
+  if (!landings_.empty() && quiet_stores_) uc_ctl_flush_tlb(uc_);
   landings_.clear();
 }
 
@@ -678,7 +698,8 @@ RunResult Engine::start(uint64_t begin, uint64_t until, uint64_t budget, uint64_
   host_stop_.reset();
   trap_.reset();
   uc_err err = uc_emu_start(uc_, begin, until, 0, 0);
-  if (err == UC_ERR_FETCH_PROT && quiet_stores_ && !trap_ && !host_stop_ && !budget_hit_) err = refetch(until, err);
+  if (err == UC_ERR_FETCH_PROT && quiet_stores_ && !spec_.fetch_fault_landing && !trap_ && !host_stop_ && !budget_hit_)
+    err = refetch(until, err);
   undo_landings();
   total_insns_ += run_insns_ - already_run;
 

@@ -211,17 +211,19 @@ class Engine {
   mutable size_t last_region_ = 0;
   void add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot);
 
-  // Fast guest stores (rows without fetch_fault_landing). Unicorn 2.1.4 sends every
+  // Fast guest stores (rows on the virtual TLB, not cpu_mmu). Unicorn 2.1.4 sends every
   // guest store to a page through its slow path (a region lookup per store) while
   // the page's TLB entry allows execution or any memory hook covers the page. On
   // these rows the TLB is virtual, data accesses get entries without execute
   // permission, and the fault hook covers everything but the quiet regions, where
   // the only fault possible is an instruction fetch: that one is fetched again
-  // with a hook in place (refetch), so it reads as it always did.
+  // with a hook in place (refetch), so it reads as it always did; on rows with
+  // fetch_fault_landing (MIPS64) the TLB fill lands it before it can fail.
   bool quiet_stores_ = false;
   std::vector<std::pair<uint64_t, uint64_t>> quiet_spans_;        // [lo, hi), merged
   std::map<std::pair<uint64_t, uint64_t>, uc_hook> fault_hooks_;  // by [begin, end]
   void update_fault_hooks();
+  bool quiet_at(uint64_t addr) const;
   uc_err refetch(uint64_t until, uc_err err);
   uint8_t* host_at(uint64_t addr, size_t n, bool for_write) const;
   uint64_t tls_base_ = 0;

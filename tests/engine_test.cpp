@@ -529,24 +529,6 @@ namespace {
 // such pages on Unicorn's fast path; the faults must read as they always did.)
 struct DataPageFaults : ::testing::TestWithParam<const ArchSpec*> {};
 
-TEST_P(DataPageFaults, AFetchFromADataPageIsAFaultAtTheFetchedAddress) {
-  const ArchSpec& spec = *GetParam();
-  Engine e{spec};
-  e.map(kData, 0x2000, kProtRW);
-  e.map(kData + 0x4000, 0x1000, kProtRW);
-  e.fill(kData, 0x2000, 0);
-  for (uint64_t at : {kData, kData + 0x1ffc, kData + 0x4010}) {
-    RunResult r = e.run(at, at + 0x100, 100);
-    EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
-    EXPECT_EQ(r.fault_addr, at);
-    EXPECT_EQ(r.pc, at);
-    EXPECT_EQ(r.insns, 0u);
-    EXPECT_NE(r.detail.find(fmt::format("instruction fetch from non-executable address {:#x} (", at)),
-              std::string::npos)
-        << r.detail;
-  }
-}
-
 // A nop of the row's CPU, in its byte order, and its width.
 std::pair<uint64_t, int> nop(const ArchSpec& spec) {
   switch (spec.uc_arch_id) {
@@ -566,6 +548,25 @@ std::pair<uint64_t, int> nop(const ArchSpec& spec) {
       return {0, 4};  // sll zero, zero, 0
     default:
       return {0, 0};
+  }
+}
+
+TEST_P(DataPageFaults, AFetchFromADataPageIsAFaultAtTheFetchedAddress) {
+  const ArchSpec& spec = *GetParam();
+  Engine e{spec};
+  e.map(kData, 0x2000, kProtRW);
+  e.map(kData + 0x4000, 0x1000, kProtRW);
+  e.fill(kData, 0x2000, 0);
+  // The same page twice: a fetch from it faults every time.
+  for (uint64_t at : {kData, kData + 0x1ffc, kData + 0x4010, kData}) {
+    RunResult r = e.run(at, at + 0x100, 100);
+    EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+    EXPECT_EQ(r.fault_addr, at);
+    EXPECT_EQ(r.pc, at);
+    EXPECT_EQ(r.insns, 0u);
+    EXPECT_NE(r.detail.find(fmt::format("instruction fetch from non-executable address {:#x} (", at)),
+              std::string::npos)
+        << r.detail;
   }
 }
 
@@ -591,6 +592,25 @@ INSTANTIATE_TEST_SUITE_P(Rows, DataPageFaults, ::testing::ValuesIn([] {
                            return rows;
                          }()),
                          [](const auto& info) { return info.param->goarch; });
+
+// MIPS: a branch at the end of a code page whose delay slot begins a data page
+// faults at that page's first word.
+struct DelaySlot : ::testing::TestWithParam<const char*> {};
+
+TEST_P(DelaySlot, OnADataPageFaultsThere) {
+  const ArchSpec& spec = *find_arch(GetParam());
+  Engine e{spec};
+  e.map(kCode, 0x1000, kProtRead | kProtExec);
+  e.map(kCode + 0x1000, 0x1000, kProtRW);
+  e.write_uint(kCode + 0xffc, 4, 0x10000003);  // b .+16, its delay slot at kCode + 0x1000
+  RunResult r = e.run(kCode + 0xffc, kCode + 0x2000, 100);
+  EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+  EXPECT_EQ(r.fault_addr, kCode + 0x1000);
+  EXPECT_EQ(r.detail, "instruction fetch from non-executable address 0x101000 (4 bytes)");
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, DelaySlot, ::testing::Values("mips", "mipsle", "mips64", "mips64le"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace gotramp::emu
