@@ -26,6 +26,9 @@ struct World {
   bool preempt = false;       // a preemption request: gp.preempt, stackguard0 == stackPreempt
   bool foreign_curg = false;  // m.curg is another goroutine than the one that runs
   uint64_t max_stack = 0;     // debug.SetMaxStack; 0 for the default
+  // World{} is the world a Go program's own goroutine runs in (what the probe's
+  // main does under qemu-user; scripts/bench compares on those scenarios).
+  bool operator==(const World&) const = default;
 };
 
 // What the goroutine does: a function of the probe program, by its role, recursing.
