@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <concepts>
 #include <cstring>
@@ -88,6 +89,8 @@ struct Engine::Hook {
 };
 
 Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
+  if (spec.insn_width > 0 && (spec.insn_width & (spec.insn_width - 1)) == 0)
+    insn_shift_ = std::countr_zero(unsigned(spec.insn_width));
   check(uc_open(spec.uc_arch_id, static_cast<uc_mode>(spec.uc_mode), &uc_), "open");
   try {
     uc_hook h;
@@ -472,41 +475,51 @@ void Engine::return_to_caller() {
 }
 
 uint32_t Engine::block_insns(uint64_t addr, uint32_t size) {
+  if (insn_shift_ >= 0) return std::max<uint32_t>(size >> insn_shift_, 1);
   if (spec_.insn_width != 0) return std::max<uint32_t>(size / spec_.insn_width, 1);
   if (size == 0) return 1;  // Unicorn reports some blocks (s390x) without a size
   // Variable-width code: decode a block once; a direct-mapped cache remembers it.
   BlockCount& slot = block_counts_[(addr ^ (addr >> 12)) % block_counts_.size()];
   if (slot.addr == addr && slot.size == size) return slot.insns;
+  return count_block(slot, addr, size);
+}
+
+uint32_t Engine::count_block(BlockCount& slot, uint64_t addr, uint32_t size) {
   std::vector<uint8_t> code(size);
   uint32_t n = try_read(addr, code) ? static_cast<uint32_t>(disasm_.count(code, addr)) : 1;
   slot = {addr, size, std::max<uint32_t>(n, 1)};
   return slot.insns;
 }
 
+// Runs before every guest block (about half a million in a cold matrix): the
+// common case (no landing, within budget, no block hooks) does only the counting.
 void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
   auto* e = static_cast<Engine*>(self);
-  if (!e->landings_.empty() && e->is_landing(addr)) {
+  if (!e->landings_.empty() && e->is_landing(addr)) [[unlikely]] {
     // A faulting fetch landed here: stop before anything on the page runs.
     uc_emu_stop(e->uc_);
     return;
   }
   const uint32_t insns = e->block_insns(addr, size);
-  e->run_insns_ += insns;
-  if (e->run_insns_ > e->budget_) {
-    // The block does not run: uncharge it, so that resume() continues exactly here.
-    e->run_insns_ -= insns;
+  if (e->run_insns_ + insns > e->budget_) [[unlikely]] {
+    // The block does not run, nor is it charged, so that resume() continues exactly here.
     e->budget_hit_ = true;
     uc_emu_stop(e->uc_);
     return;
   }
+  e->run_insns_ += insns;
   e->prev_block_ = e->cur_block_;
   e->cur_block_ = {addr, size};
-  if (!e->watch_blocks_) return;
+  if (e->watch_blocks_) [[unlikely]]
+    e->run_block_hooks(addr, size);
+}
+
+void Engine::run_block_hooks(uint64_t addr, uint32_t size) {
   try {
-    for (auto& fn : e->block_hooks_)
+    for (auto& fn : block_hooks_)
       if (fn) fn(addr, size);
   } catch (const std::exception& ex) {
-    e->fail_from_hook(ex.what());
+    fail_from_hook(ex.what());
   }
 }
 

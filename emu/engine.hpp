@@ -181,6 +181,7 @@ class Engine {
   static bool invalid_insn_cb(uc_engine*, void* self);
   RunResult start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run);
   uint32_t block_insns(uint64_t addr, uint32_t size);
+  void run_block_hooks(uint64_t addr, uint32_t size);
   bool land_fetch(uc_mem_type type, uint64_t addr);
   bool is_landing(uint64_t addr) const;
   void undo_landings();
@@ -200,6 +201,8 @@ class Engine {
     uint32_t size = 0, insns = 0;
   };
   std::array<BlockCount, 1024> block_counts_{};
+  uint32_t count_block(BlockCount& slot, uint64_t addr, uint32_t size);
+  int insn_shift_ = -1;  // log2 of a power-of-two fixed instruction width; -1 otherwise
   // Guest memory backed by host memory, sorted by address.
   struct HostRegion {
     uint64_t lo, hi;
