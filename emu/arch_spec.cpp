@@ -112,6 +112,7 @@ ArchSpec x86_64_row(std::string goarch, int ptr_size) {
   a.call_pushes = 8;
   a.stack_align = 8;
   a.float_regs = wide(numbered("X", UC_X86_REG_XMM0, 0, 16), 16);
+  a.phys_mask = (uint64_t{1} << 52) - 1;  // TARGET_PHYS_ADDR_SPACE_BITS
   a.gdb = gdb_x86_64();
   return a;
 }
@@ -449,6 +450,7 @@ ArchSpec row_s390x() {
   // exception); Linux sets the AFP-register and vector enablement controls.
   a.reg_setup.push_back({UC_S390X_REG_CR0, (1ULL << 18) | (1ULL << 17), "CR0 AFP and VX: F0-F15 and vectors usable"});
   a.code_needs_write = true;
+  a.cpu_mmu = true;
   a.elf_machine = EM_S390;
   a.cs_arch_id = CS_ARCH_SYSZ;
   a.cs_mode = CS_MODE_BIG_ENDIAN;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -12,6 +13,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -313,33 +317,49 @@ std::string DwarfTypes::serialize(const std::string& key) const {
 }
 
 std::optional<DwarfTypes> DwarfTypes::deserialize(const std::string& text, const std::string& key) {
-  std::istringstream in(text);
-  std::string line;
-  if (!std::getline(in, line) || line != "gotramp-dwarf-types 1\t" + key) return std::nullopt;
+  // Line by line, as std::getline splits them, each split at tabs, without a copy
+  // until a field is kept: a cache holds a few hundred lines.
+  std::string_view rest = text;
+  auto next_line = [&](std::string_view& line) {
+    if (rest.empty()) return false;
+    const size_t nl = rest.find('\n');
+    line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    return true;
+  };
+  auto number = [](std::string_view f, uint64_t& out) {
+    auto [end, err] = std::from_chars(f.data(), f.data() + f.size(), out);
+    return err == std::errc() && end == f.data() + f.size() && !f.empty();
+  };
+  std::string_view line;
+  const std::string_view magic = "gotramp-dwarf-types 1\t";
+  if (!next_line(line) || !line.starts_with(magic) || line.substr(magic.size()) != key) return std::nullopt;
   DwarfTypes t;
   DwarfStruct* cur = nullptr;
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
+  while (next_line(line)) {
+    std::string_view f[6];
+    size_t n = 0;
     for (size_t at = 0;;) {
-      auto tab = line.find('\t', at);
-      f.push_back(line.substr(at, tab == std::string::npos ? std::string::npos : tab - at));
-      if (tab == std::string::npos) break;
+      const size_t tab = line.find('\t', at);
+      if (n == std::size(f)) return std::nullopt;
+      f[n++] = line.substr(at, tab == std::string_view::npos ? std::string_view::npos : tab - at);
+      if (tab == std::string_view::npos) break;
       at = tab + 1;
     }
-    try {
-      if (f[0] == "missing" && f.size() == 2) {
-        t.missing_.push_back(f[1]);
-      } else if (f[0] == "struct" && f.size() == 3) {
-        cur = &t.structs_[f[1]];
-        cur->name = f[1];
-        cur->size = std::stoull(f[2]);
-      } else if (f[0] == "member" && f.size() == 5 && cur) {
-        cur->members.push_back({f[1], std::stoull(f[2]), std::stoull(f[3]), f[4]});
-      } else {
-        return std::nullopt;
-      }
-    } catch (const std::exception&) {
-      return std::nullopt;  // a damaged cache is read again from DWARF
+    if (f[0] == "missing" && n == 2) {
+      t.missing_.emplace_back(f[1]);
+    } else if (f[0] == "struct" && n == 3) {
+      uint64_t size = 0;
+      if (!number(f[2], size)) return std::nullopt;  // a damaged cache is read again from DWARF
+      cur = &t.structs_[std::string(f[1])];
+      cur->name = f[1];
+      cur->size = size;
+    } else if (f[0] == "member" && n == 5 && cur) {
+      DwarfMember m{std::string(f[1]), 0, 0, std::string(f[4])};
+      if (!number(f[2], m.offset) || !number(f[3], m.size)) return std::nullopt;
+      cur->members.push_back(std::move(m));
+    } else {
+      return std::nullopt;
     }
   }
   return t;
@@ -349,15 +369,26 @@ DwarfTypes DwarfTypes::read_cached(const std::string& path, std::span<const std:
                                    const std::string& cache) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  const auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
-  std::string key = ec ? "" : fmt::format("{}\t{}", size, mtime);
+  // The ELF's size and modification time, as std::filesystem gives them
+  // (file_size, last_write_time), from one stat.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) ec = std::error_code(errno, std::generic_category());
+  std::string key;
+  if (!ec) {
+    const auto mtime = std::chrono::file_clock::from_sys(std::chrono::system_clock::time_point(
+        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    key =
+        fmt::format("{}\t{}", static_cast<uintmax_t>(st.st_size), fs::file_time_type(mtime).time_since_epoch().count());
+  }
   for (const auto& n : names) key += "\t" + n;
   if (!ec) {
-    std::ifstream in(cache);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (auto t = deserialize(text.str(), key)) {
+    std::string text;
+    if (std::FILE* in = std::fopen(cache.c_str(), "rb")) {
+      char buf[16384];
+      for (size_t got; (got = std::fread(buf, 1, sizeof buf, in)) > 0;) text.append(buf, got);
+      std::fclose(in);
+    }
+    if (auto t = deserialize(text, key)) {
       t->file_ = path;
       return std::move(*t);
     }

@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 namespace gotramp::emu {
 namespace {
@@ -31,6 +34,33 @@ struct ElfCloser {
 }
 
 }  // namespace
+
+struct ElfImage::Index {
+  struct Entry {
+    std::string_view name;  // into the string table
+    uint64_t addr = 0, size = 0;
+    bool func = false;
+  };
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+
+  std::shared_ptr<MappedFile> file;  // what the names point into (with elf)
+  std::unique_ptr<Elf, ElfCloser> elf;
+  std::vector<Entry> syms;      // function and data symbols, in the table's order
+  std::vector<uint32_t> slots;  // by name: indices into syms, kEmpty where free
+  struct Func {
+    uint64_t addr;
+    uint32_t index;  // into syms
+  };
+  std::vector<Func> funcs;  // function symbols by address
+  // The Symbols containing() has handed out, by index into syms (node-based: the
+  // pointers stay valid).
+  std::mutex mu;
+  std::unordered_map<uint32_t, Symbol> made;
+
+  void build();
+  const Entry* find(std::string_view name) const;
+  const Entry* containing(uint64_t addr, uint32_t* which) const;
+};
 
 ElfImage::MappedFile::~MappedFile() {
   if (data) munmap(const_cast<uint8_t*>(data), size);
@@ -79,6 +109,8 @@ ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix)
 
   size_t shstrndx = 0;
   const bool named = elf_getshdrstrndx(elf.get(), &shstrndx) == 0;
+  auto index = std::make_shared<Index>();
+  index->file = img.file_;
   Elf_Scn* scn = nullptr;
   while ((scn = elf_nextscn(elf.get(), scn)) != nullptr) {
     GElf_Shdr sh;
@@ -93,22 +125,25 @@ ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix)
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data) fail(path, "unreadable symbol table");
     size_t n = sh.sh_size / sh.sh_entsize;
+    index->syms.reserve(index->syms.size() + std::min<size_t>(n, file_size / sh.sh_entsize));
     for (size_t k = 0; k < n; k++) {
       GElf_Sym sym;
       if (!gelf_getsym(data, static_cast<int>(k), &sym)) break;
       const char* name = elf_strptr(elf.get(), sh.sh_link, sym.st_name);
       int type = GELF_ST_TYPE(sym.st_info);
       if (!name || !*name || (type != STT_FUNC && type != STT_OBJECT)) continue;
-      if (!std::string_view(name).starts_with(symbol_prefix)) continue;
-      Symbol s{name, sym.st_value, sym.st_size};
-      if (type == STT_FUNC) img.funcs_.push_back(s);
-      img.by_name_.emplace(s.name, s);
+      const std::string_view view(name);
+      if (!view.starts_with(symbol_prefix)) continue;
+      index->syms.push_back({view, sym.st_value, sym.st_size, type == STT_FUNC});
     }
   }
-  if (img.by_name_.empty())
+  if (index->syms.empty())
     fail(path, symbol_prefix.empty() ? "no symbol table (was it stripped?)"
                                      : fmt::format("no symbols named {}* (was it stripped?)", symbol_prefix));
-  std::sort(img.funcs_.begin(), img.funcs_.end(), [](const Symbol& a, const Symbol& b) { return a.addr < b.addr; });
+  index->build();
+  // The names point into libelf's view of the file: it lives as long as the index.
+  index->elf = std::move(elf);
+  img.index_ = std::move(index);
   return img;
 }
 
@@ -118,10 +153,50 @@ std::optional<Section> ElfImage::section(std::string_view name) const {
   return std::nullopt;
 }
 
+void ElfImage::Index::build() {
+  // By name, the first of equal names winning: open addressing over the symbols,
+  // at most half full.
+  size_t cap = 16;
+  while (cap < 2 * syms.size()) cap *= 2;
+  slots.assign(cap, kEmpty);
+  for (uint32_t i = 0; i < syms.size(); i++) {
+    for (size_t at = std::hash<std::string_view>{}(syms[i].name) & (cap - 1);; at = (at + 1) & (cap - 1)) {
+      if (slots[at] == kEmpty) {
+        slots[at] = i;
+        break;
+      }
+      if (syms[slots[at]].name == syms[i].name) break;
+    }
+  }
+  // Functions by address, in the order std::sort gives them from the table's order
+  // (the order ties between aliases have always had).
+  for (uint32_t i = 0; i < syms.size(); i++)
+    if (syms[i].func) funcs.push_back({syms[i].addr, i});
+  std::sort(funcs.begin(), funcs.end(), [](const Func& a, const Func& b) { return a.addr < b.addr; });
+}
+
+const ElfImage::Index::Entry* ElfImage::Index::find(std::string_view name) const {
+  const size_t mask = slots.size() - 1;
+  for (size_t at = std::hash<std::string_view>{}(name)&mask;; at = (at + 1) & mask) {
+    if (slots[at] == kEmpty) return nullptr;
+    if (syms[slots[at]].name == name) return &syms[slots[at]];
+  }
+}
+
+const ElfImage::Index::Entry* ElfImage::Index::containing(uint64_t addr, uint32_t* which) const {
+  auto it = std::upper_bound(funcs.begin(), funcs.end(), addr, [](uint64_t a, const Func& f) { return a < f.addr; });
+  if (it == funcs.begin()) return nullptr;
+  --it;
+  const Entry& e = syms[it->index];
+  if (!(addr >= e.addr && addr < e.addr + e.size)) return nullptr;
+  if (which) *which = it->index;
+  return &e;
+}
+
 std::optional<Symbol> ElfImage::symbol(std::string_view name) const {
-  auto it = by_name_.find(std::string(name));
-  if (it == by_name_.end()) return std::nullopt;
-  return it->second;
+  const Index::Entry* e = index_->find(name);
+  if (!e) return std::nullopt;
+  return Symbol{std::string(e->name), e->addr, e->size};
 }
 
 std::optional<Symbol> ElfImage::find_func(std::string_view name) const {
@@ -140,19 +215,21 @@ Symbol ElfImage::var(std::string_view name) const {
 }
 
 const Symbol* ElfImage::containing(uint64_t addr) const {
-  auto it =
-      std::upper_bound(funcs_.begin(), funcs_.end(), addr, [](uint64_t a, const Symbol& s) { return a < s.addr; });
-  if (it == funcs_.begin()) return nullptr;
-  --it;
-  return it->contains(addr) ? &*it : nullptr;
+  uint32_t which = 0;
+  const Index::Entry* e = index_->containing(addr, &which);
+  if (!e) return nullptr;
+  std::lock_guard lock(index_->mu);
+  auto [it, fresh] = index_->made.try_emplace(which);
+  if (fresh) it->second = Symbol{std::string(e->name), e->addr, e->size};
+  return &it->second;
 }
 
 std::string ElfImage::describe(uint64_t addr) const {
-  const Symbol* s = containing(addr);
+  const Index::Entry* s = index_->containing(addr, nullptr);
   if (!s) return fmt::format("{:#x}", addr);
-  std::string name = s->name;
-  if (name.size() > 5 && name.ends_with(".abi0")) name.resize(name.size() - 5);
-  return addr == s->addr ? name : fmt::format("{}+{:#x}", name, addr - s->addr);
+  std::string_view name = s->name;
+  if (name.size() > 5 && name.ends_with(".abi0")) name.remove_suffix(5);
+  return addr == s->addr ? std::string(name) : fmt::format("{}+{:#x}", name, addr - s->addr);
 }
 
 }  // namespace gotramp::emu

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "emu/arch_spec.hpp"
@@ -69,7 +68,8 @@ class ElfImage {
   Symbol func(std::string_view name) const;  // throws ElfError when absent
   // A data symbol by its qualified Go name ("main.result").
   Symbol var(std::string_view name) const;
-  // The function symbol containing addr, or nullptr.
+  // The function symbol containing addr, or nullptr. The pointer stays valid as
+  // long as the image (or a copy of it) does.
   const Symbol* containing(uint64_t addr) const;
   // "main.morestack+0x14", or the bare address.
   std::string describe(uint64_t addr) const;
@@ -89,6 +89,12 @@ class ElfImage {
   std::vector<Section> sections_;
   std::vector<Symbol> funcs_;  // sorted by address
   std::unordered_map<std::string, Symbol> by_name_;
+  // The symbols, read once at load without copying a name: a Go binary has a few
+  // thousand, and a run looks up about twenty by name and a few by address.
+  // Names point into the symbol table's string section, which lives with the
+  // mapped file; a Symbol is made only for what a lookup returns.
+  struct Index;
+  std::shared_ptr<Index> index_;
 };
 
 }  // namespace gotramp::emu

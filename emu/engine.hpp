@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -87,7 +88,12 @@ class Engine {
   void set_sp(uint64_t v) { set_reg(spec_.sp, v); }
 
   // Memory. Addresses and sizes for map/protect are page-aligned outward.
-  void map(uint64_t addr, uint64_t size, uint32_t prot);
+  // Host pages of a mapping up to kPopulateLimit come all at once (Populate::Now:
+  // one call instead of a page fault per page), for memory a run writes whole
+  // (stacks); Populate::OnTouch leaves each page to its first touch, for memory a
+  // run touches a few pages of (a heap, a Go binary's bss).
+  enum class Populate { Now, OnTouch };
+  void map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate = Populate::Now);
   void protect(uint64_t addr, uint64_t size, uint32_t prot);
   void unmap(uint64_t addr, uint64_t size);
   bool is_mapped(uint64_t addr) const;
@@ -174,10 +180,11 @@ class Engine {
   static void write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value, void* hook);
   static bool invalid_mem_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t, void* self);
   static void intr_cb(uc_engine*, uint32_t intno, void* self);
-  static bool tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type, uc_tlb_entry* entry, void*);
+  static bool tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type type, uc_tlb_entry* entry, void* self);
   static bool invalid_insn_cb(uc_engine*, void* self);
   RunResult start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run);
   uint32_t block_insns(uint64_t addr, uint32_t size);
+  void run_block_hooks(uint64_t addr, uint32_t size);
   bool land_fetch(uc_mem_type type, uint64_t addr);
   bool is_landing(uint64_t addr) const;
   void undo_landings();
@@ -197,15 +204,33 @@ class Engine {
     uint32_t size = 0, insns = 0;
   };
   std::array<BlockCount, 1024> block_counts_{};
+  uint32_t count_block(BlockCount& slot, uint64_t addr, uint32_t size);
+  int insn_shift_ = -1;  // log2 of a power-of-two fixed instruction width; -1 otherwise
   // Guest memory backed by host memory, sorted by address.
   struct HostRegion {
     uint64_t lo, hi;
     uint8_t* host;
     bool exec;
+    bool quiet;  // mapped read-write, not executable, and never protected since
   };
   std::vector<HostRegion> regions_;
   mutable size_t last_region_ = 0;
   void add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot);
+
+  // Fast guest stores (rows on the virtual TLB, not cpu_mmu). Unicorn 2.1.4 sends every
+  // guest store to a page through its slow path (a region lookup per store) while
+  // the page's TLB entry allows execution or any memory hook covers the page. On
+  // these rows the TLB is virtual, data accesses get entries without execute
+  // permission, and the fault hook covers everything but the quiet regions, where
+  // the only fault possible is an instruction fetch: that one is fetched again
+  // with a hook in place (refetch), so it reads as it always did; on rows with
+  // fetch_fault_landing (MIPS64) the TLB fill lands it before it can fail.
+  bool quiet_stores_ = false;
+  std::vector<std::pair<uint64_t, uint64_t>> quiet_spans_;        // [lo, hi), merged
+  std::map<std::pair<uint64_t, uint64_t>, uc_hook> fault_hooks_;  // by [begin, end]
+  void update_fault_hooks();
+  bool quiet_at(uint64_t addr) const;
+  uc_err refetch(uint64_t until, uc_err err);
   uint8_t* host_at(uint64_t addr, size_t n, bool for_write) const;
   uint64_t tls_base_ = 0;
 

@@ -8,7 +8,7 @@
 namespace gotramp::model {
 
 Arena::Arena(emu::Engine& e) : e_(e) {
-  e_.map(kHeapBase, kHeapSize, emu::kProtRW);
+  e_.map(kHeapBase, kHeapSize, emu::kProtRW, emu::Engine::Populate::OnTouch);  // a run uses a few KiB
   e_.map(kG0StackBase, kG0StackSize, emu::kProtRW);
   e_.map(kExitPad, emu::Engine::kPageSize, emu::kProtAll);
   e_.install_tls(tls_block(), kTlsSize);

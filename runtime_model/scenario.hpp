@@ -32,6 +32,9 @@ struct World {
   // wholly above it, so that a signed compare in a 32-bit prologue shows.
   enum class Stacks { Region, AcrossSignBit };
   Stacks stacks = Stacks::Region;
+  // World{} is the world a Go program's own goroutine runs in (what the probe's
+  // main does under qemu-user; scripts/bench compares on those scenarios).
+  bool operator==(const World&) const = default;
 };
 
 // Why a row cannot have this world ("" when it can): linux/mips's user space ends

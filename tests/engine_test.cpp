@@ -1,5 +1,6 @@
 // Engine basics: runs end for a clear reason (never a hang or a host crash), memory
 // crosses in the guest's byte order, hooks fire where they are set.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "emu/byte_order.hpp"
@@ -240,8 +241,9 @@ TEST(Engine, UnicornErrorsBecomeExceptions) {
 namespace gotramp::emu {
 namespace {
 
-// Rows on Unicorn's virtual TLB fill entries with every permission for speed; the
-// mapped regions' own permissions must still hold.
+// Rows on Unicorn's virtual TLB fill entries with every permission (data accesses
+// on rows with fast stores: read and write) for speed; the mapped regions' own
+// permissions must still hold.
 struct VirtualTlb : ::testing::TestWithParam<std::pair<const char*, uint32_t>> {};
 
 TEST_P(VirtualTlb, ProtectionStillHolds) {
@@ -512,6 +514,143 @@ TEST_F(Riscv64, ReturnToCallerJumpsThroughRa) {
   e.set_reg(spec.link, kCode + 0x40);
   e.return_to_caller();
   EXPECT_EQ(e.pc(), kCode + 0x40);
+}
+
+}  // namespace
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+// Every row: a fetch from a readable, writable, non-executable page (a goroutine
+// stack, the heap) is a fault at the fetched address, and the engine runs again;
+// a load or store that runs off a data page into the unmapped page after it is a
+// fault naming that address. (Rows without fetch_fault_landing take stores into
+// such pages on Unicorn's fast path; the faults must read as they always did.)
+struct DataPageFaults : ::testing::TestWithParam<const ArchSpec*> {};
+
+// A nop of the row's CPU, in its byte order, and its width.
+std::pair<uint64_t, int> nop(const ArchSpec& spec) {
+  switch (spec.uc_arch_id) {
+    case UC_ARCH_X86:
+      return {0x90, 1};
+    case UC_ARCH_ARM:
+      return {0xe1a00000, 4};  // mov r0, r0
+    case UC_ARCH_ARM64:
+      return {0xd503201f, 4};
+    case UC_ARCH_PPC:
+      return {0x60000000, 4};  // ori 0, 0, 0
+    case UC_ARCH_S390X:
+      return {0x0700, 2};  // bcr 0, 0
+    case UC_ARCH_RISCV:
+      return {0x00000013, 4};  // addi zero, zero, 0
+    case UC_ARCH_MIPS:
+      return {0, 4};  // sll zero, zero, 0
+    default:
+      return {0, 0};
+  }
+}
+
+TEST_P(DataPageFaults, AFetchFromADataPageIsAFaultAtTheFetchedAddress) {
+  const ArchSpec& spec = *GetParam();
+  Engine e{spec};
+  e.map(kData, 0x2000, kProtRW);
+  e.map(kData + 0x4000, 0x1000, kProtRW);
+  e.fill(kData, 0x2000, 0);
+  // The same page twice: a fetch from it faults every time.
+  for (uint64_t at : {kData, kData + 0x1ffc, kData + 0x4010, kData}) {
+    RunResult r = e.run(at, at + 0x100, 100);
+    EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+    EXPECT_EQ(r.fault_addr, at);
+    EXPECT_EQ(r.pc, at);
+    EXPECT_EQ(r.insns, 0u);
+    EXPECT_NE(r.detail.find(fmt::format("instruction fetch from non-executable address {:#x} (", at)),
+              std::string::npos)
+        << r.detail;
+  }
+}
+
+// A block that runs off the end of its code page into a data page faults at the
+// data page, and nothing of the block runs.
+TEST_P(DataPageFaults, ABlockRunningIntoADataPageFaultsThere) {
+  const ArchSpec& spec = *GetParam();
+  auto [word, width] = nop(spec);
+  ASSERT_GT(width, 0);
+  Engine e{spec};
+  e.map(kCode, 0x1000, spec.code_needs_write ? kProtAll : kProtRead | kProtExec);
+  e.map(kCode + 0x1000, 0x1000, kProtRW);
+  for (uint64_t at = kCode; at < kCode + 0x2000; at += width) e.write_uint(at, width, word);
+  RunResult r = e.run(kCode + 0xff0, kCode + 0x1100, 1000);
+  EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+  EXPECT_EQ(r.fault_addr, kCode + 0x1000);
+  EXPECT_NE(r.detail.find("instruction fetch from non-executable address 0x101000 ("), std::string::npos) << r.detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, DataPageFaults, ::testing::ValuesIn([] {
+                           std::vector<const ArchSpec*> rows;
+                           for (const auto& a : arch_table()) rows.push_back(&a);
+                           return rows;
+                         }()),
+                         [](const auto& info) { return info.param->goarch; });
+
+// MIPS: a branch at the end of a code page whose delay slot begins a data page
+// faults at that page's first word.
+struct DelaySlot : ::testing::TestWithParam<const char*> {};
+
+TEST_P(DelaySlot, OnADataPageFaultsThere) {
+  const ArchSpec& spec = *find_arch(GetParam());
+  Engine e{spec};
+  e.map(kCode, 0x1000, kProtRead | kProtExec);
+  e.map(kCode + 0x1000, 0x1000, kProtRW);
+  e.write_uint(kCode + 0xffc, 4, 0x10000003);  // b .+16, its delay slot at kCode + 0x1000
+  RunResult r = e.run(kCode + 0xffc, kCode + 0x2000, 100);
+  EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+  EXPECT_EQ(r.fault_addr, kCode + 0x1000);
+  EXPECT_EQ(r.detail, "instruction fetch from non-executable address 0x101000 (4 bytes)");
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, DelaySlot, ::testing::Values("mips", "mipsle", "mips64", "mips64le"),
+                         [](const auto& info) { return std::string(info.param); });
+
+}  // namespace
+}  // namespace gotramp::emu
+
+namespace gotramp::emu {
+namespace {
+
+// amd64: after a fetch fault the engine runs again; a load or store that straddles
+// a data page's end into unmapped memory is a fault on the unmapped page (the store
+// after writing the bytes that fit, a byte at a time); and faults name the address
+// as the CPU forms it, 52 bits wide.
+TEST_F(X86, FaultsAtTheEdgesOfADataPage) {
+  Engine e2{*find_arch("amd64")};
+  e2.map(kCode, 0x1000, kProtRead | kProtExec);
+  e2.map(kCode + 0x1000, 0x1000, kProtRW);
+  e2.fill(kCode, 0x1000, 0x90);
+  RunResult r = e2.run(kCode + 0xff0, kCode + 0x1100, 1000);
+  EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+  EXPECT_EQ(r.pc, kCode + 0xff0);  // x86 translates across the page: nothing of the block ran
+  EXPECT_EQ(r.insns, 0u);
+  RunResult again = e2.run(kCode + 0x10, kCode + 0x14, 100);
+  EXPECT_EQ(again.reason, StopReason::Until) << again.detail;
+
+  code({0x48, 0x8b, 0x04, 0x25, 0xfc, 0x0f, 0x20, 0x00, 0x90});  // movq 0x200ffc, %rax; nop
+  RunResult s = e.run(kCode, kCode + 9, 100);
+  EXPECT_EQ(s.reason, StopReason::Fault);
+  EXPECT_EQ(s.detail, "read from unmapped address 0x201000 (8 bytes)");
+  code({0x48, 0x89, 0x04, 0x25, 0xfc, 0x0f, 0x20, 0x00});  // movq %rax, 0x200ffc
+  e.set_reg(UC_X86_REG_RAX, 0x1122334455667788);
+  RunResult w = e.run(kCode, kCode + 9, 100);
+  EXPECT_EQ(w.reason, StopReason::Fault);
+  EXPECT_EQ(w.detail, "write to unmapped address 0x201000 (1 bytes)");
+  EXPECT_EQ(e.read_uint(kData + 0xffc, 4), 0x55667788u);
+
+  e.set_reg(UC_X86_REG_RBX, 0xfcfcfcfcfcfcfcfc);  // Go's poison for a freed stack
+  code({0x48, 0x8b, 0x03, 0x90});                 // movq (%rbx), %rax; nop
+  RunResult p = e.run(kCode, kCode + 4, 100);
+  EXPECT_EQ(p.reason, StopReason::Fault);
+  EXPECT_EQ(p.fault_addr, 0xcfcfcfcfcfcfcu);
+  EXPECT_EQ(p.detail, "read from unmapped address 0xcfcfcfcfcfcfc (8 bytes)");
 }
 
 }  // namespace
