@@ -141,30 +141,11 @@ void BM_ColdProcess(benchmark::State& state, std::string goarchs, std::string co
 void BM_RealColdProcess(benchmark::State& state, std::string go, std::string goarchs, std::string scenarios) {
   const std::vector<std::string> args = {GOTRAMP_BIN, "verify",       "--go",      go,           "--goarch",
                                          goarchs,     "--trampoline", "morestack", "--scenario", scenarios};
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t quiet;
-  posix_spawn_file_actions_init(&quiet);
-  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-  bool ok = true;
-  for (auto _ : state) {
-    pid_t pid;
-    if (posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), environ) != 0) {
-      state.SkipWithError("cannot start gotramp");
-      ok = false;
-      break;
+  for (auto _ : state)
+    if (!run_measured(args).ok) {
+      state.SkipWithError("gotramp verify --go failed (or could not start)");
+      return;
     }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      state.SkipWithError("gotramp verify --go failed");
-      ok = false;
-      break;
-    }
-  }
-  posix_spawn_file_actions_destroy(&quiet);
-  if (!ok) return;
   const auto out = std::filesystem::temp_directory_path() / fmt::format("gotramp-bench-rss-{}", getpid());
   std::vector<std::string> timed = {"/usr/bin/time", "-f", "%M", "-o", out.string()};
   timed.insert(timed.end(), args.begin(), args.end());
