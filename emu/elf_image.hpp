@@ -87,8 +87,6 @@ class ElfImage {
   ByteOrder order_ = ByteOrder::Little;
   std::vector<Segment> segments_;
   std::vector<Section> sections_;
-  std::vector<Symbol> funcs_;  // sorted by address
-  std::unordered_map<std::string, Symbol> by_name_;
   // The symbols, read once at load without copying a name: a Go binary has a few
   // thousand, and a run looks up about twenty by name and a few by address.
   // Names point into the symbol table's string section, which lives with the
