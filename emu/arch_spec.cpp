@@ -338,8 +338,11 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
   a.uc_mode = UC_MODE_MIPS32 | (order == ByteOrder::Big ? UC_MODE_BIG_ENDIAN : UC_MODE_LITTLE_ENDIAN);
   // Measured on Unicorn 2.1.4 (both byte orders): loads and stores at the arena's
   // addresses (all below 0x80000000, MIPS32's kuseg) work through the default MMU
-  // path, so no UC_TLB_VIRTUAL. The default CPU model (uc_ctl_get_cpu_model reads
-  // UC_CPU_MIPS32_74KF, MIPS32 R2) runs what the Go 1.19 assembler emits here.
+  // path too, but only the virtual TLB lets the engine put guest stores on Unicorn's
+  // fast path (Engine: quiet stores), as on mips64. The default CPU model
+  // (uc_ctl_get_cpu_model reads UC_CPU_MIPS32_74KF, MIPS32 R2) runs what the Go 1.19
+  // assembler emits here.
+  a.tlb_virtual = true;
   //
   // Measured: MIPS32 shares mips64's translator bug: after an instruction fetch
   // fault the next uc_emu_start segfaults (unicorn #2134, #2339), with or without

@@ -112,8 +112,11 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
             "add TLB fill hook");
     }
     for (const auto& s : spec.reg_setup) set_reg(s.uc, reg(s.uc) | s.bits);
-    check(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Engine::block_cb), this, 1, 0),
-          "add block hook");
+    // Fixed-width rows count a block by its size alone: their hook does no lookup.
+    void* on_block = insn_shift_ == 2   ? reinterpret_cast<void*>(&Engine::block_cb_fixed<2>)
+                     : insn_shift_ >= 0 ? reinterpret_cast<void*>(&Engine::block_cb_fixed<-1>)
+                                        : reinterpret_cast<void*>(&Engine::block_cb);
+    check(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, on_block, this, 1, 0), "add block hook");
     if (quiet_stores_)
       update_fault_hooks();
     else
@@ -491,28 +494,46 @@ uint32_t Engine::count_block(BlockCount& slot, uint64_t addr, uint32_t size) {
   return slot.insns;
 }
 
-// Runs before every guest block (about half a million in a cold matrix): the
-// common case (no landing, within budget, no block hooks) does only the counting.
+// Runs before every guest block (about a million and a half in a cold matrix): the
+// common case (no landing, within budget, no block hooks) does only the counting and
+// one store into the ring of recent blocks.
+inline void Engine::on_block(uint64_t addr, uint32_t size, uint32_t insns) {
+  if (run_insns_ + insns > budget_) [[unlikely]] {
+    // The block does not run, nor is it charged, so that resume() continues exactly here.
+    budget_hit_ = true;
+    uc_emu_stop(uc_);
+    return;
+  }
+  run_insns_ += insns;
+  recent_[++block_seq_ % kRecent] = {addr, size};
+  if (watch_blocks_) [[unlikely]]
+    run_block_hooks(addr, size);
+}
+
+bool Engine::stop_at_landing(uint64_t addr) {
+  if (landings_.empty() || !is_landing(addr)) [[likely]]
+    return false;
+  // A faulting fetch landed here: stop before anything on the page runs.
+  uc_emu_stop(uc_);
+  return true;
+}
+
 void Engine::block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
   auto* e = static_cast<Engine*>(self);
-  if (!e->landings_.empty() && e->is_landing(addr)) [[unlikely]] {
-    // A faulting fetch landed here: stop before anything on the page runs.
-    uc_emu_stop(e->uc_);
+  if (e->stop_at_landing(addr)) [[unlikely]]
     return;
-  }
-  const uint32_t insns = e->block_insns(addr, size);
-  if (e->run_insns_ + insns > e->budget_) [[unlikely]] {
-    // The block does not run, nor is it charged, so that resume() continues exactly here.
-    e->budget_hit_ = true;
-    uc_emu_stop(e->uc_);
+  e->on_block(addr, size, e->block_insns(addr, size));
+}
+
+// Shift: log2 of the instruction width when known at compile time (4-byte rows),
+// else -1 (the engine's insn_shift_).
+template <int Shift>
+void Engine::block_cb_fixed(uc_engine*, uint64_t addr, uint32_t size, void* self) {
+  auto* e = static_cast<Engine*>(self);
+  if (e->stop_at_landing(addr)) [[unlikely]]
     return;
-  }
-  e->run_insns_ += insns;
-  e->prev2_block_ = e->prev_block_;
-  e->prev_block_ = e->cur_block_;
-  e->cur_block_ = {addr, size};
-  if (e->watch_blocks_) [[unlikely]]
-    e->run_block_hooks(addr, size);
+  const int shift = Shift >= 0 ? Shift : e->insn_shift_;
+  e->on_block(addr, size, std::max<uint32_t>(size >> shift, 1));
 }
 
 void Engine::run_block_hooks(uint64_t addr, uint32_t size) {
@@ -679,7 +700,8 @@ std::string unicorn_version() {
 }
 
 RunResult Engine::run(uint64_t begin, uint64_t until, uint64_t budget) {
-  prev2_block_ = prev_block_ = cur_block_ = {};
+  recent_ = {};
+  block_seq_ = 0;
   return start(begin, until, budget, 0);
 }
 
@@ -733,8 +755,8 @@ RunResult Engine::start(uint64_t begin, uint64_t until, uint64_t budget, uint64_
     r.reason = StopReason::Until;
   }
   if (!(trap_ && trap_->reason == StopReason::Interrupt && r.reason == StopReason::Interrupt)) r.pc = pc();
-  r.block_addr = cur_block_.addr;
-  r.block_size = cur_block_.size;
+  r.block_addr = recent_[block_seq_ % kRecent].addr;
+  r.block_size = recent_[block_seq_ % kRecent].size;
   r.insns = run_insns_;
   // Some CPUs raise on the instruction at the end address before the run notices
   // it got there (measured: s390x on a page of zeros): the run still reached it.

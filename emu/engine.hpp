@@ -141,10 +141,10 @@ class Engine {
     uint64_t addr = 0;
     uint32_t size = 0;
   };
-  Block previous_block() const { return prev_block_; }
+  Block previous_block() const { return recent_[(block_seq_ - 1) % kRecent]; }
   // The block executed before that one (a stack-split prologue's compare, seen from
   // morestack's entry: the prologue branched to the block that calls morestack).
-  Block block_before_previous() const { return prev2_block_; }
+  Block block_before_previous() const { return recent_[(block_seq_ - 2) % kRecent]; }
   // Direct access to mapped guest memory backed by the host: [addr, addr+n) must
   // lie in one mapping holding no code. Empty if it does not.
   std::span<uint8_t> host_span(uint64_t addr, size_t n);
@@ -176,6 +176,10 @@ class Engine {
   struct Hook;
   void add_hook(int type, void* cb, uint64_t begin, uint64_t end, std::unique_ptr<Hook> h);
   static void block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self);
+  template <int Shift>
+  static void block_cb_fixed(uc_engine*, uint64_t addr, uint32_t size, void* self);
+  void on_block(uint64_t addr, uint32_t size, uint32_t insns);
+  bool stop_at_landing(uint64_t addr);
   static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* hook);
   static void write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value, void* hook);
   static bool invalid_mem_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t, void* self);
@@ -198,7 +202,11 @@ class Engine {
   std::vector<std::pair<void*, size_t>> host_maps_;  // memory behind uc_mem_map_ptr
   std::vector<BlockHook> block_hooks_;
   bool watch_blocks_ = false;
-  Block prev2_block_, prev_block_, cur_block_;
+  // The last blocks started, a ring: the current one at block_seq_ % kRecent, the
+  // one before it at block_seq_ - 1, ... (a run starts with them all empty).
+  static constexpr uint32_t kRecent = 4;
+  std::array<Block, kRecent> recent_{};
+  uint32_t block_seq_ = 0;
   struct BlockCount {
     uint64_t addr = ~uint64_t{0};
     uint32_t size = 0, insns = 0;
