@@ -16,6 +16,7 @@
 
 #include "emu/byte_order.hpp"
 #include "emu/elf_image.hpp"
+#include "emu/host_pages.hpp"
 
 namespace gotramp::emu {
 namespace {
@@ -133,7 +134,7 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
 
 Engine::~Engine() {
   uc_close(uc_);
-  for (auto [p, n] : host_maps_) munmap(p, n);
+  for (auto [p, n, pooled] : host_maps_) pooled ? host_pages::give(p, n) : void(munmap(p, n));
 }
 
 // Unicorn reads and writes a register's whole width through the pointer it is
@@ -164,13 +165,15 @@ void Engine::map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate)
   // Small mappings a run writes whole (stacks) are populated up front: one call
   // instead of a page fault per page on first touch. Measured: a probe's run
   // touches 5 of the heap's 64 pages and 0-1 of its bss's 53-60.
-  const int flags = populate == Populate::Now && hi - lo <= kPopulateLimit ? MAP_POPULATE : 0;
-  void* m = mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+  // Those come from the pool that engines closed before this one left.
+  const bool pooled = populate == Populate::Now && hi - lo <= kPopulateLimit;
+  void* m = pooled ? host_pages::take(hi - lo)
+                   : mmap(nullptr, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) throw EmuError(fmt::format("map [{:#x}, {:#x}): {}", lo, hi, std::strerror(errno)));
   uc_err err = uc_mem_map_ptr(uc_, lo, hi - lo, prot, m);
-  if (err != UC_ERR_OK) munmap(m, hi - lo);
+  if (err != UC_ERR_OK) pooled ? host_pages::give(m, hi - lo) : void(munmap(m, hi - lo));
   check(err, [&] { return fmt::format("map [{:#x}, {:#x})", lo, hi); });
-  host_maps_.emplace_back(m, hi - lo);
+  host_maps_.push_back({m, hi - lo, pooled});
   add_region(lo, hi, static_cast<uint8_t*>(m), prot);
 }
 
@@ -327,7 +330,7 @@ void Engine::load(const ElfImage& image) {
   void* m = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   close(fd);
   if (m == MAP_FAILED) throw EmuError(fmt::format("{}: cannot map: {}", image.path(), std::strerror(errno)));
-  host_maps_.emplace_back(m, len);
+  host_maps_.push_back({m, len, false});
   auto* base = static_cast<uint8_t*>(m);
 
   uint64_t mapped_to = 0;  // segments come in address order

@@ -89,9 +89,9 @@ class Engine {
 
   // Memory. Addresses and sizes for map/protect are page-aligned outward.
   // Host pages of a mapping up to kPopulateLimit come all at once (Populate::Now:
-  // one call instead of a page fault per page), for memory a run writes whole
-  // (stacks); Populate::OnTouch leaves each page to its first touch, for memory a
-  // run touches a few pages of (a heap, a Go binary's bss).
+  // one call instead of a page fault per page, or zeroed pages an engine closed
+  // before left: host_pages), for memory a run writes whole (stacks); Populate::OnTouch leaves each page to its first
+  // touch, for memory a run touches a few pages of (a heap, a Go binary's bss).
   enum class Populate { Now, OnTouch };
   void map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate = Populate::Now);
   void protect(uint64_t addr, uint64_t size, uint32_t prot);
@@ -199,7 +199,12 @@ class Engine {
   uc_engine* uc_ = nullptr;
   Disasm disasm_;
   std::vector<std::unique_ptr<Hook>> hooks_;
-  std::vector<std::pair<void*, size_t>> host_maps_;  // memory behind uc_mem_map_ptr
+  struct HostMap {
+    void* p;
+    size_t n;
+    bool pooled;  // from host_pages, given back when the engine closes
+  };
+  std::vector<HostMap> host_maps_;  // memory behind uc_mem_map_ptr
   std::vector<BlockHook> block_hooks_;
   bool watch_blocks_ = false;
   // The last blocks started, a ring: the current one at block_seq_ % kRecent, the

@@ -194,7 +194,9 @@ void Harness::window_ends(Cause& c, uint64_t first, uint64_t last) {
 // ---- Registers: poison, and blame.
 
 void Harness::clobber() {
-  for (const auto& r : spec_.call_clobbered(prof_->regabi)) engine_.set_reg(r, poison(r));
+  if (clobbered_.empty())
+    for (const auto& r : spec_.call_clobbered(prof_->regabi)) clobbered_.emplace_back(r, poison(r));
+  for (const auto& [r, value] : clobbered_) engine_.set_reg(r, value);
 }
 
 // One poison per register: a recognisable pattern whose low byte is the register's

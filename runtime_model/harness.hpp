@@ -250,7 +250,8 @@ class Harness {
   emu::Engine engine_;
   Arena arena_;
   ProgramSymbols sym_;
-  std::unique_ptr<emu::LineTable> lines_;  // loaded for the first traced or blamed run
+  std::unique_ptr<emu::LineTable> lines_;                 // loaded for the first traced or blamed run
+  std::vector<std::pair<emu::Reg, uint64_t>> clobbered_;  // clobber()'s registers and poisons, made once
   std::vector<std::optional<emu::Engine::HookId>> host_hooks_;
   std::map<uint64_t, HostId> host_at_;
   std::map<std::string, std::unique_ptr<Suite>> suites_;  // by trampoline, made on first use

@@ -97,11 +97,11 @@ bool RunReport::all_repaired() const {
 }
 
 Check& CheckLog::slot(const std::string& name) {
+  if (auto it = checks_.find(name); it != checks_.end()) return it->second;  // every growth after the first
   Check fresh_check;
   fresh_check.name = name;
-  auto [it, fresh] = checks_.try_emplace(name, fresh_check);
-  if (fresh) order_.push_back(name);
-  return it->second;
+  order_.push_back(name);
+  return checks_.emplace(name, std::move(fresh_check)).first->second;
 }
 
 void CheckLog::pass(const std::string& name, std::string detail) {

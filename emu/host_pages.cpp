@@ -1,0 +1,64 @@
+#include "emu/host_pages.hpp"
+
+#include <fmt/format.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "emu/engine.hpp"
+
+namespace gotramp::emu::host_pages {
+
+namespace {
+
+// What the pool keeps at most: a whole matrix's stacks for two engines at a time
+// (measured: about 1 MiB per engine for the probe's six recursions).
+constexpr size_t kCap = 64u << 20;
+
+struct Pool {
+  std::mutex mu;
+  std::multimap<size_t, void*> free;
+  size_t kept = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;  // never destroyed: engines may close during exit
+  return *p;
+}
+
+}  // namespace
+
+void* take(size_t n) {
+  {
+    Pool& p = pool();
+    std::lock_guard lock(p.mu);
+    if (auto it = p.free.find(n); it != p.free.end()) {
+      void* m = it->second;
+      p.free.erase(it);
+      p.kept -= n;
+      std::memset(m, 0, n);  // as a fresh mapping: runs never see the last engine's bytes
+      return m;
+    }
+  }
+  void* m = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (m == MAP_FAILED) throw EmuError(fmt::format("host memory for {} bytes: {}", n, std::strerror(errno)));
+  return m;
+}
+
+void give(void* m, size_t n) {
+  Pool& p = pool();
+  {
+    std::lock_guard lock(p.mu);
+    if (p.kept + n <= kCap) {
+      p.free.emplace(n, m);
+      p.kept += n;
+      return;
+    }
+  }
+  munmap(m, n);
+}
+
+}  // namespace gotramp::emu::host_pages
