@@ -191,6 +191,17 @@ void BM_WarmClosure(benchmark::State& state, const emu::ArchSpec* spec, uint64_t
   state.counters["growths"] = growths;
 }
 
+// One warm run of a real probe's scenario on a harness that has run it before:
+// what a verify row costs once the engine is set up and the code translated.
+void BM_RealWarm(benchmark::State& state, const emu::ArchSpec* spec, std::string probe, std::string toolchain,
+                 std::string scenario) {
+  auto m_owner = model::Harness::for_probe(*spec, probe, toolchain, {});
+  const auto& s = *model::find_scenario(scenario);
+  const auto& c = *model::find_contract("modern");
+  m_owner->run(s, c);
+  for (auto _ : state) benchmark::DoNotOptimize(m_owner->run(s, c));
+}
+
 // What a growth costs: the 2000-deep closure from a 2 KiB stack against the same
 // recursion on a stack that never grows, interleaved run by run so that drift on
 // a noisy machine cancels out.
@@ -503,8 +514,10 @@ int main(int argc, char** argv) {
     if (emu::find_arch(g)) real += (real.empty() ? "" : ",") + std::string(g), reporter.real_goarches_++;
   for (std::string go : {"bundled", "system"}) {
     std::map<std::string, std::string> probes;
+    std::string version;
     try {
       const auto tc = toolchain::resolve_toolchain(go);
+      version = tc.version;
       for (auto g : toolchain::probe_goarches())
         if (emu::find_arch(g))
           probes[std::string(g)] = toolchain::probe_elf(tc, g, toolchain::ProbeBuildConfig::defaults()).string();
@@ -526,6 +539,13 @@ int main(int argc, char** argv) {
     // The same probe binaries under qemu-user: each probe's main runs its
     // recursions (probe/main.go) on a fresh goroutine, as the probe_main_scenarios
     // do under gotramp. CPU and wall time, process by process.
+    // Each probe scenario warm, one GOARCH and scenario at a time (where a row's
+    // time goes once its harness is built).
+    for (const auto& [goarch, program] : probes)
+      for (const auto& scenario : reporter.comparable_)
+        benchmark::RegisterBenchmark(fmt::format("BM_RealWarm/{}/{}/{}", go, goarch, scenario).c_str(), BM_RealWarm,
+                                     emu::find_arch(goarch), program, version, scenario)
+            ->Unit(benchmark::kMicrosecond);
     std::string same;
     for (const auto& [goarch, program] : probes) {
       auto it = kQemu.find(goarch);
