@@ -47,6 +47,7 @@ class DebugSession final : public gdb::Target {
 
   // Why the session ended early (gdb killed the run, went away, never came).
   const std::string& ended() const { return ended_; }
+  bool timed_out() const { return timed_out_; }
   bool killed() const { return killed_; }
   // The guest crashed (a fault, a trap, an invalid instruction): gdb sees the
   // signal a Linux process would get at that instruction, and may look around
@@ -74,6 +75,7 @@ class DebugSession final : public gdb::Target {
       if (stub_->serve(info) == gdb::Resume::Kill) killed_ = true, ended_ = "killed by gdb";
     } catch (const gdb::Disconnected& e) {
       ended_ = e.what();
+      timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
     }
   }
 
@@ -182,6 +184,7 @@ class DebugSession final : public gdb::Target {
       conn_ = std::make_unique<gdb::Connection>(listener_.accept(timeout_), timeout_);
     } catch (const gdb::Disconnected& e) {
       ended_ = e.what();
+      timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
       throw;
     }
     stub_ = std::make_unique<gdb::Stub>(*conn_, *this);
@@ -194,6 +197,7 @@ class DebugSession final : public gdb::Target {
       r = stub_->serve(stop);
     } catch (const gdb::Disconnected& e) {
       ended_ = e.what();
+      timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
       throw;  // ends the run
     }
     since_poll_ = 0;
@@ -247,6 +251,7 @@ class DebugSession final : public gdb::Target {
   std::optional<uint64_t> pending_watch_;  // a store hit a watchpoint: stop after it
   unsigned since_poll_ = 0;
   std::string ended_;
+  bool timed_out_ = false;  // ended_ says why: no gdb, or a silent one, within --timeout
 };
 
 }  // namespace
@@ -307,6 +312,10 @@ int run_debug(const DebugArgs& a) {
   session.crashed(report.stop);
 
   if (!session.ended().empty()) {
+    if (session.timed_out()) {
+      std::cerr << "gotramp debug: timed out: " << session.ended() << " (--timeout " << a.timeout << ")\n";
+      return kExitTimedOut;
+    }
     std::cerr << "gotramp debug: " << session.ended() << "\n";
     return kExitFailed;
   }

@@ -7,10 +7,12 @@
 namespace gotramp::cli {
 
 enum ExitCode : int {
-  kExitPassed = 0,    // every run passed (verified or diagnosed; known unless --strict)
-  kExitFailed = 1,    // a run failed its checks (FAILED; known with --strict)
-  kExitBadInput = 2,  // bad input: names, option values, files, a trampoline that does not build
-  kExitInternal = 3,  // gotramp itself failed
+  kExitPassed = 0,         // every run passed (verified or diagnosed; known unless --strict)
+  kExitFailed = 1,         // a run failed its checks (FAILED; known with --strict)
+  kExitBadInput = 2,       // bad input: names, option values, files, a trampoline that does not build
+  kExitInternal = 3,       // gotramp itself failed
+  kExitTimedOut = 4,       // debug: no gdb connected, or gdb was silent, within --timeout
+  kExitInterrupted = 130,  // Ctrl-C (SIGINT): 128 + the signal, as a shell reports it
 };
 
 // The exit status of one run's verdict: a known upstream bug passes unless strict.

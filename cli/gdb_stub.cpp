@@ -187,7 +187,8 @@ std::string Listener::address() const {
 int Listener::accept(std::chrono::milliseconds timeout) {
   pollfd p{fd_, POLLIN, 0};
   int n = poll(&p, 1, static_cast<int>(timeout.count()));
-  if (n <= 0) throw Disconnected(fmt::format("no gdb connected to {} within {} s", address(), timeout.count() / 1000));
+  if (n < 0) throw Disconnected(fmt::format("poll: {}", std::strerror(errno)));
+  if (n == 0) throw TimedOut(fmt::format("no gdb connected to {} within {} s", address(), timeout.count() / 1000));
   int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) throw Disconnected(fmt::format("accept: {}", std::strerror(errno)));
   int one = 1;
@@ -249,7 +250,7 @@ std::string Connection::receive() {
           break;  // stray acknowledgements
       }
     }
-    if (!fill(timeout_)) throw Disconnected(fmt::format("gdb said nothing for {} s", timeout_.count() / 1000));
+    if (!fill(timeout_)) throw TimedOut(fmt::format("gdb said nothing for {} s", timeout_.count() / 1000));
   }
 }
 
@@ -266,7 +267,8 @@ void Connection::send(std::string_view payload) {
     for (;;) {
       auto ev = framer_.next();
       if (!ev) {
-        if (!fill(timeout_)) throw Disconnected("gdb did not acknowledge a packet");
+        if (!fill(timeout_))
+          throw TimedOut(fmt::format("gdb did not acknowledge a packet within {} s", timeout_.count() / 1000));
         continue;
       }
       if (ev->kind == Framer::Event::Kind::Ack) return;

@@ -51,6 +51,10 @@ class Framer {
 struct Disconnected : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// No gdb within the timeout, or gdb silent for longer than it.
+struct TimedOut : Disconnected {
+  using Disconnected::Disconnected;
+};
 
 // "127.0.0.1:1234" -> host and port; "1234" or ":1234" means 127.0.0.1. Port 0
 // asks for a free port. nullopt, and a message in err, when it does not parse.

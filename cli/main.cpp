@@ -2,12 +2,16 @@
 // instruction by instruction, each architecture's calling sequence.
 //
 // Exit status, the same for every subcommand (cli/exit_code.hpp, README): 0 every
-// run passed, 1 a run failed its checks, 2 bad input, 3 an internal error.
+// run passed, 1 a run failed its checks, 2 bad input, 3 an internal error, 4 a
+// debug session timed out, 130 interrupted (Ctrl-C).
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -389,9 +393,19 @@ int exit_for(const std::exception& e) {
   return cli::kExitInternal;
 }
 
+// Ctrl-C: one line, and the status a shell gives a command SIGINT ended. Only
+// async-signal-safe calls; the toolchain children in the terminal's foreground
+// group get the same signal from the terminal.
+extern "C" void on_interrupt(int) {
+  static const char msg[] = "\ngotramp: interrupted\n";
+  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+  _exit(cli::kExitInterrupted);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGINT, on_interrupt);
   CLI::App app{"gotramp: verify the Go runtime's stack-growth trampolines under emulation"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli/exit_code.hpp"
+#include "cli/suggest.hpp"
 #include "cli/verify_cmd.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/scenario.hpp"
@@ -105,24 +106,44 @@ Inspection inspection(RunArgs a, const char* command) {
   if (a.goarch.empty()) throw BadInput(fmt::format("{} needs --goarch (one of {})", command, emu::arch_names()));
   const model::Trampoline* trampoline = model::find_trampoline(a.trampoline);
   if (!trampoline)
-    throw BadInput(fmt::format("unknown trampoline '{}'; valid: {}", a.trampoline, model::trampoline_names()));
+    throw BadInput(fmt::format("unknown trampoline '{}'{}; valid: {}", a.trampoline,
+                               did_you_mean(a.trampoline,
+                                            [] {
+                                              std::vector<std::string> names;
+                                              for (const auto& t : model::trampolines()) names.push_back(t.name);
+                                              return names;
+                                            }()),
+                               model::trampoline_names()));
   Inspection w;
   w.spec = emu::find_arch(a.goarch);
   w.contract = model::find_contract(a.contract);
   w.scenario = model::find_scenario(a.scenario, trampoline->name);
   if (const emu::Unemulated* u = emu::find_unemulated(a.goarch)) throw BadInput(std::string(u->why));
-  if (!w.spec) throw BadInput(fmt::format("unknown GOARCH '{}'; valid: {}", a.goarch, emu::arch_names()));
+  if (!w.spec) {
+    std::vector<std::string> names;
+    for (const auto& spec : emu::arch_table()) names.push_back(spec.goarch);
+    throw BadInput(
+        fmt::format("unknown GOARCH '{}'{}; valid: {}", a.goarch, did_you_mean(a.goarch, names), emu::arch_names()));
+  }
   if (a.go.empty() && !w.spec->transcribed()) throw BadInput(no_transcription(*w.spec));
   if (!w.contract && !model::contract_group(a.contract).empty())
     throw BadInput(fmt::format(
         "--contract {} is not valid for {}: '{}' names several contracts, which verify runs and compares; {} looks "
         "at one run: choose one of {}",
         a.contract, command, a.contract, command, model::contract_names(false)));
-  if (!w.contract)
-    throw BadInput(fmt::format("unknown contract '{}'; valid: {}", a.contract, model::contract_names(false)));
-  if (!w.scenario)
-    throw BadInput(fmt::format("unknown scenario '{}' of the {} trampoline; {} looks at one run: choose one of {}",
-                               a.scenario, trampoline->name, command, model::scenario_names(trampoline->name)));
+  if (!w.contract) {
+    std::vector<std::string> names;
+    for (const auto& c : model::contracts()) names.push_back(c.name);
+    throw BadInput(fmt::format("unknown contract '{}'{}; valid: {}", a.contract, did_you_mean(a.contract, names),
+                               model::contract_names(false)));
+  }
+  if (!w.scenario) {
+    std::vector<std::string> names;
+    for (const auto& s : trampoline->scenarios()) names.push_back(s.name);
+    throw BadInput(fmt::format("unknown scenario '{}'{} of the {} trampoline; {} looks at one run: choose one of {}",
+                               a.scenario, did_you_mean(a.scenario, names), trampoline->name, command,
+                               model::scenario_names(trampoline->name)));
+  }
   if (a.go.empty())
     if (std::string why = needs_probe(*w.scenario); !why.empty()) throw BadInput(why);
   if (std::string why = model::world_unavailable(w.scenario->world, *w.spec); !why.empty())

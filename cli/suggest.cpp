@@ -1,6 +1,7 @@
 #include "cli/suggest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <numeric>
 
 namespace gotramp::cli {
@@ -22,9 +23,17 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+bool same_letters(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace
 
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
+  for (const auto& c : candidates)
+    if (same_letters(word, c)) return c;
   std::optional<std::string> best;
   size_t best_distance = std::max<size_t>(1, word.size() / 3) + 1;
   for (const auto& c : candidates) {
@@ -32,6 +41,11 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
     if (d < best_distance) best = c, best_distance = d;
   }
   return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  auto near = closest(word, candidates);
+  return near ? " (did you mean '" + *near + "'?)" : "";
 }
 
 }  // namespace gotramp::cli

@@ -10,6 +10,11 @@ namespace gotramp::cli {
 
 // The candidate nearest to word by edit distance, if it is near enough to be what
 // was meant (at most a third of the word's letters differ, and at least 1).
+// A candidate that differs from word only in case is always what was meant
+// (ARM64 -> arm64).
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates);
+
+// " (did you mean 'arm64'?)" for the closest candidate, or "" when none is near.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace gotramp::cli

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <thread>
 
+#include "cli/suggest.hpp"
 #include "runtime_model/harness.hpp"
 
 namespace gotramp::cli {
@@ -137,11 +138,19 @@ std::optional<std::vector<const T*>> parse_list(const std::vector<std::string>& 
     }
     const T* t = find(n);
     if (!t) {
-      error = fmt::format("unknown {} '{}'; valid: {} (or all)", what, n, valid);
+      std::vector<std::string> names_in_table;
+      for (const auto& x : table) names_in_table.push_back(x.name);
+      error = fmt::format("unknown {} '{}'{}; valid: {} (or all)", what, n, did_you_mean(n, names_in_table), valid);
       return std::nullopt;
     }
     out.push_back(t);
   }
+  return out;
+}
+
+std::vector<std::string> goarch_names() {
+  std::vector<std::string> out;
+  for (const auto& a : emu::arch_table()) out.push_back(a.goarch);
   return out;
 }
 
@@ -169,7 +178,8 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<s
     }
     const emu::ArchSpec* spec = emu::find_arch(n);
     if (!spec) {
-      error = fmt::format("unknown GOARCH '{}'; valid: {} (or all)", n, emu::arch_names());
+      error = fmt::format("unknown GOARCH '{}'{}; valid: {} (or all)", n, did_you_mean(n, goarch_names()),
+                          emu::arch_names());
       return std::nullopt;
     }
     if (!spec->transcribed()) {
@@ -240,7 +250,10 @@ std::optional<std::vector<const model::Scenario*>> parse_scenarios(
       std::string valid;
       for (const model::Trampoline* t : trampolines)
         valid += fmt::format("{}{}: {}", valid.empty() ? "" : "; ", t->name, model::scenario_names(t->name));
-      error = fmt::format("unknown scenario '{}'; valid: {} (or all)", n, valid);
+      std::vector<std::string> scenario_names;
+      for (const model::Trampoline* t : trampolines)
+        for (const auto& s : t->scenarios()) scenario_names.push_back(s.name);
+      error = fmt::format("unknown scenario '{}'{}; valid: {} (or all)", n, did_you_mean(n, scenario_names), valid);
       return std::nullopt;
     }
   }
@@ -272,7 +285,8 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vec
     if (!spec || std::find(goarches.begin(), goarches.end(), n) == goarches.end()) {
       error = spec ? fmt::format("GOARCH '{}': real toolchains do not build it (Go dropped it); with --go: {} (or all)",
                                  n, valid)
-                   : fmt::format("unknown GOARCH '{}' with --go; valid: {} (or all)", n, valid);
+                   : fmt::format("unknown GOARCH '{}' with --go{}; valid: {} (or all)", n,
+                                 did_you_mean(n, {goarches.begin(), goarches.end()}), valid);
       return std::nullopt;
     }
     out.push_back(spec);

@@ -224,6 +224,37 @@ TEST(PaperCuts, MistypedOptionGetsDidYouMean) {
   EXPECT_HAS(r.output, "Did you mean --svg?");
 }
 
+// A name given in another case, or mistyped, gets the name it was meant to be, for
+// every list a user types (GOARCH with and without --go, contract, scenario,
+// trampoline), in verify and in the one-run commands.
+TEST(PaperCuts, NamesInAnotherCaseGetDidYouMean) {
+  auto r = gotramp({"verify", "--goarch", "ARM64"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown GOARCH 'ARM64' (did you mean 'arm64'?)");
+  r = gotramp({"verify", "--go", "bundled", "--goarch", "amd64,RISCV64"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown GOARCH 'RISCV64' with --go (did you mean 'riscv64'?)");
+  r = gotramp({"verify", "--goarch", "amd64", "--contract", "Modern"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown contract 'Modern' (did you mean 'modern'?)");
+  r = gotramp({"verify", "--goarch", "amd64", "--scenario", "closure,NoCtxt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown scenario 'NoCtxt' (did you mean 'noctxt'?)");
+  r = gotramp({"verify", "--goarch", "amd64", "--trampoline", "MORESTACK"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown trampoline 'MORESTACK' (did you mean 'morestack'?)");
+  r = gotramp({"trace", "--goarch", "Arm64"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown GOARCH 'Arm64' (did you mean 'arm64'?)");
+  r = gotramp({"frame", "--goarch", "arm64", "--scenario", "closur"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_HAS(r.output, "unknown scenario 'closur' (did you mean 'closure'?)");
+  // Nothing near: no guess.
+  r = gotramp({"verify", "--goarch", "sparc"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output.find("did you mean"), std::string::npos) << r.output;
+}
+
 TEST(PaperCuts, VersionNamesEveryComponent) {
   auto r = gotramp({"--version"});
   EXPECT_EQ(r.exit_code, 0);

@@ -46,11 +46,11 @@ std::string slurp(const fs::path& p) {
 // listening says where it listens, where the guest ELF is and where m lives.
 class DebugChild {
  public:
-  DebugChild(const emu::ArchSpec& spec, std::vector<std::string> extra = {}) {
+  DebugChild(const emu::ArchSpec& spec, std::vector<std::string> extra = {}, std::string timeout = "30") {
     dir_ = fs::temp_directory_path() / fmt::format("gotramp-debug-{}-{}", getpid(), counter_++);
     fs::create_directories(dir_);
     std::vector<std::string> args = {GOTRAMP_BIN, "debug",       "--goarch",  spec.goarch,
-                                     "--gdb",     "127.0.0.1:0", "--timeout", "30"};
+                                     "--gdb",     "127.0.0.1:0", "--timeout", timeout};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -95,6 +95,7 @@ class DebugChild {
     pid_ = -1;
     return -2;  // hung
   }
+  void interrupt() const { kill(pid_, SIGINT); }
   std::string out() const { return slurp(dir_ / "out"); }
   std::string err() const { return slurp(dir_ / "err"); }
 
@@ -403,10 +404,36 @@ TEST(DebugCommand, BadAddressAndNoGdbAreReported) {
                                   fs::current_path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("HOST:PORT"), std::string::npos) << r.output;
+  // No gdb within --timeout: its own exit status, and the message says so.
   r = toolchain::run_process({GOTRAMP_BIN, "debug", "--goarch", "amd64", "--gdb", "127.0.0.1:0", "--timeout", "1"}, {},
                              fs::current_path());
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("no gdb connected"), std::string::npos) << r.output;
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.output.find("gotramp debug: timed out: no gdb connected to 127.0.0.1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(--timeout 1)"), std::string::npos) << r.output;
+}
+
+// A gdb that connects and then says nothing past --timeout: timed out too.
+TEST(DebugCommand, SilentGdbTimesOut) {
+  DebugChild child(*emu::find_arch("amd64"), {}, "1");
+  ASSERT_FALSE(child.port.empty()) << child.banner;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(child.port)));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  EXPECT_EQ(child.wait(), 4) << child.err();
+  close(fd);
+  EXPECT_NE(child.err().find("timed out: gdb said nothing for 1 s"), std::string::npos) << child.err();
+}
+
+// Ctrl-C while gotramp waits for gdb: one line, exit 130.
+TEST(DebugCommand, InterruptExits130) {
+  DebugChild child(*emu::find_arch("amd64"));
+  ASSERT_FALSE(child.port.empty()) << child.banner;
+  child.interrupt();
+  EXPECT_EQ(child.wait(), 130) << child.err();
+  EXPECT_NE(child.err().find("gotramp: interrupted\n"), std::string::npos) << child.err();
 }
 
 }  // namespace
