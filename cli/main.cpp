@@ -191,11 +191,17 @@ int cmd_verify(VerifyArgs a) {
     return it->second;
   };
   const bool want_versions = a.json || junit;
-  const cli::ToolVersions versions = want_versions ? cli::tool_versions(cfg) : cli::ToolVersions{};
+  cli::ToolVersions versions = want_versions ? cli::tool_versions(cfg) : cli::ToolVersions{};
+  if (req.go)
+    versions.toolchain = req.go->selector, versions.toolchain_version = req.go->version,
+    versions.goroot = req.go->goroot.string();
+  // A GOROOT the user named is said above the table: two trees of one version look alike.
+  const bool named_goroot = req.go && req.go->selector != "bundled" && req.go->selector != "system";
   if (a.json)
     std::cout << cli::to_json(rows, versions, a.strict).dump(2) << "\n";
   else
-    std::cout << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story)
+    std::cout << (named_goroot ? fmt::format("GOROOT {} ({})\n\n", req.go->goroot.string(), req.go->version) : "")
+              << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story)
               << "\n"
               << cli::format_summary(rows);
   if (junit) {

@@ -53,8 +53,11 @@ struct Suite {
 
 void add_properties(pugi::xml_node suite, const ToolVersions& v) {
   auto props = suite.append_child("properties");
-  for (const auto& [k, val] : {std::pair{"gotramp", v.gotramp}, std::pair{"unicorn", v.unicorn},
-                               std::pair{"capstone", v.capstone}, std::pair{"go", v.go}}) {
+  for (const auto& [k, val] :
+       {std::pair{"gotramp", v.gotramp}, std::pair{"unicorn", v.unicorn}, std::pair{"capstone", v.capstone},
+        std::pair{"go", v.go_under_test()}, std::pair{"toolchain", v.toolchain}, std::pair{"goroot", v.goroot},
+        std::pair{"guest_go", v.go}}) {
+    if (val.empty() && std::string_view(k) != "go") continue;  // no toolchain under test: the transcriptions
     auto p = props.append_child("property");
     p.append_attribute("name") = k;
     p.append_attribute("value") = val.c_str();

@@ -12,7 +12,10 @@
 namespace gotramp::cli {
 
 ToolVersions tool_versions(const toolchain::GuestBuildConfig& cfg) {
-  return {GOTRAMP_VERSION, emu::unicorn_version(), emu::capstone_version(), toolchain::go_version(cfg)};
+  ToolVersions v;
+  v.gotramp = GOTRAMP_VERSION, v.unicorn = emu::unicorn_version(), v.capstone = emu::capstone_version();
+  v.go = toolchain::go_version(cfg);
+  return v;
 }
 
 std::string format_versions(const ToolVersions& v) {

@@ -9,7 +9,15 @@
 namespace gotramp::cli {
 
 struct ToolVersions {
-  std::string gotramp, unicorn, capstone, go;
+  std::string gotramp, unicorn, capstone;
+  std::string go;  // the Go that assembled and linked the guests
+  // With --go, the toolchain under test: as the user named it (bundled, system or a
+  // path), its version and its GOROOT; empty for the Go 1.8 transcriptions.
+  std::string toolchain, toolchain_version, goroot;
+
+  // The Go whose runtime the report is about: the toolchain under test, else the
+  // guests' (their runtime is the transcription, assembled by it).
+  const std::string& go_under_test() const { return toolchain_version.empty() ? go : toolchain_version; }
 };
 
 ToolVersions tool_versions(const toolchain::GuestBuildConfig& cfg);

@@ -15,6 +15,7 @@
 #include "emu/arch_spec.hpp"
 #include "runtime_model/scenario.hpp"
 #include "support.hpp"
+#include "toolchain/go_toolchain.hpp"
 #include "toolchain/process.hpp"
 
 namespace gotramp {
@@ -375,6 +376,42 @@ TEST(Report, JsonNamesTheVersionsItWasMadeWith) {
   EXPECT_EQ(j["unicorn"], "2.1.4");
   EXPECT_EQ(j["capstone"], "5.0.9");
   EXPECT_TRUE(j["go"].get<std::string>().starts_with("go1.")) << j["go"];
+  // The transcriptions: no toolchain under test; their Go is the guests' own.
+  EXPECT_TRUE(j["toolchain"].is_null()) << j;
+  EXPECT_TRUE(j["goroot"].is_null()) << j;
+  EXPECT_EQ(j["go"], j["guest_go"]);
+}
+
+// With --go, the report is about that toolchain: JSON's top level and the JUnit
+// suites' properties name its version and GOROOT (not the go on PATH, which only
+// assembled the guests), and a GOROOT given as a path is said above the table.
+TEST(Report, JsonAndJunitNameTheToolchainUnderTest) {
+  const auto bundled = toolchain::resolve_toolchain("bundled");
+  const auto system = toolchain::resolve_toolchain("system");
+  ASSERT_NE(bundled.version, system.version) << "the test needs two versions to tell apart";
+  auto d = scratch("junit-under-test");
+  auto xml = d / "out.xml";
+  auto r = gotramp(
+      {"verify", "--go", "bundled", "--goarch", "amd64", "--scenario", "closure", "--json", "--junit", xml.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["go"], bundled.version);
+  EXPECT_EQ(j["toolchain"], "bundled");
+  EXPECT_EQ(j["goroot"], bundled.goroot.string());
+  EXPECT_EQ(j["guest_go"], system.version) << "Debian's go assembles the guests";
+  std::ifstream in(xml);
+  std::stringstream junit;
+  junit << in.rdbuf();
+  EXPECT_HAS(junit.str(), fmt::format(R"(<property name="go" value="{}" />)", bundled.version));
+  EXPECT_HAS(junit.str(), fmt::format(R"(<property name="goroot" value="{}" />)", bundled.goroot.string()));
+  EXPECT_HAS(junit.str(), R"(<property name="toolchain" value="bundled" />)");
+
+  r = gotramp({"verify", "--go", bundled.goroot.string(), "--goarch", "amd64", "--scenario", "closure"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.output.starts_with(fmt::format("GOROOT {} ({})\n", bundled.goroot.string(), bundled.version)))
+      << r.output;
+  r = gotramp({"verify", "--go", "bundled", "--goarch", "amd64", "--scenario", "closure"});
+  EXPECT_TRUE(r.output.starts_with("GOARCH")) << "bundled and system are named in the toolchain column: " << r.output;
 }
 
 // Reads a JUnit file with junitparser (PyPI, pinned by scripts/setup) and prints one
