@@ -102,15 +102,25 @@ std::optional<std::string> LineTable::text(const SourceLine& line) const {
     const std::filesystem::path rel(line.file);
     bool inside = !rel.empty() && rel.is_relative();
     for (const auto& part : rel) inside = inside && part != "..";
-    for (const auto& root : roots_) {
+    for (size_t i = 0; i < roots_.size(); i++) {
       if (!inside || !lines.empty()) break;
-      std::ifstream in(root / rel);
+      std::ifstream in(roots_[i] / rel);
       for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
+      if (!lines.empty()) found_in_[line.file] = i;
     }
     it = texts_.emplace(line.file, std::move(lines)).first;
   }
   if (line.line < 1 || line.line > static_cast<int>(it->second.size())) return std::nullopt;
   return collapse_blanks(it->second[line.line - 1]);
+}
+
+std::string LineTable::place(const SourceLine& line) const {
+  text(line);  // finds the file
+  auto it = found_in_.find(line.file);
+  // roots_[0] keeps the sources a guest was built from: those go by their name.
+  if (it == found_in_.end() || it->second == 0) return fmt::format("{}:{}", line.short_name(), line.line);
+  const std::filesystem::path under = roots_[it->second].filename() / line.file;
+  return fmt::format("{}:{}", under.generic_string(), line.line);
 }
 
 std::string LineTable::code(const SourceLine& line) const {

@@ -39,6 +39,10 @@ class LineTable {
   std::optional<std::string> text(const SourceLine& line) const;
   // The code of a line, its comment cut: "MOVD R26, 8(RSP)". Empty when unknown.
   std::string code(const SourceLine& line) const;
+  // Where a line is, as a porter's tools want it: a file found under one of the given
+  // roots (a GOROOT's src/) by its path below the root's parent,
+  // "src/runtime/asm_arm64.s:465"; any other by its name, "morestack.s:42".
+  std::string place(const SourceLine& line) const;
 
  private:
   struct Row {
@@ -50,6 +54,7 @@ class LineTable {
   std::vector<std::string> files_;
   std::vector<std::filesystem::path> roots_;                       // the kept sources first
   mutable std::map<std::string, std::vector<std::string>> texts_;  // file -> its lines
+  mutable std::map<std::string, size_t> found_in_;                 // file -> the roots_ index it was read from
 };
 
 }  // namespace gotramp::emu

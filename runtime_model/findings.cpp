@@ -41,7 +41,7 @@ Finding Harness::finding(std::string check, std::string slot, std::string expect
 void Harness::describe_store(uint64_t pc, std::string& where, std::string& source, std::string& text) {
   where = image_.describe(pc);
   if (auto line = lines()->at(pc)) {
-    source = fmt::format("{}:{}", line->short_name(), line->line);
+    source = lines()->place(*line);
     text = lines()->text(*line).value_or("");
   }
 }
