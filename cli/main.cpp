@@ -157,6 +157,8 @@ int cmd_verify(VerifyArgs a) {
                         "keep; verify it with --go bundled, --go system or --go GOROOT",
                         c->name));
   }
+  if (req.asm_file)
+    for (const auto* spec : *archs) cli::check_name_constraint(*req.asm_file, *spec);
   auto scenarios = cli::parse_scenarios(a.scenario, req.trampolines, a.go.empty(), err);
   if (!scenarios) throw BadInput(err);
   req.archs = *archs, req.contracts = *contracts, req.scenarios = *scenarios;

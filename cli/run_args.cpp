@@ -148,7 +148,10 @@ Inspection inspection(RunArgs a, const char* command) {
     if (std::string why = needs_probe(*w.scenario); !why.empty()) throw BadInput(why);
   if (std::string why = model::world_unavailable(w.scenario->world, *w.spec); !why.empty())
     throw BadInput(fmt::format("scenario {}: {}", w.scenario->name, why));
-  if (!a.asm_file.empty()) w.asm_file = a.asm_file;
+  if (!a.asm_file.empty()) {
+    check_name_constraint(a.asm_file, *w.spec);
+    w.asm_file = a.asm_file;
+  }
   if (!a.go.empty()) {
     if (w.contract->name != "modern")
       throw BadInput(

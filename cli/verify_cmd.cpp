@@ -10,6 +10,7 @@
 #include <numeric>
 #include <thread>
 
+#include "cli/exit_code.hpp"
 #include "cli/suggest.hpp"
 #include "runtime_model/harness.hpp"
 
@@ -344,6 +345,25 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
   };
 
   return run_pool(jobs, req.jobs, run_job);
+}
+
+void check_name_constraint(const std::filesystem::path& file, const emu::ArchSpec& spec) {
+  // Every GOARCH go/build knows (its knownArch list): a name ending in one of them
+  // constrains the file, whether or not gotramp emulates it.
+  static const std::vector<std::string_view> known = {
+      "386",     "amd64",  "amd64p32", "arm",      "armbe",     "arm64",       "arm64be", "loong64",
+      "mips",    "mipsle", "mips64",   "mips64le", "mips64p32", "mips64p32le", "ppc",     "ppc64",
+      "ppc64le", "riscv",  "riscv64",  "s390",     "s390x",     "sparc",       "sparc64", "wasm"};
+  const std::string stem = file.stem().string();
+  const auto us = stem.rfind('_');
+  if (us == std::string::npos || us == 0) return;  // "_arm64.s" alone is ignored by go, and constrains nothing
+  const std::string named = stem.substr(us + 1);
+  if (named == spec.goarch || std::find(known.begin(), known.end(), named) == known.end()) return;
+  throw BadInput(fmt::format(
+      "--asm {}: its name ends in _{}, Go's file-name build constraint, so `go build` for {} leaves it out (and "
+      "the link fails: no main.morestack); check it with --goarch {}, or rename it (morestack_{}.s) to check it "
+      "on {}",
+      file.string(), named, spec.goarch, named, spec.goarch, spec.goarch));
 }
 
 std::vector<const emu::ArchSpec*> archs_for_trampoline(const std::filesystem::path& file) {

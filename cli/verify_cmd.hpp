@@ -68,6 +68,12 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
 // it lies in (guest_asm/arm64/variants/x.s). Empty when neither says.
 std::vector<const emu::ArchSpec*> archs_for_trampoline(const std::filesystem::path& file);
 
+// Go's file-name build constraint: a file named *_GOARCH.s (or *_GOOS_GOARCH.s) is
+// built only for that GOARCH, so `go build` for another leaves it out and the link
+// fails far from the cause. Throws BadInput naming the constraint when file's name
+// excludes spec.
+void check_name_constraint(const std::filesystem::path& file, const emu::ArchSpec& spec);
+
 // Parses "amd64,arm64" or "all" for the transcriptions: "all" is every row with a
 // guest_asm folder. On an unknown name returns nullopt and sets error to a message
 // listing the valid names; on a row without a transcription (riscv64) or a GOARCH

@@ -366,6 +366,31 @@ TEST(Asm, AFileWithoutMorestackNoctxtSaysSo) {
   EXPECT_EQ(r.output.find("relocation target"), std::string::npos) << r.output;
 }
 
+// An arm64-named file checked on another GOARCH: Go's file-name build constraint
+// would leave it out of that build, and the message says so instead of the
+// linker's "relocation target main.morestack not defined". A name without a GOARCH
+// (or ppc64x, which is no GOARCH) constrains nothing.
+TEST(Asm, AFileNamedForAnotherGoarchNamesTheBuildConstraint) {
+  auto d = scratch("asm-constraint");
+  std::ifstream in(kSource + "/guest_asm/arm64/morestack.s");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto named = write(d / "loop_arm64.s", text.str());
+  for (const std::string cmd : {"verify", "trace", "frame"}) {
+    auto r = gotramp({cmd, "--asm", named.string(), "--goarch", "s390x"});
+    EXPECT_EQ(r.exit_code, 2) << cmd << ": " << r.output;
+    EXPECT_HAS(r.output,
+               "its name ends in _arm64, Go's file-name build constraint, so `go build` for s390x leaves "
+               "it out");
+    EXPECT_HAS(r.output, "check it with --goarch arm64");
+    EXPECT_EQ(r.output.find("relocation target"), std::string::npos) << r.output;
+  }
+  // For its own GOARCH it runs.
+  EXPECT_EQ(gotramp({"verify", "--asm", named.string(), "--goarch", "arm64", "--scenario", "closure"}).exit_code, 0);
+  auto plain = write(d / "loop.s", text.str());
+  EXPECT_EQ(gotramp({"verify", "--asm", plain.string(), "--goarch", "arm64", "--scenario", "closure"}).exit_code, 0);
+}
+
 // ---- JSON and JUnit
 
 TEST(Report, JsonNamesTheVersionsItWasMadeWith) {
