@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 void add_common_options(CLI::App* c, CommonArgs& a) {
   c->add_option("--cache", a.cache,
-                "where guest ELFs built for --asm are cached (default: $GOTRAMP_CACHE, else "
-                "$XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
+                "where gotramp caches what it builds: guest ELFs for --asm, and with --go the probes and Go's build "
+                "cache for them (default: $GOTRAMP_CACHE, else $XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
 }
 
 void add_strict_option(CLI::App* c, bool& strict) {

@@ -3,6 +3,8 @@
 // reports one bug once, --version, and the JUnit report read by a real JUnit parser.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -364,6 +366,31 @@ TEST(Asm, AFileWithoutMorestackNoctxtSaysSo) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_HAS(r.output, "does not define morestack_noctxt");
   EXPECT_EQ(r.output.find("relocation target"), std::string::npos) << r.output;
+}
+
+// A build interrupted (Ctrl-C exits at once) leaves its stage folder behind: the next
+// build removes those of processes that no longer run, and no other.
+TEST(Asm, StaleStageFoldersAreRemovedByTheNextBuild) {
+  auto d = scratch("asm-stale-stage");
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  waitpid(dead, nullptr, 0);
+  const fs::path stale = d / "cache" / "stage" / fmt::format("arm64-0123456789abcdef-{}", dead);
+  const fs::path live = d / "cache" / "stage" / fmt::format("arm64-fedcba9876543210-{}", getpid());
+  for (const auto& p : {stale, live}) {
+    fs::create_directories(p);
+    write(p / "morestack.s", "interrupted\n");
+    ASSERT_TRUE(fs::exists(p / "morestack.s"));
+  }
+  std::ifstream in(kSource + "/guest_asm/arm64/morestack.s");
+  std::stringstream text;
+  text << in.rdbuf() << "// " << getpid() << ": a file no cache has seen, so it is built\n";
+  auto f = write(d / "fresh_arm64.s", text.str());
+  auto r = gotramp({"verify", "--asm", f.string(), "--scenario", "closure", "--cache", (d / "cache").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(fs::exists(stale)) << "the interrupted build's folder stays";
+  EXPECT_TRUE(fs::exists(live)) << "a running process's stage was removed";
 }
 
 // An arm64-named file checked on another GOARCH: Go's file-name build constraint

@@ -17,6 +17,7 @@
 #include "runtime_model/layout.hpp"
 #include "toolchain/content_hash.hpp"
 #include "toolchain/process.hpp"
+#include "toolchain/stage_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -184,9 +185,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw GuestBuildError(fmt::format("cannot create the guest cache {}: {}", out_dir.string(), ec.message()));
-  fs::path stage = cfg.cache / "stage" / fmt::format("{}-{:016x}-{}", spec.goarch, h.h, getpid());
-  fs::remove_all(stage);
-  fs::create_directories(stage);
+  const fs::path stage = fresh_stage(cfg.cache, fmt::format("{}-{:016x}", spec.goarch, h.h));
   for (const auto& [name, data] : files) write_file(stage / name, data);
 
   const fs::path tmp = fs::path(elf).concat(fmt::format(".tmp{}", getpid()));

@@ -23,6 +23,7 @@
 
 #include "toolchain/content_hash.hpp"
 #include "toolchain/process.hpp"
+#include "toolchain/stage_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -222,9 +223,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   if (fs::exists(elf)) return elf;
 
   fs::create_directories(out_dir);
-  const fs::path stage = root / "stage" / fmt::format("{}-{:016x}-{}", goarch, h.h, getpid());
-  fs::remove_all(stage);
-  fs::create_directories(stage);
+  const fs::path stage = fresh_stage(root, fmt::format("{}-{:016x}", goarch, h.h));
   for (const auto& [name, data] : files) write_file(stage / name, data);
 
   const fs::path tmp = fs::path(elf).concat(fmt::format(".tmp{}", getpid()));
