@@ -143,6 +143,15 @@ std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
                      f->g0_sched_sp, spec.ctxt.name, f->ctxt_reg,
                      spec.has_link() ? fmt::format("; {} = {}", spec.link.name, run.harness->describe(f->link)) : "");
   out += fmt::format("  {:<12} {:<9} {:<{}} {}\n", "address", "slot", "value", w, "meaning");
+  // A slot or field a Finding names is marked, as the picture draws it red, and the
+  // Findings follow it.
+  const auto& findings = run.report.findings;
+  auto mark = [](const std::vector<const model::Finding*>& by) { return by.empty() ? ' ' : 'X'; };
+  auto named_by = [](const std::vector<const model::Finding*>& by, int indent) {
+    std::string lines;
+    for (const auto* x : by) lines += fmt::format("{:{}}^ {}\n", "", indent, finding_text(*x));
+    return lines;
+  };
   bool line_drawn = false;
   // High addresses first, as stack diagrams are drawn.
   for (auto it = d.g0.rbegin(); it != d.g0.rend(); ++it) {
@@ -150,11 +159,17 @@ std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
       out += fmt::format("  {:-<70} g0.sched.sp\n", "");
       line_drawn = true;
     }
-    out += fmt::format("  {:#012x} {:<9} {:#0{}x} {}\n", it->addr, it->slot, it->value, w, it->meaning);
+    const auto by = findings_naming_slot(findings, growth, *it, *f);
+    out += fmt::format("{} {:#012x} {:<9} {:#0{}x} {}\n", mark(by), it->addr, it->slot, it->value, w, it->meaning);
+    out += named_by(by, 15);
   }
   out +=
       fmt::format("\ninterrupted goroutine g {:#x}, stack [{:#x}, {:#x})\n", f->gp.g, f->gp.stack_lo, f->gp.stack_hi);
-  for (const auto& [k, v] : goroutine_fields(run, *f)) out += fmt::format("  {:<13}= {}\n", k, v);
+  for (const auto& [k, v] : goroutine_fields(run, *f)) {
+    const auto by = findings_naming_field(findings, growth, k);
+    out += fmt::format("{} {:<13}= {}\n", mark(by), k, v);
+    out += named_by(by, 4);
+  }
   if (!d.goroutine.empty()) out += "  goroutine stack around g.sched.sp:\n";
   for (auto it = d.goroutine.rbegin(); it != d.goroutine.rend(); ++it)
     out += fmt::format("    {:#012x} {:<13} {:#0{}x} {}\n", it->addr, it->slot, it->value, w, it->meaning);

@@ -175,6 +175,24 @@ TEST(InspectCli, BrokenTrampolineFailureTellsItsStory) {
   EXPECT_NE(r.output.find("CLOBBERED", frame), std::string::npos);
 }
 
+// The text frame marks what a Finding names, as the SVG draws it red: each slot
+// with X, its Findings on the lines after it; the other slots unmarked.
+TEST(InspectCli, TextFrameMarksTheSlotsFindingsName) {
+  auto r = gotramp({"frame", "--goarch", "arm64", "--contract", "seed", "--asm",
+                    std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/variants/ctxt-slot-off.s"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const std::regex clobbered(R"(\nX 0x[0-9a-f]+ 16\(RSP\) +0x0+400004d0 [^\n]*CLOBBERED[^\n]*\n +\^ g0-frame-intact: )"
+                             R"(expected 0xd0d0d0d0d0d0d0d0, seen 0x400004d0\n)");
+  EXPECT_TRUE(std::regex_search(r.output, clobbered)) << r.output;
+  const std::regex argument(R"(\nX 0x[0-9a-f]+ 8\(RSP\) +0xd0d0d0d0d0d0d0d0 ctxt argument[^\n]*\n +\^ ctxt-argument: )"
+                            R"(expected 0x400004d0, seen 0xd0d0d0d0d0d0d0d0\n)");
+  EXPECT_TRUE(std::regex_search(r.output, argument)) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  0x[0-9a-f]+ 0\(RSP\) )"))) << "0(RSP) is fine";
+  auto passing = gotramp({"frame", "--goarch", "arm64", "--contract", "seed"});
+  EXPECT_EQ(passing.exit_code, 0);
+  EXPECT_FALSE(std::regex_search(passing.output, std::regex(R"(\nX )"))) << passing.output;
+}
+
 TEST(InspectCli, UnknownNamesExit2) {
   EXPECT_EQ(gotramp({"trace", "--goarch", "vax"}).exit_code, 2);
   EXPECT_EQ(gotramp({"frame", "--goarch", "amd64", "--contract", "nope"}).exit_code, 2);
