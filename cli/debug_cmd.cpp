@@ -74,8 +74,7 @@ class DebugSession final : public gdb::Target {
     try {
       if (stub_->serve(info) == gdb::Resume::Kill) killed_ = true, ended_ = "killed by gdb";
     } catch (const gdb::Disconnected& e) {
-      ended_ = e.what();
-      timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
+      end(e);
     }
   }
 
@@ -183,8 +182,7 @@ class DebugSession final : public gdb::Target {
     try {
       conn_ = std::make_unique<gdb::Connection>(listener_.accept(timeout_), timeout_);
     } catch (const gdb::Disconnected& e) {
-      ended_ = e.what();
-      timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
+      end(e);
       throw;
     }
     stub_ = std::make_unique<gdb::Stub>(*conn_, *this);
@@ -196,8 +194,7 @@ class DebugSession final : public gdb::Target {
     try {
       r = stub_->serve(stop);
     } catch (const gdb::Disconnected& e) {
-      ended_ = e.what();
-      timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
+      end(e);
       throw;  // ends the run
     }
     since_poll_ = 0;
@@ -250,6 +247,12 @@ class DebugSession final : public gdb::Target {
   bool killed_ = false;
   std::optional<uint64_t> pending_watch_;  // a store hit a watchpoint: stop after it
   unsigned since_poll_ = 0;
+  // gdb went away, never came or fell silent: why, and whether it was the timeout.
+  void end(const gdb::Disconnected& e) {
+    ended_ = e.what();
+    timed_out_ = dynamic_cast<const gdb::TimedOut*>(&e) != nullptr;
+  }
+
   std::string ended_;
   bool timed_out_ = false;  // ended_ says why: no gdb, or a silent one, within --timeout
 };

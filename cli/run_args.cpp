@@ -107,12 +107,7 @@ Inspection inspection(RunArgs a, const char* command) {
   const model::Trampoline* trampoline = model::find_trampoline(a.trampoline);
   if (!trampoline)
     throw BadInput(fmt::format("unknown trampoline '{}'{}; valid: {}", a.trampoline,
-                               did_you_mean(a.trampoline,
-                                            [] {
-                                              std::vector<std::string> names;
-                                              for (const auto& t : model::trampolines()) names.push_back(t.name);
-                                              return names;
-                                            }()),
+                               did_you_mean(a.trampoline, model::trampolines(), &model::Trampoline::name),
                                model::trampoline_names()));
   Inspection w;
   w.spec = emu::find_arch(a.goarch);
@@ -120,10 +115,8 @@ Inspection inspection(RunArgs a, const char* command) {
   w.scenario = model::find_scenario(a.scenario, trampoline->name);
   if (const emu::Unemulated* u = emu::find_unemulated(a.goarch)) throw BadInput(std::string(u->why));
   if (!w.spec) {
-    std::vector<std::string> names;
-    for (const auto& spec : emu::arch_table()) names.push_back(spec.goarch);
-    throw BadInput(
-        fmt::format("unknown GOARCH '{}'{}; valid: {}", a.goarch, did_you_mean(a.goarch, names), emu::arch_names()));
+    throw BadInput(fmt::format("unknown GOARCH '{}'{}; valid: {}", a.goarch,
+                               did_you_mean(a.goarch, emu::arch_table(), &emu::ArchSpec::goarch), emu::arch_names()));
   }
   if (a.go.empty() && !w.spec->transcribed()) throw BadInput(no_transcription(*w.spec));
   if (!w.contract && !model::contract_group(a.contract).empty())
@@ -132,17 +125,14 @@ Inspection inspection(RunArgs a, const char* command) {
         "at one run: choose one of {}",
         a.contract, command, a.contract, command, model::contract_names(false)));
   if (!w.contract) {
-    std::vector<std::string> names;
-    for (const auto& c : model::contracts()) names.push_back(c.name);
-    throw BadInput(fmt::format("unknown contract '{}'{}; valid: {}", a.contract, did_you_mean(a.contract, names),
+    throw BadInput(fmt::format("unknown contract '{}'{}; valid: {}", a.contract,
+                               did_you_mean(a.contract, model::contracts(), &model::Contract::name),
                                model::contract_names(false)));
   }
   if (!w.scenario) {
-    std::vector<std::string> names;
-    for (const auto& s : trampoline->scenarios()) names.push_back(s.name);
     throw BadInput(fmt::format("unknown scenario '{}'{} of the {} trampoline; {} looks at one run: choose one of {}",
-                               a.scenario, did_you_mean(a.scenario, names), trampoline->name, command,
-                               model::scenario_names(trampoline->name)));
+                               a.scenario, did_you_mean(a.scenario, trampoline->scenarios(), &model::Scenario::name),
+                               trampoline->name, command, model::scenario_names(trampoline->name)));
   }
   if (a.go.empty())
     if (std::string why = needs_probe(*w.scenario); !why.empty()) throw BadInput(why);

@@ -17,4 +17,13 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 // " (did you mean 'arm64'?)" for the closest candidate, or "" when none is near.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+// The same among a table's rows, by one of their members:
+// did_you_mean(n, emu::arch_table(), &emu::ArchSpec::goarch).
+template <typename Table, typename Row>
+std::string did_you_mean(std::string_view word, const Table& table, std::string Row::*name) {
+  std::vector<std::string> names;
+  for (const auto& row : table) names.push_back(row.*name);
+  return did_you_mean(word, names);
+}
+
 }  // namespace gotramp::cli

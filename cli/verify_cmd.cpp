@@ -46,18 +46,10 @@ std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::fun
   return rows;
 }
 
-// Whether a scenario's run is likely to leave the engine's translations to be
-// dropped: a GC phase audits stores with a hook, and a run with Findings is run
-// again with its stores logged (Harness::run); removing those hooks flushes every
-// translation, and the next run translates the runtime again (measured: a third of
-// a cold matrix's guest time).
-bool flushes_translations(const model::Scenario& s) {
-  return s.world.gc != model::GcPhase::Off || s.expects_failure() || s.host != model::HostFault::None;
-}
-
 // Runs every scenario on the harness make() builds, a row each, in the order given.
 // The runs are independent (Harness::run starts each from a fresh world), so they
-// run in another order: those that flush translations last. A harness that
+// run in another order: those that drop the engine's translations last (the bundled
+// matrix: 0.78x wall, farm-bench --vs). A harness that
 // cannot be built or cannot run makes every row FAILED with the reason, except a
 // runtime the model cannot describe (ProfileError), which is the caller's to report.
 void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenarios,
@@ -67,7 +59,8 @@ void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenario
     auto harness = make();
     std::vector<size_t> order(scenarios.size());
     std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_partition(order.begin(), order.end(), [&](size_t i) { return !flushes_translations(*scenarios[i]); });
+    std::stable_partition(order.begin(), order.end(),
+                          [&](size_t i) { return !model::drops_translations(*scenarios[i]); });
     std::vector<VerifyRow> rows(scenarios.size());
     for (size_t i : order) {
       const model::Scenario* s = scenarios[i];
@@ -139,19 +132,11 @@ std::optional<std::vector<const T*>> parse_list(const std::vector<std::string>& 
     }
     const T* t = find(n);
     if (!t) {
-      std::vector<std::string> names_in_table;
-      for (const auto& x : table) names_in_table.push_back(x.name);
-      error = fmt::format("unknown {} '{}'{}; valid: {} (or all)", what, n, did_you_mean(n, names_in_table), valid);
+      error = fmt::format("unknown {} '{}'{}; valid: {} (or all)", what, n, did_you_mean(n, table, &T::name), valid);
       return std::nullopt;
     }
     out.push_back(t);
   }
-  return out;
-}
-
-std::vector<std::string> goarch_names() {
-  std::vector<std::string> out;
-  for (const auto& a : emu::arch_table()) out.push_back(a.goarch);
   return out;
 }
 
@@ -179,8 +164,8 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_archs(const std::vector<s
     }
     const emu::ArchSpec* spec = emu::find_arch(n);
     if (!spec) {
-      error = fmt::format("unknown GOARCH '{}'{}; valid: {} (or all)", n, did_you_mean(n, goarch_names()),
-                          emu::arch_names());
+      error = fmt::format("unknown GOARCH '{}'{}; valid: {} (or all)", n,
+                          did_you_mean(n, emu::arch_table(), &emu::ArchSpec::goarch), emu::arch_names());
       return std::nullopt;
     }
     if (!spec->transcribed()) {

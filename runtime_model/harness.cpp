@@ -169,6 +169,10 @@ void Harness::throw_(const std::string& text) {
 
 // ---- The run loop.
 
+bool drops_translations(const Scenario& s) {
+  return s.world.gc != GcPhase::Off || s.expects_failure() || s.host != HostFault::None;
+}
+
 RunReport Harness::run(const Scenario& s, const Contract& c, const RunOptions& opt) {
   // What this row or program cannot run is bad input, not a failed run.
   if (const std::string why = world_unavailable(s.world, spec_); !why.empty())

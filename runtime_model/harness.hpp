@@ -89,6 +89,13 @@ struct WorldObjects {
   uint64_t maxstacksize = 0;  // debug.SetMaxStack
 };
 
+// Whether a run of s is likely to leave the engine without its translations: a GC
+// phase audits stores with a hook, and a run with Findings is run again with its
+// stores logged (Harness::run); removing those hooks drops every translated block,
+// so the run after it translates the runtime again. Runs are independent, so a
+// caller with several runs each to do does these last.
+bool drops_translations(const Scenario& s);
+
 // The guest program's entry points, as the probe program names them.
 struct ProgramSymbols {
   std::map<std::string, emu::Symbol> functions, entry_stubs;  // by role

@@ -2,6 +2,7 @@
 // failed, 2 bad input, 3 internal error), messages that name the reason, --asm that
 // reports one bug once, --version, and the JUnit report read by a real JUnit parser.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +16,9 @@
 
 #include "cli/verify_cmd.hpp"
 #include "emu/arch_spec.hpp"
+#include "runtime_model/harness.hpp"
 #include "runtime_model/scenario.hpp"
+#include "runtime_model/suite.hpp"
 #include "support.hpp"
 #include "toolchain/go_toolchain.hpp"
 #include "toolchain/process.hpp"
@@ -231,31 +234,51 @@ TEST(PaperCuts, MistypedOptionGetsDidYouMean) {
 // every list a user types (GOARCH with and without --go, contract, scenario,
 // trampoline), in verify and in the one-run commands.
 TEST(PaperCuts, NamesInAnotherCaseGetDidYouMean) {
-  auto r = gotramp({"verify", "--goarch", "ARM64"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown GOARCH 'ARM64' (did you mean 'arm64'?)");
-  r = gotramp({"verify", "--go", "bundled", "--goarch", "amd64,RISCV64"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown GOARCH 'RISCV64' with --go (did you mean 'riscv64'?)");
-  r = gotramp({"verify", "--goarch", "amd64", "--contract", "Modern"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown contract 'Modern' (did you mean 'modern'?)");
-  r = gotramp({"verify", "--goarch", "amd64", "--scenario", "closure,NoCtxt"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown scenario 'NoCtxt' (did you mean 'noctxt'?)");
-  r = gotramp({"verify", "--goarch", "amd64", "--trampoline", "MORESTACK"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown trampoline 'MORESTACK' (did you mean 'morestack'?)");
-  r = gotramp({"trace", "--goarch", "Arm64"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown GOARCH 'Arm64' (did you mean 'arm64'?)");
-  r = gotramp({"frame", "--goarch", "arm64", "--scenario", "closur"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_HAS(r.output, "unknown scenario 'closur' (did you mean 'closure'?)");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"verify", "--goarch", "ARM64"}, "unknown GOARCH 'ARM64' (did you mean 'arm64'?)"},
+      {{"verify", "--go", "bundled", "--goarch", "amd64,RISCV64"},
+       "unknown GOARCH 'RISCV64' with --go (did you mean 'riscv64'?)"},
+      {{"verify", "--goarch", "amd64", "--contract", "Modern"}, "unknown contract 'Modern' (did you mean 'modern'?)"},
+      {{"verify", "--goarch", "amd64", "--scenario", "closure,NoCtxt"},
+       "unknown scenario 'NoCtxt' (did you mean 'noctxt'?)"},
+      {{"verify", "--goarch", "amd64", "--trampoline", "MORESTACK"},
+       "unknown trampoline 'MORESTACK' (did you mean 'morestack'?)"},
+      {{"trace", "--goarch", "Arm64"}, "unknown GOARCH 'Arm64' (did you mean 'arm64'?)"},
+      {{"frame", "--goarch", "arm64", "--contract", "SEED"}, "unknown contract 'SEED' (did you mean 'seed'?)"},
+      {{"frame", "--goarch", "arm64", "--scenario", "closur"}, "unknown scenario 'closur' (did you mean 'closure'?)"},
+      {{"debug", "--goarch", "arm64", "--trampoline", "Morestack"},
+       "unknown trampoline 'Morestack' (did you mean 'morestack'?)"},
+  };
+  for (const auto& [args, message] : cases) {
+    auto r = gotramp(args);
+    EXPECT_EQ(r.exit_code, 2) << fmt::format("{}", fmt::join(args, " "));
+    EXPECT_HAS(r.output, message);
+  }
   // Nothing near: no guess.
-  r = gotramp({"verify", "--goarch", "sparc"});
+  auto r = gotramp({"verify", "--goarch", "sparc"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.output.find("did you mean"), std::string::npos) << r.output;
+}
+
+// verify runs the scenarios that drop the engine's translations (closure-gc's store
+// audit, overflow's expected Findings) after the others, but reports every row in
+// the order asked, with the same verdicts as runs of their own.
+TEST(PaperCuts, RowsKeepTheOrderAskedWhateverOrderTheyRunIn) {
+  const std::vector<std::string> asked = {"closure-gc", "closure", "overflow", "noctxt", "preempt"};
+  ASSERT_TRUE(model::drops_translations(*model::find_scenario("closure-gc")));
+  ASSERT_TRUE(model::drops_translations(*model::find_scenario("overflow")));
+  ASSERT_FALSE(model::drops_translations(*model::find_scenario("closure")));
+  auto r = gotramp({"verify", "--goarch", "amd64", "--contract", "seed", "--scenario",
+                    fmt::format("{}", fmt::join(asked, ",")), "--json", "-j", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["runs"].size(), asked.size());
+  for (size_t i = 0; i < asked.size(); i++) {
+    EXPECT_EQ(j["runs"][i]["scenario"], asked[i]);
+    auto alone = nlohmann::json::parse(
+        gotramp({"verify", "--goarch", "amd64", "--contract", "seed", "--scenario", asked[i], "--json"}).output);
+    EXPECT_EQ(j["runs"][i], alone["runs"][0]) << asked[i] << ": a run depends on the runs before it";
+  }
 }
 
 TEST(PaperCuts, VersionNamesEveryComponent) {

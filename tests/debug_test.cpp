@@ -96,6 +96,19 @@ class DebugChild {
     return -2;  // hung
   }
   void interrupt() const { kill(pid_, SIGINT); }
+  // A TCP connection to its stub, to speak the protocol raw (or not at all).
+  int connect_raw() const {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
   std::string out() const { return slurp(dir_ / "out"); }
   std::string err() const { return slurp(dir_ / "err"); }
 
@@ -379,12 +392,8 @@ TEST(DebugCommand, BrokenTrampolineExitsNonZeroUnderGdb) {
 TEST(DebugCommand, InterruptByteStopsARunningTarget) {
   DebugChild child(*emu::find_arch("amd64"));
   ASSERT_FALSE(child.port.empty()) << child.banner;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(child.port)));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  const int fd = child.connect_raw();
+  ASSERT_GE(fd, 0);
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   cli::gdb::Connection conn(fd, 10s);
@@ -416,12 +425,8 @@ TEST(DebugCommand, BadAddressAndNoGdbAreReported) {
 TEST(DebugCommand, SilentGdbTimesOut) {
   DebugChild child(*emu::find_arch("amd64"), {}, "1");
   ASSERT_FALSE(child.port.empty()) << child.banner;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(child.port)));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  const int fd = child.connect_raw();
+  ASSERT_GE(fd, 0);
   EXPECT_EQ(child.wait(), 4) << child.err();
   close(fd);
   EXPECT_NE(child.err().find("timed out: gdb said nothing for 1 s"), std::string::npos) << child.err();

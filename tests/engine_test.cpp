@@ -5,8 +5,10 @@
 
 #include "emu/byte_order.hpp"
 #include "emu/engine.hpp"
+#include "emu/host_pages.hpp"
 #include "registers.hpp"
 
+#include <cstring>
 #include <set>
 
 namespace gotramp::emu {
@@ -14,6 +16,32 @@ namespace {
 
 constexpr uint64_t kCode = 0x100000;
 constexpr uint64_t kData = 0x200000;
+
+// Stacks' host memory outlives its engine in a pool, and the next engine's stack of
+// the same size reads as a fresh mapping does: all zero, whatever the last engine
+// wrote there (runs must not depend on which GOARCH ran before).
+TEST(HostPages, MemoryGoesBackToThePoolAndComesOutZeroed) {
+  constexpr size_t n = 3 * Engine::kPageSize;  // a size no other test maps
+  auto* p = static_cast<uint8_t*>(host_pages::take(n));
+  for (size_t i = 0; i < n; i++) ASSERT_EQ(p[i], 0) << i;
+  std::memset(p, 0xfc, n);
+  host_pages::give(p, n);
+  auto* again = static_cast<uint8_t*>(host_pages::take(n));
+  EXPECT_EQ(again, p) << "the pool did not keep it";
+  for (size_t i = 0; i < n; i++) ASSERT_EQ(again[i], 0) << i;
+  host_pages::give(again, n);
+
+  {
+    Engine first(*find_arch("arm64"));
+    first.map(kData, n, kProtRW);
+    first.fill(kData, n, 0xd0);
+  }
+  Engine second(*find_arch("mips"));
+  second.map(kData, n, kProtRW);
+  std::vector<uint8_t> seen(n, 0xff);
+  ASSERT_TRUE(second.try_read(kData, seen));
+  EXPECT_EQ(seen, std::vector<uint8_t>(n, 0)) << "the next engine saw the last one's bytes";
+}
 
 struct X86 : ::testing::Test {
   Engine e{*find_arch("amd64")};
