@@ -8,7 +8,7 @@ namespace gotramp::cli {
 
 enum ExitCode : int {
   kExitPassed = 0,         // every run passed (verified or diagnosed; known unless --strict)
-  kExitFailed = 1,         // a run failed its checks (FAILED; known with --strict)
+  kExitFailed = 1,         // a run failed its checks (FAILED; known with --strict), or a GOARCH errored
   kExitBadInput = 2,       // bad input: names, option values, files, a trampoline that does not build
   kExitInternal = 3,       // gotramp itself failed
   kExitTimedOut = 4,       // debug: no gdb connected, or gdb was silent, within --timeout
@@ -17,7 +17,7 @@ enum ExitCode : int {
 
 // The exit status of one run's verdict: a known upstream bug passes unless strict.
 inline ExitCode exit_for_verdict(const std::string& verdict, bool strict) {
-  return verdict == "FAILED" || (verdict == "known" && strict) ? kExitFailed : kExitPassed;
+  return verdict == "FAILED" || verdict == "error" || (verdict == "known" && strict) ? kExitFailed : kExitPassed;
 }
 
 // Bad input from the user; its message says what is wrong and what would be valid.

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/causes.hpp"
 #include "cli/debug_cmd.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/inspect.hpp"
@@ -55,7 +56,8 @@ std::ofstream open_output(const std::string& path, const char* option) {
 struct VerifyArgs {
   std::vector<std::string> goarch = {"all"}, trampoline = {"morestack"}, contract = {"both"}, scenario = {"all"};
   std::string asm_file, junit, go;
-  bool json = false, unverified = false, strict = false;
+  bool json = false, unverified = false, strict = false, verbose = false;
+  std::string annotations;  // "github", "none", or "" (github when GITHUB_ACTIONS=true)
   int jobs = 0;
   bool goarch_given = false, contract_given = false;
   CommonArgs common;
@@ -82,6 +84,12 @@ CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
                 "Go 1.27.3), system (the go on PATH) or the path of a GOROOT (Go 1.19 or later)");
   c->add_flag("--json", a.json, "print JSON instead of a table");
   c->add_option("--junit", a.junit, "also write a JUnit XML report to this file");
+  c->add_flag("--verbose", a.verbose,
+              "after the table, every failed run's Findings, trace and frame, instead of one block per cause");
+  c->add_option("--annotations", a.annotations,
+                "github: also print a GitHub Actions ::error line per cause, with its file and line (the "
+                "default when GITHUB_ACTIONS=true); none: never")
+      ->check(CLI::IsMember({"github", "none"}));
   c->add_flag("--unverified", a.unverified, "also run GOARCH rows not verified yet");
   cli::add_strict_option(c, a.strict);
   c->add_option("-j,--jobs", a.jobs, "machines to run at once, 1 or more (default: one per core)")
@@ -167,12 +175,15 @@ int cmd_verify(VerifyArgs a) {
 
   const auto cfg = config(a.common);
   std::vector<cli::VerifyRow> rows;
+  auto progress = cli::Progress::for_stderr();
+  req.progress = progress.get();
   try {
     rows = cli::run_verify(req, cfg);
   } catch (const toolchain::GuestBuildError& e) {
     if (req.asm_file) throw BadInput(e.what());  // the porter's file does not build
     throw;                                       // a built-in guest: ours
   }
+  if (progress) progress->done();
   bool failed = false;
   for (const auto& r : rows) failed = failed || r.fails(a.strict);
   auto diffs = cli::differentials(rows);
@@ -203,9 +214,15 @@ int cmd_verify(VerifyArgs a) {
     std::cout << cli::to_json(rows, versions, a.strict).dump(2) << "\n";
   else
     std::cout << (named_goroot ? fmt::format("GOROOT {} ({})\n\n", req.go->goroot.string(), req.go->version) : "")
-              << cli::format_table(rows) << cli::format_differentials(diffs) << cli::format_findings(rows, story)
-              << "\n"
+              << cli::format_table(rows) << cli::format_differentials(diffs)
+              << cli::format_findings(rows, story, a.verbose) << "\n"
               << cli::format_summary(rows);
+  // Workflow commands for GitHub Actions: on stdout beside the table, on stderr
+  // beside JSON (the runner reads both).
+  const char* in_actions = std::getenv("GITHUB_ACTIONS");
+  const bool annotate =
+      a.annotations == "github" || (a.annotations.empty() && in_actions && std::string_view(in_actions) == "true");
+  if (annotate) (a.json ? std::cerr : std::cout) << cli::github_annotations(cli::group_causes(rows), a.strict);
   if (junit) {
     *junit << cli::to_junit(rows, versions, story, a.strict);
     junit->close();

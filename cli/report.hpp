@@ -21,10 +21,13 @@ struct Differential {
 };
 std::vector<Differential> differentials(const std::vector<VerifyRow>& rows);
 std::string format_differentials(const std::vector<Differential>& ds);
-// The findings of FAILED and known rows, one per line (a known upstream bug's entry on
-// the line after its Finding); each FAILED row followed by story(row).
+// The Findings of FAILED, known and error rows, a block per cause (cli/causes.hpp):
+// what broke the runs, the runs it broke, the first Finding and the first run's
+// story cut to its trace and the fields it names. verbose: per run instead, each
+// Finding on its line (a known upstream bug's entry on the line after) and each
+// FAILED row's whole story(row).
 std::string format_findings(const std::vector<VerifyRow>& rows,
-                            const std::function<std::string(const VerifyRow&)>& story = {});
+                            const std::function<std::string(const VerifyRow&)>& story = {}, bool verbose = false);
 // A run's Findings, one per line with its cause, a known upstream bug's entry on the
 // line after, then "and N more" for the failures counted but not listed.
 std::string format_run_findings(const model::RunReport& r, const std::string& indent = "  ");

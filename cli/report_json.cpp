@@ -184,16 +184,19 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVer
       runs.push_back(std::move(out));
       continue;
     }
-    runs.push_back({{"goarch", row.spec->goarch},
-                    {"toolchain", row.toolchain},
-                    {"source", row.source},
-                    {"trampoline", row.trampoline->name},
-                    {"contract", row.contract->name},
-                    {"scenario", row.scenario->name},
-                    {"ctxt_reg", row.spec->ctxt.name},
-                    {"arg_slot", row.spec->slot(row.spec->arg0_offset())},
-                    {"verdict", row.verdict},
-                    {"note", row.note}});
+    json run = {{"goarch", row.spec->goarch},
+                {"toolchain", row.toolchain},
+                {"source", row.source},
+                {"trampoline", row.trampoline->name},
+                {"contract", row.contract->name},
+                {"scenario", row.scenario->name},
+                {"ctxt_reg", row.spec->ctxt.name},
+                {"arg_slot", row.spec->slot(row.spec->arg0_offset())},
+                {"verdict", row.verdict},
+                {"note", row.note}};
+    // An error's place in the toolchain's sources, when its message names one.
+    if (row.errored()) run["error_source"] = row.error_source.empty() ? json(nullptr) : json(row.error_source);
+    runs.push_back(std::move(run));
   }
   json diff = json::array();
   for (const auto& d : differentials(rows)) {

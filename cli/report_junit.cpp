@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "cli/causes.hpp"
 #include "cli/report.hpp"
 
 namespace gotramp::cli {
@@ -48,8 +49,27 @@ void add_known_properties(pugi::xml_node testcase, const model::RunReport& r) {
 
 struct Suite {
   pugi::xml_node node;
-  int tests = 0, failures = 0, skipped = 0;
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  double time = 0;
 };
+
+// Where a run's failure is in the sources, for CI annotations: its first Finding's
+// cause, or its error's place ("src/runtime/asm_arm64.s", 465).
+void add_place(pugi::xml_node testcase, const VerifyRow& row) {
+  std::string source = row.error_source;
+  if (row.report)
+    for (const auto& f : row.report->findings)
+      if (f.cause && !f.cause->source.empty()) {
+        source = f.cause->source;
+        break;
+      }
+  if (source.empty()) return;
+  std::string file;
+  int line = 0;
+  split_source(source, file, line);
+  testcase.append_attribute("file") = file.c_str();
+  if (line > 0) testcase.append_attribute("line") = line;
+}
 
 void add_properties(pugi::xml_node suite, const ToolVersions& v) {
   auto props = suite.append_child("properties");
@@ -94,9 +114,18 @@ std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& ver
     tc.append_attribute("classname") =
         fmt::format("gotramp.{}.{}.{}", row.spec->goarch, row.trampoline->name, row.contract->name).c_str();
     tc.append_attribute("name") = row.scenario->name.c_str();
+    tc.append_attribute("time") = fmt::format("{:.6f}", row.seconds).c_str();
+    s.time += row.seconds;
+    if (row.fails(strict) || row.known()) add_place(tc, row);
     s.tests++;
     if (row.known()) add_known_properties(tc, *row.report);
-    if (row.fails(strict)) {
+    if (row.errored()) {
+      s.errors++;
+      auto e = tc.append_child("error");
+      e.append_attribute("type") = "error";
+      e.append_attribute("message") = failure_message(row).c_str();
+      e.text() = failure_text(row, {}).c_str();
+    } else if (row.fails(strict)) {
       s.failures++;
       auto f = tc.append_child("failure");
       f.append_attribute("type") = row.known() ? "known" : "FAILED";
@@ -128,19 +157,22 @@ std::string to_junit(const std::vector<VerifyRow>& rows, const ToolVersions& ver
     }
   }
 
-  int tests = 0, failures = 0, skipped = 0;
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  double time = 0;
   for (const auto& name : order) {
     Suite& s = suites[name];
     s.node.append_attribute("tests") = s.tests;
     s.node.append_attribute("failures") = s.failures;
-    s.node.append_attribute("errors") = 0;
+    s.node.append_attribute("errors") = s.errors;
     s.node.append_attribute("skipped") = s.skipped;
-    tests += s.tests, failures += s.failures, skipped += s.skipped;
+    s.node.append_attribute("time") = fmt::format("{:.6f}", s.time).c_str();
+    tests += s.tests, failures += s.failures, errors += s.errors, skipped += s.skipped, time += s.time;
   }
   root.append_attribute("tests") = tests;
   root.append_attribute("failures") = failures;
-  root.append_attribute("errors") = 0;
+  root.append_attribute("errors") = errors;
   root.append_attribute("skipped") = skipped;
+  root.append_attribute("time") = fmt::format("{:.6f}", time).c_str();
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
   return out.str();

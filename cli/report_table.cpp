@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "cli/causes.hpp"
 #include "cli/report.hpp"
 
 namespace gotramp::cli {
@@ -103,11 +104,72 @@ std::string format_differentials(const std::vector<Differential>& ds) {
                      same, ds.size(), bad);
 }
 
-std::string format_findings(const std::vector<VerifyRow>& rows,
+namespace {
+
+// "arm64 morestack modern: closure, noctxt, ...", wrapped to fit a terminal.
+std::string runs_line(const std::vector<const VerifyRow*>& rows, const std::string& indent) {
+  std::vector<std::pair<std::string, std::string>> groups;  // "arm64 morestack modern" -> scenarios
+  for (const VerifyRow* r : rows) {
+    const std::string head = fmt::format("{} {} {}", r->spec->goarch, r->trampoline->name, r->contract->name);
+    if (groups.empty() || groups.back().first != head) groups.emplace_back(head, "");
+    groups.back().second += (groups.back().second.empty() ? "" : ", ") + r->scenario->name;
+  }
+  std::string out = fmt::format("{}breaks {} run{}:", indent, rows.size(), rows.size() == 1 ? "" : "s");
+  size_t col = out.size();
+  for (const auto& [head, scenarios] : groups) {
+    std::string word = fmt::format(" {}: {};", head, scenarios);
+    for (size_t pos = 0; pos < word.size();) {  // at ", " boundaries past the width
+      size_t cut = word.size();
+      if (col + (cut - pos) > 118) {
+        size_t room = 118 > col ? 118 - col : 0;
+        size_t comma = word.rfind(", ", pos + room);
+        cut = comma != std::string::npos && comma > pos ? comma + 1 : word.size();
+      }
+      out += word.substr(pos, cut - pos);
+      col += cut - pos;
+      pos = cut;
+      if (pos < word.size()) out += "\n" + indent + "   ", col = indent.size() + 3;
+    }
+  }
+  out.pop_back();  // the last ';'
+  return out + "\n";
+}
+
+// A story cut to what a cause block shows: the trace before the first failure, and
+// of the frame only the slots and fields the Findings name (marked X).
+std::string brief_story(const std::string& story) {
+  std::string out;
+  bool in_trace = true, marked = false;
+  size_t pos = 0;
+  while (pos < story.size()) {
+    size_t nl = story.find('\n', pos);
+    std::string line = story.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? story.size() : nl + 1;
+    if (in_trace) {
+      if (line.empty()) {
+        in_trace = false;
+        continue;
+      }
+      out += line + "\n";
+      continue;
+    }
+    const auto first = line.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    if (line.compare(first, 2, "X ") == 0 || line[first] == '^') {
+      if (!marked) out += "  the fields and slots they name, at newstack's entry:\n";
+      marked = true;
+      out += line + "\n";
+    }
+  }
+  return out;
+}
+
+// The per-run detail (--verbose): each failed or known row's Findings, then its story.
+std::string format_each_run(const std::vector<VerifyRow>& rows,
                             const std::function<std::string(const VerifyRow&)>& story) {
   std::string out;
   for (const auto& row : rows) {
-    if (!row.failed() && !row.known()) continue;
+    if (!row.failed() && !row.known() && !row.errored()) continue;
     out += fmt::format("\n{} {} {} {}: {}\n", row.spec->goarch, row.trampoline->name, row.contract->name,
                        row.scenario->name, row.verdict);
     if (!row.report) {
@@ -119,6 +181,39 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
     // A known row is explained by the catalog; an unexplained failure tells its story.
     if (story && row.failed()) out += "\n" + story(row);
   }
+  return out;
+}
+
+}  // namespace
+
+std::string format_findings(const std::vector<VerifyRow>& rows,
+                            const std::function<std::string(const VerifyRow&)>& story, bool verbose) {
+  if (verbose) return format_each_run(rows, story);
+  const auto causes = group_causes(rows);
+  std::string out;
+  int n = 0;
+  for (const auto& g : causes) {
+    n++;
+    out += fmt::format("\ncause {} of {}: {}\n", n, causes.size(), g.title);
+    out += runs_line(g.rows, "  ");
+    const VerifyRow& first = *g.rows.front();
+    if (!g.first) {  // the toolchain's error, or why the run did not run: its first lines
+      int lines = 0;
+      for (size_t pos = 0; pos < first.note.size() && lines < 12; lines++) {
+        size_t nl = first.note.find('\n', pos);
+        out += "  " + first.note.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos) + "\n";
+        pos = nl == std::string::npos ? first.note.size() : nl + 1;
+      }
+      continue;
+    }
+    out += fmt::format("  first Finding, {} {}:\n    {}\n", first.spec->goarch, first.scenario->name,
+                       g.first->message());
+    if (g.first->known) out += "    " + format_known_bug(*g.first->known) + "\n";
+    if (story && first.failed()) out += brief_story(story(first));
+  }
+  if (!causes.empty())
+    out += "\n(every run's Findings, trace and frame: add --verbose; one run: gotramp trace or gotramp frame with "
+           "--goarch and --scenario)\n";
   return out;
 }
 
@@ -175,7 +270,7 @@ std::string format_known_bugs(const std::vector<std::shared_ptr<const model::Kno
 }
 
 std::string format_summary(const std::vector<VerifyRow>& rows) {
-  int verified = 0, diagnosed = 0, known = 0, failed = 0, unverified = 0, inapplicable = 0;
+  int verified = 0, diagnosed = 0, known = 0, failed = 0, errors = 0, unverified = 0, inapplicable = 0;
   std::vector<std::string> why;  // each reason once
   for (const auto& row : rows) {
     if (row.verdict == "not applicable") {
@@ -186,11 +281,13 @@ std::string format_summary(const std::vector<VerifyRow>& rows) {
     diagnosed += row.verdict == "diagnosed";
     known += row.known();
     failed += row.failed();
+    errors += row.errored();
     unverified += row.verdict == "not yet verified";
   }
   std::string out = fmt::format("{} verified, {} diagnosed, ", verified, diagnosed);
   if (known) out += fmt::format("{} known, ", known);
   out += fmt::format("{} FAILED", failed);
+  if (errors) out += fmt::format(", {} error", errors);
   if (unverified) out += fmt::format(", {} not yet verified", unverified);
   if (inapplicable) out += fmt::format(", {} not applicable ({})", inapplicable, fmt::join(why, "; "));
   return out + "\n";

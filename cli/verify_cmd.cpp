@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <thread>
 
 #include "cli/exit_code.hpp"
@@ -46,6 +48,20 @@ std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::fun
   return rows;
 }
 
+// Every row of a job `error`, with why and where (a GOARCH the toolchain does not
+// build, a runtime the model cannot describe): the other jobs run on.
+void error_rows(Job& job, const std::function<VerifyRow(const model::Scenario*)>& row_for, const std::string& why,
+                const std::string& source) {
+  job.rows.clear();
+  for (const model::Scenario* s : job.scenarios) {
+    VerifyRow row = row_for(s);
+    row.verdict = "error";
+    row.note = why;
+    row.error_source = source;
+    job.rows.push_back(std::move(row));
+  }
+}
+
 // Runs every scenario on the harness make() builds, a row each, in the order given.
 // The runs are independent (Harness::run starts each from a fresh world), so they
 // run in another order: those that drop the engine's translations last (the bundled
@@ -70,7 +86,9 @@ void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenario
         row.note = std::move(why);
         continue;
       }
+      const auto start = std::chrono::steady_clock::now();
       row.report = harness->run(*s, *job.contract);
+      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       row.verdict = row.report->verdict;
     }
     for (auto& row : rows) job.rows.push_back(std::move(row));
@@ -89,35 +107,44 @@ void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenario
 
 // A real toolchain: the probe for every GOARCH first (built once, then cached), one
 // build at a time; then one machine per GOARCH runs the probe under its own
-// runtime's profile. A probe whose runtime cannot be modelled (no DWARF, a missing
-// field) is bad input, reported once.
+// runtime's profile. A GOARCH whose probe does not build, or whose runtime the
+// model cannot describe (no DWARF, a missing field or function), gets `error` rows
+// saying so; every other GOARCH runs as usual.
 std::vector<VerifyRow> run_real(const VerifyRequest& req, std::vector<Job>& jobs) {
   const toolchain::GoToolchain& tc = *req.go;
   std::map<const emu::ArchSpec*, std::filesystem::path> probes;
-  for (const auto& job : jobs)
-    if (!probes.count(job.spec)) probes[job.spec] = toolchain::probe_elf(tc, job.spec->goarch, req.probe);
-  std::mutex mu;
-  std::optional<std::string> profile_error;
+  std::map<const emu::ArchSpec*, toolchain::ProbeBuildError> unbuilt;
+  for (const auto& job : jobs) {
+    if (probes.count(job.spec) || unbuilt.count(job.spec)) continue;
+    if (req.progress) req.progress->building(job.spec->goarch);
+    try {
+      probes[job.spec] = toolchain::probe_elf(tc, job.spec->goarch, req.probe);
+    } catch (const toolchain::ProbeBuildError& e) {
+      unbuilt.emplace(job.spec, e);
+    }
+  }
   auto run_job = [&](Job& job) {
-    const std::string probe = probes.at(job.spec).string();
     auto row_for = [&](const model::Scenario* s) {
       VerifyRow row;
       row.spec = job.spec, row.trampoline = job.trampoline, row.contract = job.contract, row.scenario = s;
       row.toolchain = tc.version;
-      row.source = probe;
+      if (auto p = probes.find(job.spec); p != probes.end()) row.source = p->second.string();
       return row;
     };
-    try {
-      run_scenarios(job, job.scenarios, row_for,
-                    [&] { return model::Harness::for_probe(*job.spec, probe, tc.version, tc.goroot); });
-    } catch (const model::ProfileError& e) {
-      std::lock_guard lock(mu);
-      if (!profile_error) profile_error = e.what();
+    if (auto e = unbuilt.find(job.spec); e != unbuilt.end()) {
+      error_rows(job, row_for, e->second.what(), e->second.source);
+    } else {
+      const std::string probe = probes.at(job.spec).string();
+      try {
+        run_scenarios(job, job.scenarios, row_for,
+                      [&] { return model::Harness::for_probe(*job.spec, probe, tc.version, tc.goroot); });
+      } catch (const model::ProfileError& e) {
+        error_rows(job, row_for, e.what(), "");
+      }
     }
+    if (req.progress) req.progress->ran(job.spec->goarch, job.rows.size());
   };
-  auto rows = run_pool(jobs, req.jobs, run_job);
-  if (profile_error) throw model::ProfileError(*profile_error);
-  return rows;
+  return run_pool(jobs, req.jobs, run_job);
 }
 
 template <typename T, typename Find>
@@ -293,6 +320,13 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
           if (s->trampoline == t->name) job.scenarios.push_back(s);
         if (!job.scenarios.empty()) jobs.push_back(std::move(job));
       }
+  if (req.progress) {
+    size_t runs = 0, builds = 0;
+    std::set<const emu::ArchSpec*> archs;
+    for (const auto& job : jobs) runs += job.scenarios.size(), archs.insert(job.spec);
+    if (req.go) builds = archs.size();
+    req.progress->plan(builds, runs);
+  }
   if (req.go) return run_real(req, jobs);
 
   // Every guest ELF first, one build at a time: a trampoline that does not build
@@ -327,6 +361,7 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
     run_scenarios(job, job.scenarios, row_for, [&] {
       return model::Harness::for_transcription(*spec, elves.at({spec, c}).string());
     });
+    if (req.progress) req.progress->ran(spec->goarch, job.rows.size());
   };
 
   return run_pool(jobs, req.jobs, run_job);

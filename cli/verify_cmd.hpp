@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/progress.hpp"
 #include "emu/arch_spec.hpp"
 #include "runtime_model/contract.hpp"
 #include "runtime_model/report.hpp"
@@ -32,6 +33,7 @@ struct VerifyRequest {
   // transcriptions, under its own runtime's profile.
   std::optional<toolchain::GoToolchain> go;
   toolchain::ProbeBuildConfig probe;
+  Progress* progress = nullptr;  // on a terminal: builds and runs as they happen
 };
 
 // One row of the report: a run, or why there is none.
@@ -41,16 +43,23 @@ struct VerifyRow {
   const model::Contract* contract = nullptr;
   const model::Scenario* scenario = nullptr;
   std::optional<model::RunReport> report;
-  std::string verdict;                            // the report's, or "not yet verified" / "FAILED"
-  std::string note;                               // why there is no report
+  // The report's, or "not yet verified" / "FAILED", or "error": the toolchain did
+  // not build the probe for this GOARCH, or its runtime lacks what the run needs.
+  std::string verdict;
+  std::string note;  // why there is no report
+  // An error's place in the toolchain's sources, when its message names one:
+  // "src/runtime/asm_riscv64.s:301" (relative to the GOROOT).
+  std::string error_source;
+  double seconds = 0;                             // the run's wall time
   std::optional<std::filesystem::path> asm_file;  // --asm, if given
   std::string toolchain;  // the runtime's Go: "go1.8" (transcriptions) or the real toolchain's version
   std::string source;     // "guest_asm", or the probe binary
   bool failed() const { return verdict == "FAILED"; }
+  bool errored() const { return verdict == "error"; }
   // Every failure a known upstream bug (runtime_model/known_bugs.hpp).
   bool known() const { return verdict == "known"; }
   // Whether the row fails verify: FAILED, or known under --strict.
-  bool fails(bool strict) const { return failed() || (strict && known()); }
+  bool fails(bool strict) const { return failed() || errored() || (strict && known()); }
 };
 
 // Real toolchains build GOARCHes that have a row but no transcription is needed

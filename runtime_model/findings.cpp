@@ -46,6 +46,30 @@ void Harness::describe_store(uint64_t pc, std::string& where, std::string& sourc
   }
 }
 
+RunReport Harness::absent_report(const Scenario& s, const Contract& c, const Suite::Absent& absent) {
+  RunReport report;
+  report.goarch = spec_.goarch;
+  report.trampoline = s.trampoline;
+  report.contract = c.name;
+  report.scenario = s.name;
+  Finding f;
+  f.check = "check-reached";
+  f.goarch = spec_.goarch, f.trampoline = s.trampoline, f.contract = c.name, f.scenario = s.name;
+  f.slot = absent.symbol;
+  f.expected = "in the binary: " + absent.why;
+  f.seen = "absent";
+  Cause cause;
+  cause.kind = Cause::Kind::NeverCalled;
+  cause.reg = absent.symbol;
+  cause.pc = absent.caller;
+  describe_store(absent.caller, cause.where, cause.source, cause.text);
+  f.cause = std::move(cause);
+  report.checks.push_back(Check{f.check, false, 0, f.expected, 1, 0});
+  report.findings.push_back(std::move(f));
+  report.verdict = "error";
+  return report;
+}
+
 Cause Harness::store_cause(uint64_t pc, uint64_t value) {
   Cause c;
   c.kind = Cause::Kind::WrongStore;

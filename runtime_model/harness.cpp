@@ -180,6 +180,7 @@ RunReport Harness::run(const Scenario& s, const Contract& c, const RunOptions& o
   if (!program_->has(s.exercise.function))
     throw std::invalid_argument(fmt::format("scenario {} exercises a function {} does not have ({})", s.name,
                                             program_->name, s.exercise.function));
+  if (auto absent = prepare(s).absent_for(*this, s)) return absent_report(s, c, *absent);
   // A traced run takes the slow path anyway: it logs its stores at once.
   RunOptions first = opt;
   first.log_stores = opt.log_stores || opt.trace.enabled;

@@ -37,6 +37,7 @@
 #include "runtime_model/report.hpp"
 #include "runtime_model/scenario.hpp"
 #include "runtime_model/store_log.hpp"
+#include "runtime_model/suite.hpp"
 #include "runtime_model/trace.hpp"
 #include "runtime_model/write_barrier.hpp"
 
@@ -241,6 +242,9 @@ class Harness {
  private:
   struct Run;
   RunReport run_once(const Scenario& s, const Contract& c, const RunOptions& opt);
+  // The report of a run that cannot reach what it checks: verdict "error", one
+  // Finding naming the absent function and the trampoline that should call it.
+  RunReport absent_report(const Scenario& s, const Contract& c, const Suite::Absent& absent);
   void build_world(const World& w, const RunOptions& opt);
   void set_verdict();
   void lost_write_barrier(const UnbarrieredWrite& w);

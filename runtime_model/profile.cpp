@@ -66,6 +66,10 @@ void fill(StructLayout& out, std::string name, const emu::DwarfTypes& dw, const 
 
 }  // namespace
 
+bool RuntimeProfile::lacks(const std::string& name) const {
+  return std::find(absent.begin(), absent.end(), name) != absent.end();
+}
+
 std::shared_ptr<const RuntimeProfile> transcription_profile(const emu::ArchSpec& spec) {
   static std::mutex mu;
   static std::map<const emu::ArchSpec*, std::shared_ptr<const RuntimeProfile>> cache;
@@ -135,12 +139,15 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
               "runtime.badmorestackg0",
               "runtime.badmorestackgsignal",
               ""};
-  std::vector<const std::string*> needed = {
-      &p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack,           &p->names.gogo,
-      &p->names.abort,     &p->names.badmorestackg0,   &p->names.badmorestackgsignal};
+  std::vector<const std::string*> needed = {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack,
+                                            &p->names.gogo, &p->names.abort};
   for (const auto& f : program.functions) needed.push_back(&f.symbol);
   for (const std::string* n : needed)
     if (!image.find_func(*n)) throw ProfileError(fmt::format("{}: no function {}: is it the probe?", file, *n));
+  // The checks morestack calls: a missing one is the trampoline's bug, found by the
+  // scenario that needs it (Suite::absent_for), not a binary the model cannot run.
+  for (const std::string* n : {&p->names.badmorestackg0, &p->names.badmorestackgsignal})
+    if (!image.find_func(*n)) p->absent.push_back(*n);
   // Assembly functions that Go code calls get an ABIInternal wrapper, and their
   // bodies the .abi0 suffix, exactly where Go passes arguments in registers.
   p->regabi = image.symbol("runtime.gogo.abi0").has_value();

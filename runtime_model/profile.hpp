@@ -59,6 +59,11 @@ struct RuntimeProfile {
     std::string badmorestackg0, badmorestackgsignal;
     std::string writebarrierptr_prewrite;  // Go 1.8's gogo calls it; empty otherwise
   } names;
+  // Of names' checks (badmorestackg0, badmorestackgsignal), those the binary lacks:
+  // only the trampoline calls them, and the linker drops a function nothing calls,
+  // so a trampoline that lost its m.gsignal check lost runtime.badmorestackgsignal.
+  std::vector<std::string> absent;
+  bool lacks(const std::string& name) const;
 
   // Go code passes arguments in the ArchSpec's regabi registers (ABIInternal).
   bool regabi = false;

@@ -19,6 +19,8 @@ const char* cause_kind_name(Cause::Kind k) {
       return "wrong-write";
     case Cause::Kind::NeverWritten:
       return "never-written";
+    case Cause::Kind::NeverCalled:
+      return "never-called";
   }
   return "?";
 }
@@ -65,6 +67,10 @@ std::string Cause::describe() const {
             window_start ? store_site(window_start->pc, window_start->where, window_start->source, window_start->text)
                          : std::string("the window's start"),
             store_site(pc, where, source, text));
+      break;
+    case Kind::NeverCalled:
+      s = fmt::format("never called: {}{} no longer calls {}, so the linker left it out", where,
+                      source.empty() ? "" : fmt::format(" ({})", source), reg);
       break;
   }
   if (instead)

@@ -29,8 +29,9 @@ struct Cause {
     ClobberedBy,   // the expected value was stored, then this later store overwrote it
     WrongWrite,    // a register: the last instruction that wrote it in the window wrote the wrong value
     NeverWritten,  // a register: no instruction wrote it in the window (pc: the window's last one)
+    NeverCalled,   // a runtime function (reg: its name) nothing calls; pc: the trampoline that should
   };
-  std::string reg;  // WrongWrite, NeverWritten: the register, by Plan 9 name
+  std::string reg;  // WrongWrite, NeverWritten: the register, by Plan 9 name; NeverCalled: the function
   Kind kind = Kind::NeverStored;
   // The guilty store (WrongStore, ClobberedBy): its instruction and what it wrote.
   uint64_t pc = 0;
@@ -137,7 +138,9 @@ struct RunReport {
   int unbarriered_sites() const;
   bool all_repaired() const;
   emu::RunResult stop;
-  std::string verdict;  // "verified", "diagnosed", "known", "FAILED", "not yet verified"
+  // "verified", "diagnosed", "known", "FAILED", "not yet verified", or "error": the
+  // binary lacks what the scenario needs (its Findings say what).
+  std::string verdict;
   // Verified and diagnosed runs pass; known ones too, unless strict.
   bool passed(bool strict = false) const { return verdict_passes(verdict, strict); }
   // Growths that really grew the stack (not preemption requests).

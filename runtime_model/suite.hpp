@@ -45,6 +45,17 @@ class Suite {
     (void)field_path;
     return false;
   }
+  // A runtime function scenario s needs that the binary lacks
+  // (RuntimeProfile::absent): the run would not reach it.
+  struct Absent {
+    std::string symbol;   // "runtime.badmorestackgsignal"
+    uint64_t caller = 0;  // the trampoline that should call it
+    std::string why;      // "morestack calls it on m.gsignal, to refuse to grow a signal stack"
+  };
+  virtual std::optional<Absent> absent_for(const Harness& h, const Scenario& s) const {
+    (void)h, (void)s;
+    return std::nullopt;
+  }
   // What an address on the g0 stack is in the frames this suite's episodes built,
   // for a store made in `episode` ("" when it knows nothing of it).
   virtual std::string g0_slot_meaning(uint64_t addr, int episode) const {

@@ -180,6 +180,29 @@ std::string version_folder(const std::string& version) {
 
 std::span<const std::string_view> probe_goarches() { return real_goarches(); }
 
+std::string first_goroot_line(const std::string& output, const fs::path& goroot, const fs::path& cwd) {
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(goroot, ec);
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    // "<path>:<line>: message" (go vet and asm add a column: "<path>:<line>:<col>:").
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) continue;
+    size_t end = colon + 1;
+    while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end]))) end++;
+    if (end == colon + 1) continue;
+    const fs::path named = line.substr(0, colon);
+    for (const fs::path& candidate : {named.is_absolute() ? named : cwd / named, goroot / "src" / named}) {
+      const fs::path file = fs::weakly_canonical(candidate, ec);
+      if (ec || !fs::is_regular_file(file, ec)) continue;
+      const fs::path rel = file.lexically_relative(root);
+      if (rel.empty() || *rel.begin() == "..") continue;
+      return fmt::format("{}:{}", rel.generic_string(), line.substr(colon + 1, end - colon - 1));
+    }
+  }
+  return "";
+}
+
 ProbeBuildConfig ProbeBuildConfig::defaults() {
   ProbeBuildConfig c;
   if (const char* v = std::getenv("GOTRAMP_PROBE_SRC"); v && *v)
@@ -248,11 +271,14 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   if (cfg.strip_dwarf) argv.push_back("-ldflags=-w");
   argv.insert(argv.end(), {"-o", fs::absolute(tmp).string(), "."});
   ProcessResult r = run_process(argv, env, stage);
+  // go names files relative to the folder it ran in: resolved while it exists.
+  const std::string failed_at = r.exit_code != 0 ? first_goroot_line(r.output, tc.goroot, stage) : "";
   fs::remove_all(stage);
   if (r.exit_code != 0) {
     fs::remove(tmp);
     throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}):\n{}", goarch,
-                                      tc.version, tc.goroot.string(), r.output));
+                                      tc.version, tc.goroot.string(), r.output),
+                          failed_at);
   }
   // The sources beside the ELF, under the path -trimpath gives them in DWARF (the
   // module path), for traces that show the lines as written; the runtime's own

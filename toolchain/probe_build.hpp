@@ -21,7 +21,18 @@ namespace gotramp::toolchain {
 
 struct ProbeBuildError : std::runtime_error {
   using std::runtime_error::runtime_error;
+  ProbeBuildError(const std::string& what, std::string source) : std::runtime_error(what), source(std::move(source)) {}
+  // Where the toolchain's first error points, relative to the GOROOT
+  // ("src/runtime/asm_riscv64.s:301"); empty when its message names no file there.
+  std::string source;
 };
+
+// The first "file:line" of a toolchain's output that lies in the GOROOT, relative to
+// it ("src/runtime/asm_riscv64.s:301"): paths as go build prints them, relative to
+// the folder it ran in (cwd), absolute, or trimmed to an import path
+// ("runtime/asm_riscv64.s:301"). Empty when there is none.
+std::string first_goroot_line(const std::string& output, const std::filesystem::path& goroot,
+                              const std::filesystem::path& cwd);
 
 // Every linux GOARCH the probe is built for: those Go 1.19 and 1.27 both support
 // and Unicorn 2.1.4 runs.

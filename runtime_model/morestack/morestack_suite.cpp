@@ -17,8 +17,9 @@ MorestackSymbols MorestackSymbols::resolve(const emu::ElfImage& image, const Run
   // host takes over there, before any instruction of the real newstack runs.
   s.newstack = image.func(n.newstack);
   if (!n.writebarrierptr_prewrite.empty()) s.writebarrierptr_prewrite = image.func(n.writebarrierptr_prewrite);
-  s.badmorestackg0 = image.func(n.badmorestackg0);
-  s.badmorestackgsignal = image.func(n.badmorestackgsignal);
+  // Absent when the trampoline no longer calls them (RuntimeProfile::absent).
+  if (!profile.lacks(n.badmorestackg0)) s.badmorestackg0 = image.func(n.badmorestackg0);
+  if (!profile.lacks(n.badmorestackgsignal)) s.badmorestackgsignal = image.func(n.badmorestackgsignal);
   s.gogo = image.func(n.gogo);
   s.abort = image.func(n.abort);
   return s;
@@ -41,10 +42,12 @@ void MorestackSuite::install(Harness& h) {
   if (sym_.writebarrierptr_prewrite.addr)
     hooks_.push_back(
         h.add_host_function(sym_.writebarrierptr_prewrite.addr, [this](uint64_t) { writebarrierptr_prewrite(); }));
-  hooks_.push_back(
-      h.add_host_function(sym_.badmorestackg0.addr, [this](uint64_t) { on_badmorestack("morestack on g0"); }));
-  hooks_.push_back(h.add_host_function(sym_.badmorestackgsignal.addr,
-                                       [this](uint64_t) { on_badmorestack("morestack on gsignal"); }));
+  if (sym_.badmorestackg0.addr)
+    hooks_.push_back(
+        h.add_host_function(sym_.badmorestackg0.addr, [this](uint64_t) { on_badmorestack("morestack on g0"); }));
+  if (sym_.badmorestackgsignal.addr)
+    hooks_.push_back(h.add_host_function(sym_.badmorestackgsignal.addr,
+                                         [this](uint64_t) { on_badmorestack("morestack on gsignal"); }));
   block_hook_ = h.engine().on_block([this](uint64_t addr, uint32_t) { on_block(addr); });
 }
 
@@ -92,6 +95,20 @@ SequenceExpect MorestackSuite::frame_expectations(const Harness& h, const RunRep
   want.g0_stack = h.arena().g0_stack();
   want.describe_code = [&h](uint64_t pc) { return h.describe(pc); };
   return want;
+}
+
+// A run on g0 or m.gsignal needs the check morestack calls there; a binary without
+// it has a morestack that never calls it.
+std::optional<Suite::Absent> MorestackSuite::absent_for(const Harness& h, const Scenario& s) const {
+  const auto& n = h.profile().names;
+  const MorestackSymbols sym = MorestackSymbols::resolve(h.image(), h.profile());
+  if (s.world.runs == World::Runs::G0 && h.profile().lacks(n.badmorestackg0))
+    return Absent{n.badmorestackg0, sym.morestack.addr,
+                  "morestack calls it on m.g0, to refuse to grow the scheduler stack"};
+  if (s.world.runs == World::Runs::Gsignal && h.profile().lacks(n.badmorestackgsignal))
+    return Absent{n.badmorestackgsignal, sym.morestack.addr,
+                  "morestack calls it on m.gsignal, to refuse to grow a signal stack"};
+  return std::nullopt;
 }
 
 // A g0 stack slot named as newstack sees it at its entry, in the growth's frame.

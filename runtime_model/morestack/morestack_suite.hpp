@@ -64,6 +64,7 @@ class MorestackSuite final : public Suite {
   std::optional<uint64_t> resuming_at() const override;
   bool expected_unbarriered(const std::string& field_path) const override;
   std::string g0_slot_meaning(uint64_t addr, int episode) const override;
+  std::optional<Absent> absent_for(const Harness& h, const Scenario& s) const override;
 
   const MorestackSymbols& symbols() const { return sym_; }
   // What newstack's checks of a g0 frame expect (for frame diagrams).

@@ -137,13 +137,15 @@ std::span<const Scenario> morestack_scenarios() {
 }
 
 std::vector<Column> morestack_columns() {
+  // A run that did not run (no report, or an error before it began) has no cells.
   auto if_run = [](std::function<std::string(const RunReport&, const emu::ArchSpec&)> f) {
-    return [f = std::move(f)](const RunReport* r, const emu::ArchSpec& spec) { return r ? f(*r, spec) : "-"; };
+    return [f = std::move(f)](const RunReport* r, const emu::ArchSpec& spec) {
+      return r && r->verdict != "error" ? f(*r, spec) : "-";
+    };
   };
   return {
       {"ctxt reg", [](const RunReport*, const emu::ArchSpec& spec) { return spec.ctxt.name; }},
-      {"ctxt from",
-       [](const RunReport* r, const emu::ArchSpec& spec) { return r ? r->arg_slot : spec.slot(spec.arg0_offset()); }},
+      {"ctxt from", if_run([](const RunReport& r, const emu::ArchSpec&) { return r.arg_slot; })},
       {"ctxt set",
        if_run([](const RunReport& r, const emu::ArchSpec& spec) { return ptr(r.ctxt_set, spec.ptr_size); })},
       {"ctxt read", if_run([](const RunReport& r, const emu::ArchSpec& spec) {
