@@ -37,6 +37,14 @@ Keyed key_of(const VerifyRow& row, const model::Finding& f) {
   const std::string place = c.source.empty() ? row.spec->goarch + " " + c.where : c.source;
   switch (c.kind) {
     case model::Cause::Kind::NeverStored:
+      if (c.instead && !c.instead->source.empty()) {
+        // The value went elsewhere: the guilty instruction is the store that put it
+        // there, the same one a wrong-store Finding of the other slot names.
+        k.source = c.instead->source;
+        k.key = fmt::format("store|{}", c.instead->source);
+        k.title = fmt::format("the store by {}", site(c.instead->source, c.instead->text, c.instead->where));
+        break;
+      }
       k.key = fmt::format("{}|{}|{}|{}", k.kind, row.spec->goarch, f.check, f.slot);
       k.title = fmt::format("{} never stored: no instruction up to {} stored it", f.slot, at);
       break;
@@ -55,8 +63,8 @@ Keyed key_of(const VerifyRow& row, const model::Finding& f) {
       break;
     case model::Cause::Kind::WrongStore:
     case model::Cause::Kind::ClobberedBy:
-      k.key = fmt::format("{}|{}", k.kind, place);
-      k.title = fmt::format("{} by {}", k.kind == "wrong-store" ? "wrong store" : "clobbered", at);
+      k.key = fmt::format("store|{}", place);
+      k.title = fmt::format("the store by {}", at);
       break;
   }
   return k;
@@ -73,7 +81,8 @@ Keyed key_of(const VerifyRow& row) {
     const std::string place = row.error_source.substr(row.error_source.rfind('/') + 1) + ": ";
     if (auto at = row.note.find(place); at != std::string::npos) {
       const auto end = row.note.find('\n', at);
-      first = row.note.substr(at + place.size(), end == std::string::npos ? std::string::npos : end - at - place.size());
+      first =
+          row.note.substr(at + place.size(), end == std::string::npos ? std::string::npos : end - at - place.size());
     }
   }
   k.key = fmt::format("note|{}|{}", row.spec->goarch, row.note);
@@ -125,12 +134,18 @@ namespace {
 std::string escape(const std::string& s, bool property) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else if (property && c == ':') out += "%3A";
-    else if (property && c == ',') out += "%2C";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else if (property && c == ':')
+      out += "%3A";
+    else if (property && c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -143,16 +158,19 @@ std::string github_annotations(const std::vector<CauseGroup>& causes, bool stric
     const bool known = std::all_of(g.rows.begin(), g.rows.end(), [](const VerifyRow* r) { return r->known(); });
     const char* level = known && !strict ? "warning" : "error";
     std::string runs;
-    for (const VerifyRow* r : g.rows) runs += fmt::format("{}{} {}", runs.empty() ? "" : ", ", r->spec->goarch, r->scenario->name);
+    for (const VerifyRow* r : g.rows)
+      runs += fmt::format("{}{} {}", runs.empty() ? "" : ", ", r->spec->goarch, r->scenario->name);
     std::string props;
     if (!g.file.empty()) props += fmt::format(" file={}", escape(g.file, true));
     if (g.line > 0) props += fmt::format(",line={}", g.line);
-    const std::string title = fmt::format("gotramp: {} ({} run{})", g.checks.empty() ? g.kind : g.checks,
-                                          g.rows.size(), g.rows.size() == 1 ? "" : "s");
+    const std::string title = fmt::format("gotramp: {} ({} run{})", g.checks.empty() ? g.kind : g.checks, g.rows.size(),
+                                          g.rows.size() == 1 ? "" : "s");
     props += fmt::format("{}title={}", props.empty() ? " " : ",", escape(title, true));
     std::string message = g.title;
-    if (g.first) message += "\n" + g.first->message();
-    else if (!g.rows.empty()) message += "\n" + g.rows.front()->note;
+    if (g.first)
+      message += "\n" + g.first->message();
+    else if (!g.rows.empty())
+      message += "\n" + g.rows.front()->note;
     message += "\nruns: " + runs;
     out += fmt::format("::{}{}::{}\n", level, props, escape(message, false));
   }

@@ -59,7 +59,7 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
       // The guilty store or write; null when nothing stored. For a register nothing
       // wrote, the instruction that left the window.
       const bool stored = c.kind != model::Cause::Kind::NeverStored || c.window_start;
-      if (!c.reg.empty()) cause["register"] = c.reg;
+      if (!c.reg.empty()) cause[c.kind == model::Cause::Kind::NeverCalled ? "function" : "register"] = c.reg;
       cause["pc"] = stored ? json(hex(c.pc)) : json(nullptr);
       cause["where"] = stored ? json(c.where) : json(nullptr);
       cause["source"] = stored ? json(c.source) : json(nullptr);

@@ -196,6 +196,7 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
     n++;
     out += fmt::format("\ncause {} of {}: {}\n", n, causes.size(), g.title);
     out += runs_line(g.rows, "  ");
+    if (g.checks.find(',') != std::string::npos) out += "  checks it fails: " + g.checks + "\n";
     const VerifyRow& first = *g.rows.front();
     if (!g.first) {  // the toolchain's error, or why the run did not run: its first lines
       int lines = 0;
@@ -206,14 +207,15 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
       }
       continue;
     }
-    out += fmt::format("  first Finding, {} {}:\n    {}\n", first.spec->goarch, first.scenario->name,
-                       g.first->message());
+    out +=
+        fmt::format("  first Finding, {} {}:\n    {}\n", first.spec->goarch, first.scenario->name, g.first->message());
     if (g.first->known) out += "    " + format_known_bug(*g.first->known) + "\n";
     if (story && first.failed()) out += brief_story(story(first));
   }
   if (!causes.empty())
-    out += "\n(every run's Findings, trace and frame: add --verbose; one run: gotramp trace or gotramp frame with "
-           "--goarch and --scenario)\n";
+    out +=
+        "\n(every run's Findings, trace and frame: add --verbose; one run: gotramp trace or gotramp frame with "
+        "--goarch and --scenario)\n";
   return out;
 }
 

