@@ -149,7 +149,9 @@ std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
   auto mark = [](const std::vector<const model::Finding*>& by) { return by.empty() ? ' ' : 'X'; };
   auto named_by = [](const std::vector<const model::Finding*>& by, int indent) {
     std::string lines;
-    for (const auto* x : by) lines += fmt::format("{:{}}^ {}\n", "", indent, finding_text(*x));
+    for (const auto* x : by)
+      lines +=
+          fmt::format("{:{}}^ {}: expected {}, seen {}\n", "", indent, x->check, x->expected_text(), x->seen_text());
     return lines;
   };
   bool line_drawn = false;

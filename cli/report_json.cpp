@@ -84,7 +84,10 @@ nlohmann::ordered_json findings_json(const model::RunReport& r) {
                         {"addr", f.size > 0 ? json(hex(f.addr)) : json(nullptr)},
                         {"register", f.reg.empty() ? json(nullptr) : json(f.reg)},
                         {"expected", f.expected},
+                        {"expected_from", f.expected_from},
+                        {"expected_symbol", f.expected_symbol.empty() ? json(nullptr) : json(f.expected_symbol)},
                         {"seen", f.seen},
+                        {"seen_symbol", f.seen_symbol.empty() ? json(nullptr) : json(f.seen_symbol)},
                         {"cause", cause},
                         {"known", f.known ? known_ref_json(*f.known) : json(nullptr)},
                         {"message", f.message()}});

@@ -58,7 +58,10 @@ StackSpan Arena::stackalloc(uint64_t n) {
   if (high && std::exchange(next_across_, !next_across_)) return alloc_across(n);
   for (auto& slot : slots_)
     if (!slot.live && !slot.across && slot.span.size() == n && (slot.span.lo >= kAboveSignBit) == high) {
+      // Zeroed as a fresh slot is: what a stack holds never depends on the runs
+      // that used its slot before (a failed run is run again to blame it).
       slot.live = true;
+      e_.fill(slot.span.lo, n, 0);
       return slot.span;
     }
   StackSpan s =
@@ -94,6 +97,7 @@ StackSpan Arena::alloc_across(uint64_t n) {
   if (lo < kAcrossWindow) throw emu::EmuError(fmt::format("arena: a stack guard of {} bytes", high_guard_));
   if (!std::exchange(across_mapped_, true)) e_.map(kAcrossWindow, kAboveSignBit - kAcrossWindow, emu::kProtRW);
   StackSpan s{lo, hi};
+  e_.fill(lo, n, 0);  // as a fresh slot, whatever the last stack across left
   slots_.push_back({s, true, true});
   return s;
 }

@@ -3,7 +3,9 @@
 // from which goroutine stacks are allocated and freed. Stacks live in slots of their
 // power-of-two size with an unmapped page between slots, mapped once and reused by
 // later runs; a freed stack is filled with 0xfc, as Go's stackPoisonCopy does, so a
-// stale pointer into it reads garbage that faults when used as an address.
+// stale pointer into it reads garbage that faults when used as an address. A stack
+// is allocated zeroed, fresh slot or reused, so that a run's memory never depends on
+// the runs before it on the engine (runs are deterministic).
 #pragma once
 
 #include <cstdint>

@@ -47,6 +47,18 @@ struct Contract {
     bool ctxt_via_sched = false;
   } newstack;
 
+  // What reports call the word at newstack's SP, the check of it and the slot, in
+  // this contract's own terms (docs/checks.md). Under the seed and its parent it
+  // lies below newstack's argument slot; newstack() takes no argument since Go
+  // 1.10, so the modern contract names it for what it is: the saved LR of the g0
+  // frame morestack built, or on x86 the return PC CALL pushed.
+  struct Names {
+    std::string saved_lr_check = "slot-below-arg0";  // link-register rows
+    std::string saved_lr_slot = "saved LR (zero)";
+    std::string return_pc_check = "slot-below-arg0";  // x86 rows
+    std::string return_pc_slot = "return PC";
+  } names;
+
   // The guest file holding this contract's morestack in the GOARCH's guest folder;
   // empty for a contract only real toolchains keep (no transcription).
   std::string transcription;

@@ -270,6 +270,15 @@ void Harness::register_window_closes() {
   if (r().regs.active()) r().regs.close_window();
 }
 
+Cause Harness::register_never_written(const emu::Reg& reg, uint64_t first, uint64_t last, std::string summary) {
+  Cause c;
+  window_ends(c, first, last);
+  c.kind = Cause::Kind::NeverWritten;
+  c.reg = reg.name;
+  c.summary = std::move(summary);
+  return c;
+}
+
 void Harness::blame_register(Finding& f, const emu::Reg& reg) {
   Run& run = r();
   f.reg = reg.name;

@@ -69,6 +69,12 @@ std::string Harness::describe(uint64_t pc) const { return fmt::format("{:#x} ({}
 
 std::string Harness::hex(uint64_t v) const { return fmt::format("{:#x}", v); }
 
+std::string Harness::code_symbol(uint64_t v) const {
+  if (v == 0) return "";
+  std::string s = image_.describe(v);
+  return s.starts_with("0x") ? "" : s;
+}
+
 const emu::LineTable* Harness::lines() {
   if (!lines_) {
     try {
@@ -208,6 +214,10 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
   run.log.known_bugs = known.for_run(spec_.goarch, s.trampoline, prof_->toolchain);
   emu::RunResult stop;
   try {
+    // Every register starts at zero, as on a fresh engine: what the last run on
+    // this engine left in one never reaches this run (runs are deterministic).
+    for (const auto* set : {&spec_.regs, &spec_.float_regs})
+      for (const auto& reg : *set) engine_.set_reg(reg, 0);
     build_world(s.world, opt);
     const uint64_t entry = suite.enter(*this);
     engine_.watch_blocks(false);

@@ -139,6 +139,8 @@ class Harness {
   // "0x66204 (main.closure+0x34)"
   std::string describe(uint64_t pc) const;
   std::string hex(uint64_t v) const;
+  // The symbol a code address points into ("main.sum+0x5c"); empty for any other value.
+  std::string code_symbol(uint64_t v) const;
   // Where the frame pointer is kept under this profile (invalid where it is not).
   const emu::Reg& fp() const { return prof_->frame_pointer(spec_); }
   // The ELF's line table, loaded once; empty without DWARF.
@@ -207,6 +209,9 @@ class Harness {
   // The cause of a Finding about a register (f.reg), from the register log (when
   // logged): the last instruction of the window that wrote it, or none.
   void blame_register(Finding& f, const emu::Reg& reg);
+  // A register no instruction from first to last wrote, though one of them should
+  // have (summary: which, in Go's terms).
+  Cause register_never_written(const emu::Reg& reg, uint64_t first, uint64_t last, std::string summary);
   // Register windows (blamed re-runs log the registers each instruction writes in
   // them): from where the host hands the guest on (gogo) until its checks are done.
   void register_window_opens();

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
+
+#include "runtime_model/check_names.hpp"
 
 namespace gotramp::model {
 
@@ -73,18 +76,33 @@ std::string Cause::describe() const {
                       source.empty() ? "" : fmt::format(" ({})", source), reg);
       break;
   }
+  if (!summary.empty()) s = summary + "; " + s;
   if (instead)
     s += fmt::format("; {:#x} was stored at {} by {} instead", instead->value, instead->slot,
                      store_site(instead->pc, instead->where, instead->source, instead->text));
   return s;
 }
 
+// A value with what a porter needs to place it: the symbol it points into, and for
+// the expected value where it comes from.
+static std::string annotated(const std::string& value, const std::string& symbol, const std::string& from) {
+  std::string note = symbol;
+  // A value that already names its source ("0x400004d0 (g.sched.ctxt)") keeps its words.
+  if (!from.empty() && value.find(from) == std::string::npos) note += (note.empty() ? "" : "; ") + from;
+  if (!symbol.empty() && value.find(symbol) != std::string::npos) note = note.substr(symbol.size());
+  if (note.starts_with("; ")) note = note.substr(2);
+  return note.empty() ? value : fmt::format("{} ({})", value, note);
+}
+
+std::string Finding::expected_text() const { return annotated(expected, expected_symbol, expected_from); }
+std::string Finding::seen_text() const { return annotated(seen, seen_symbol, ""); }
+
 std::string Finding::message() const {
   std::string s = fmt::format("{} [{} {} {} {}", check, goarch, trampoline, contract, scenario);
   if (growth > 0) s += fmt::format(", growth {}", growth);
   s += "]";
   if (!slot.empty()) s += fmt::format(": {}", slot);
-  s += fmt::format(": expected {}, seen {}", expected, seen);
+  s += fmt::format(": expected {}, seen {}", expected_text(), seen_text());
   if (!where.empty()) s += fmt::format(" (checked at {:#x} {}", pc, where);
   if (!where.empty() && !insn.empty()) s += fmt::format(": {}", insn);
   if (!where.empty()) s += ")";
@@ -104,6 +122,7 @@ bool RunReport::all_repaired() const {
 
 Check& CheckLog::slot(const std::string& name) {
   if (auto it = checks_.find(name); it != checks_.end()) return it->second;  // every growth after the first
+  if (!is_check_name(name)) throw std::logic_error("check " + name + " is not in check_names() (docs/checks.md)");
   Check fresh_check;
   fresh_check.name = name;
   order_.push_back(name);

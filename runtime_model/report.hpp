@@ -32,6 +32,9 @@ struct Cause {
     NeverCalled,   // a runtime function (reg: its name) nothing calls; pc: the trampoline that should
   };
   std::string reg;  // WrongWrite, NeverWritten: the register, by Plan 9 name; NeverCalled: the function
+  // What went wrong, when the kind alone does not say ("runtime.morestack_noctxt
+  // never writes R26: ..."); it leads describe().
+  std::string summary;
   Kind kind = Kind::NeverStored;
   // The guilty store (WrongStore, ClobberedBy): its instruction and what it wrote.
   uint64_t pc = 0;
@@ -68,6 +71,10 @@ struct Finding {
   std::string insn;   // disassembly at pc
   std::string slot;   // "8(RSP) ctxt argument" or "g.sched.sp"
   std::string expected, seen;
+  // Where the expected value comes from ("R3 at morestack's entry: f's caller's PC"),
+  // and the symbol each value points into when it is a code address
+  // ("main.sum+0x5c"; empty otherwise).
+  std::string expected_from, expected_symbol, seen_symbol;
   // The guest memory the slot or field lives in (size 0: a register or a property
   // of the run), and what blamed it.
   uint64_t addr = 0;
@@ -80,6 +87,9 @@ struct Finding {
   // has it for the run's GOARCH, trampoline and runtime version.
   std::shared_ptr<const KnownBug> known;
   std::string message() const;
+  // "0x881e8 (main.sum+0x5c; R3 at morestack's entry: f's caller's PC)", "0x88208 (main.sum+0x7c)".
+  std::string expected_text() const;
+  std::string seen_text() const;
 };
 
 // A check's outcome over the whole run.

@@ -228,6 +228,15 @@ void Tracer::episode_resumed(int episode) {
 
 void Tracer::first_failure() {
   if (!started() || !report_.trace_tail.empty()) return;
+  // The instruction before the check has run: its register changes are its own,
+  // in the tail as in the whole trace (the same run reads the same everywhere).
+  settle();
+  if (ring_current_ && current_) {
+    ring_current_->regs = current_->regs;
+    ring_current_->writes = current_->writes;
+    ring_current_->all_regs = current_->all_regs;
+    ring_current_->reg_digits = current_->reg_digits;
+  }
   report_.trace_tail.assign(ring_.begin(), ring_.end());
 }
 

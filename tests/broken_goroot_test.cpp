@@ -43,7 +43,7 @@ const std::vector<PlantedBug>& bugs() {
       {"asm_ppc64x.s", "\tMOVDU   R0, -(FIXED_FRAME+0)(R1)\t// create a call frame on g0\n",
        "#ifdef GOARCH_ppc64le\n\tMOVDU   R5, -(FIXED_FRAME+0)(R1)\t// broken on purpose: non-zero saved LR\n#else\n"
        "\tMOVDU   R0, -(FIXED_FRAME+0)(R1)\n#endif\n",
-       "ppc64le", "slot-below-arg0", "0(R1) saved LR"},
+       "ppc64le", "g0-frame-saved-lr", "0(R1) saved LR"},
       // gogo does not restore the context register from gobuf.ctxt.
       {"asm_amd64.s", "\tMOVQ\tgobuf_ctxt(BX), DX\n", "\t// broken on purpose: ctxt not restored\n", "amd64",
        "resume-ctxt", "DX (the context register) after gogo"},

@@ -182,10 +182,11 @@ TEST(InspectCli, TextFrameMarksTheSlotsFindingsName) {
                     std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/variants/ctxt-slot-off.s"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::regex clobbered(R"(\nX 0x[0-9a-f]+ 16\(RSP\) +0x0+400004d0 [^\n]*CLOBBERED[^\n]*\n +\^ g0-frame-intact: )"
-                             R"(expected 0xd0d0d0d0d0d0d0d0, seen 0x400004d0\n)");
+                             R"(expected 0xd0d0d0d0d0d0d0d0 \(the harness's poison [^\n]*\), seen 0x400004d0\n)");
   EXPECT_TRUE(std::regex_search(r.output, clobbered)) << r.output;
   const std::regex argument(R"(\nX 0x[0-9a-f]+ 8\(RSP\) +0xd0d0d0d0d0d0d0d0 ctxt argument[^\n]*\n +\^ ctxt-argument: )"
-                            R"(expected 0x400004d0, seen 0xd0d0d0d0d0d0d0d0\n)");
+                            R"(expected 0x400004d0 \(the closure f runs with, in R26 at morestack's entry\), )"
+                            R"(seen 0xd0d0d0d0d0d0d0d0\n)");
   EXPECT_TRUE(std::regex_search(r.output, argument)) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\n  0x[0-9a-f]+ 0\(RSP\) )"))) << "0(RSP) is fine";
   auto passing = gotramp({"frame", "--goarch", "arm64", "--contract", "seed"});

@@ -48,7 +48,9 @@ inline std::set<std::string> growth_checks(const emu::ArchSpec& spec, const mode
       "morebuf.pc",     "resume-sp", "resume-ctxt", "resume-g",        "resume-entry",      "run-completed",
       "result",         "growths",   "split-needed"};
   if (c.newstack.ctxt_is_argument) want.insert("ctxt-argument");
-  if (!spec.has_link() || c.trampoline.builds_g0_frame) want.insert("slot-below-arg0");
+  // The word at newstack's SP, by the contract's own name for it.
+  if (!spec.has_link()) want.insert(c.names.return_pc_check);
+  if (spec.has_link() && c.trampoline.builds_g0_frame) want.insert(c.names.saved_lr_check);
   if (spec.has_link()) want.insert({"return-pc", "resume-lr"});
   if (p.frame_pointer(spec).valid()) {
     want.insert({"sched.bp", "fp-chain", "resume-fp"});

@@ -39,7 +39,8 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
   // A failure about guest memory (size > 0) is blamed on the store that made it,
   // when the run logs its stores.
   auto fail = [&](std::string name, std::string slot, std::string want, std::string got, uint64_t addr = 0,
-                  int size = 0, std::optional<uint64_t> value = std::nullopt) {
+                  int size = 0, std::optional<uint64_t> value = std::nullopt, std::string from = {},
+                  std::optional<uint64_t> seen_value = std::nullopt) {
     if (!call_site) {
       auto insn = call_insn(e, call_block.addr, call_block.size);
       call_site = insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
@@ -47,16 +48,21 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
     const std::optional<uint64_t>& at = *call_site;
     Finding f = h.finding(name, std::move(slot), std::move(want), std::move(got), growth, at);
     f.addr = addr, f.size = size;
+    f.expected_from = std::move(from);
+    if (value) f.expected_symbol = h.code_symbol(*value);
+    if (seen_value) f.seen_symbol = h.code_symbol(*seen_value);
     if (log.keeps(name)) h.blame(f, value);
+    if (f.cause && value == 0u && (name == "sched.ctxt" || name == "ctxt-argument")) blame_noctxt(f);
     log.fail(std::move(f));
   };
-  // A field of g or m against the CPU's state at the trampoline's entry.
-  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Slot& field) {
+  // A field of g or m against the CPU's state at the trampoline's entry (from: where
+  // that value was, in Go's terms).
+  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Slot& field, std::string from) {
     const uint64_t got = field.get();
     if (want == got)
       log.pass(name);
     else
-      fail(name, std::move(slot), h.hex(want), h.hex(got), field.addr(), field.width(), want);
+      fail(name, std::move(slot), h.hex(want), h.hex(got), field.addr(), field.width(), want, std::move(from), got);
   };
 
   // The frame the trampoline built on g0, as the emulator holds it now.
@@ -104,7 +110,7 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
     if (c.ok)
       log.pass(c.check);
     else
-      fail(c.check, c.slot, c.expected, c.seen, c.addr, c.size, c.want);
+      fail(c.check, c.slot, c.expected, c.seen, c.addr, c.size, c.want, c.expected_from);
   }
 
   if (!s_.entry) {
@@ -120,23 +126,71 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
   const MorestackEntry& m = *s_.entry;
   const Contract& c = h.contract();
 
-  // g.sched describes the interrupted f, m.morebuf its caller.
+  // g.sched describes the interrupted f, m.morebuf its caller: each against where
+  // the CPU held it as f entered the trampoline.
+  const EntryPlaces at = entry_places(h, m);
   Ptr<rt::g> gp = w.gp;
-  expect("sched.g", "g.sched.g", gp.addr(), gp[F.g.sched.g]);
-  expect("sched.sp", "g.sched.sp", m.f_sp, gp[F.g.sched.sp]);
-  expect("sched.pc", "g.sched.pc", m.f_pc, gp[F.g.sched.pc]);
-  expect("sched.lr", "g.sched.lr", spec.has_link() ? m.f_caller_pc : 0, gp[F.g.sched.lr]);
-  if (h.fp().valid()) expect("sched.bp", "g.sched.bp", m.bp, gp[F.g.sched.bp]);
+  const std::string curg = "m.curg: the goroutine whose f overflowed";
+  expect("sched.g", "g.sched.g", gp.addr(), gp[F.g.sched.g], curg);
+  expect("sched.sp", "g.sched.sp", m.f_sp, gp[F.g.sched.sp], at.f_sp);
+  expect("sched.pc", "g.sched.pc", m.f_pc, gp[F.g.sched.pc], at.f_pc);
+  expect("sched.lr", "g.sched.lr", spec.has_link() ? m.f_caller_pc : 0, gp[F.g.sched.lr],
+         spec.has_link() ? at.f_caller_pc : "zero: no link register on " + spec.goarch);
+  if (h.fp().valid()) expect("sched.bp", "g.sched.bp", m.bp, gp[F.g.sched.bp], at.bp);
   // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
   if (c.newstack.ctxt_via_sched)
-    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", s_.ctxt_expected, gp[F.g.sched.ctxt]);
+    expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", s_.ctxt_expected, gp[F.g.sched.ctxt],
+           s_.ctxt_expected ? "the closure f ran with, in " + spec.ctxt.name
+                            : "zero: f needs no context, so morestack_noctxt clears " + spec.ctxt.name);
   else if (c.trampoline.stores_ctxt)
-    expect("sched.ctxt", "g.sched.ctxt", m.ctxt, gp[F.g.sched.ctxt]);
+    expect("sched.ctxt", "g.sched.ctxt", m.ctxt, gp[F.g.sched.ctxt], at.ctxt);
   else
-    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", m.sched_ctxt, gp[F.g.sched.ctxt]);
-  expect("morebuf.g", "m.morebuf.g", gp.addr(), w.m[F.m.morebuf.g]);
-  expect("morebuf.sp", "m.morebuf.sp", m.f_caller_sp, w.m[F.m.morebuf.sp]);
-  expect("morebuf.pc", "m.morebuf.pc", m.f_caller_pc, w.m[F.m.morebuf.pc]);
+    expect("sched.ctxt", "g.sched.ctxt (left to newstack)", m.sched_ctxt, gp[F.g.sched.ctxt],
+           "g.sched.ctxt before the trampoline ran: the seed's morestack leaves it alone");
+  expect("morebuf.g", "m.morebuf.g", gp.addr(), w.m[F.m.morebuf.g], curg);
+  expect("morebuf.sp", "m.morebuf.sp", m.f_caller_sp, w.m[F.m.morebuf.sp], at.f_caller_sp);
+  expect("morebuf.pc", "m.morebuf.pc", m.f_caller_pc, w.m[F.m.morebuf.pc], at.f_caller_pc);
+}
+
+// Where each value of a MorestackEntry was as f entered the trampoline, in Go's
+// terms: "R3 at runtime.morestack's entry: f's caller's PC".
+MorestackSuite::EntryPlaces MorestackSuite::entry_places(const Harness& h, const MorestackEntry& m) {
+  const emu::ArchSpec& spec = h.spec();
+  const std::string entry =
+      fmt::format("at {}'s entry", h.code_symbol(m.pc).empty() ? "the trampoline" : h.code_symbol(m.pc));
+  auto place = [&](const std::string& where, const char* what) { return fmt::format("{} {}: {}", where, entry, what); };
+  EntryPlaces p;
+  const int slot = spec.entry_slot_size();
+  if (spec.has_link()) {
+    p.f_pc = place(spec.morestack_link().name, "f's PC, where f resumes");
+    p.f_sp = place(spec.sp.name, "f's SP");
+    p.f_caller_pc = place(spec.morestack_lr.name, "f's caller's PC, as f's prologue passed it");
+    p.f_caller_sp = place(spec.sp.name, "f's caller's SP (f has built no frame yet)");
+  } else {
+    p.f_pc = place(spec.slot(0), "the return PC into f that f's CALL pushed");
+    p.f_sp = place(fmt::format("{}+{}", spec.sp.name, slot), "f's SP before its CALL");
+    p.f_caller_pc = place(spec.slot(slot), "f's caller's PC (f's return address)");
+    p.f_caller_sp = place(fmt::format("{}+{}", spec.sp.name, 2 * slot), "f's caller's SP");
+  }
+  if (h.fp().valid()) p.bp = place(h.fp().name, "f's frame pointer");
+  p.ctxt = place(spec.ctxt.name, "the context register");
+  return p;
+}
+
+// morestack_noctxt zeroes the context register and jumps to morestack, which
+// stores or passes it as it is. When morestack was entered with it still set, the
+// context it handed newstack is morestack_noctxt's fault, not its own store's.
+void MorestackSuite::blame_noctxt(Finding& f) {
+  const auto& m = s_.entry;
+  if (!m || !m->via_noctxt || !m->noctxt_exit || m->ctxt == 0) return;
+  Harness& h = *h_;
+  const emu::ArchSpec& spec = h.spec();
+  auto jump = call_insn(h.engine(), m->noctxt_exit->addr, m->noctxt_exit->size);
+  const std::string& noctxt = h.profile().names.morestack_noctxt;
+  f.cause = h.register_never_written(
+      spec.ctxt, m->pc, jump ? jump->address : m->pc,
+      fmt::format("{} never writes {}: it must zero the context register before it jumps to {}, which found {}", noctxt,
+                  spec.ctxt.name, h.profile().names.morestack, h.describe_value(m->ctxt)));
 }
 
 // check_resumed follows the blocks after gogo: the first must be f's resume point
@@ -191,8 +245,11 @@ void MorestackSuite::check_resumed_state(uint64_t addr) {
                  const std::string& from) {
     const uint64_t got = e.reg(r) & emu::width_mask(spec.reg_size);
     if (got == (want & emu::width_mask(spec.reg_size))) return log.pass(check);
-    Finding f = h.finding(check, fmt::format("{} ({}) after gogo", r.name, what),
-                          fmt::format("{} ({})", h.hex(want), from), h.describe_value(got), n, addr);
+    Finding f =
+        h.finding(check, fmt::format("{} ({}) after gogo", r.name, what), h.hex(want), h.describe_value(got), n, addr);
+    f.expected_from = from;
+    f.expected_symbol = h.code_symbol(want);
+    f.seen_symbol = h.code_symbol(got);
     if (log.keeps(check))
       h.blame_register(f, r);
     else
@@ -208,8 +265,8 @@ void MorestackSuite::check_resumed_state(uint64_t addr) {
     if (got == s_.resume_g) {
       log.pass("resume-g");
     } else {
-      Finding f = h.finding("resume-g", "g in TLS after gogo", fmt::format("{} (g.sched.g)", h.hex(s_.resume_g)),
-                            h.hex(got), n, addr);
+      Finding f = h.finding("resume-g", "g in TLS after gogo", h.hex(s_.resume_g), h.hex(got), n, addr);
+      f.expected_from = "g.sched.g";
       f.addr = *e.g_memory(), f.size = spec.ptr_size;
       if (log.keeps("resume-g")) h.blame(f, s_.resume_g);
       log.fail(std::move(f));

@@ -57,6 +57,7 @@ struct SlotCheck {
   bool ok = true;
   std::string slot;  // "8(RSP) ctxt argument"
   std::string expected, seen;
+  std::string expected_from;  // where the expected value comes from
   // The slot's guest memory (size 0: a register), and the value it must hold when
   // that is one value (to find where it went instead).
   uint64_t addr = 0;

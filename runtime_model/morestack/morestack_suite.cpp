@@ -124,7 +124,10 @@ std::string MorestackSuite::g0_slot_meaning(uint64_t addr, int growth) const {
   if (off < 0) return fmt::format("g0 stack, {} bytes below newstack's SP (newstack's and gogo's frames)", -off);
   if (h_->contract().newstack.ctxt_is_argument && off == spec.arg0_offset())
     return fmt::format("g0 stack {} = ctxt argument", spec.slot(off));
-  if (off == 0) return fmt::format("g0 stack {} = {}", spec.slot(0), spec.has_link() ? "saved LR (zero)" : "return PC");
+  if (off == 0) {
+    const Contract::Names& n = h_->contract().names;
+    return fmt::format("g0 stack {} = {}", spec.slot(0), spec.has_link() ? n.saved_lr_slot : n.return_pc_slot);
+  }
   return fmt::format("g0 stack {} (newstack's caller frame)", spec.slot(off));
 }
 
@@ -182,9 +185,11 @@ void MorestackSuite::on_morestack(uint64_t pc) {
     }
     m.stackguard0 = Ptr<rt::g>(e, m.g)[F.g.stackguard0].get();
     m.prologue = e.block_before_previous();
+    m.via_noctxt = sym_.morestack_noctxt.addr != 0 && pc == sym_.morestack_noctxt.addr;
     s_.entry = m;
   } else {
     s_.entry->ctxt = m.ctxt;
+    if (s_.entry->via_noctxt) s_.entry->noctxt_exit = e.previous_block();
   }
   // Each growth starts from a clean g0 stack below the scheduler's frame, so a slot
   // the trampoline forgets to write holds poison, never a previous growth's value.
@@ -244,17 +249,24 @@ void MorestackSuite::finish(Harness& h, const emu::RunResult& stop) {
   report.result_got = stop.reason == emu::StopReason::Until ? h.exercise_result() : 0;
   if (stop.reason == emu::StopReason::Until && report.result_got == report.result_expected)
     log.pass("result", fmt::format("{} levels sum to {}", n, h.hex(report.result_got)));
-  else
-    log.fail(h.finding("result", guest_stub ? "main.result" : "the function's result", h.hex(report.result_expected),
-                       h.hex(report.result_got), 0));
+  else {
+    Finding f = h.finding("result", guest_stub ? "main.result" : "the function's result", h.hex(report.result_expected),
+                          h.hex(report.result_got), 0);
+    f.expected_from = fmt::format("{} levels of the recursion, summed by the host", n);
+    log.fail(std::move(f));
+  }
 
   int grown = report.grown();
   // The scenario's growth count holds from its own 2 KiB start.
   const int min_growths = h.options().initial_stack ? 0 : sc.exercise.min_growths;
   if (grown >= min_growths)
     log.pass("growths", fmt::format("{} growths", grown));
-  else
-    log.fail(h.finding("growths", "", fmt::format(">= {} growths", min_growths), fmt::format("{} growths", grown), 0));
+  else {
+    Finding f =
+        h.finding("growths", "", fmt::format(">= {} growths", min_growths), fmt::format("{} growths", grown), 0);
+    f.expected_from = "the scenario: its recursion outgrows each stack from 2 KiB up";
+    log.fail(std::move(f));
+  }
   if (sc.world.preempt) {
     if (report.preemptions == 1)
       log.pass("preemption", "served once, without growing");

@@ -49,6 +49,10 @@ struct MorestackEntry {
   // The block that ended in the prologue's conditional branch: the one before the
   // block that calls the trampoline.
   emu::Engine::Block prologue;
+  // Entered through morestack_noctxt; once it jumped on to morestack, the block that
+  // did (its last instruction is the jump), and ctxt is the context register there.
+  bool via_noctxt = false;
+  std::optional<emu::Engine::Block> noctxt_exit;
   // The register ABI's argument registers as f's prologue left them (f's arguments,
   // which it must reload after morestack returns), in the row's order.
   std::vector<uint64_t> int_args, float_args;
@@ -106,12 +110,18 @@ class MorestackSuite final : public Suite {
   void call_guest(uint64_t fn, std::initializer_list<uint64_t> args, uint64_t ret);
 
   // docs/DESIGN.md §4 (checks.cpp).
+  struct EntryPlaces {
+    std::string f_pc, f_sp, f_caller_pc, f_caller_sp, bp, ctxt;
+  };
+  static EntryPlaces entry_places(const Harness& h, const MorestackEntry& m);
   void check_newstack_entry(uint64_t sp, int growth);
   void check_resumed(uint64_t addr);
   void check_resumed_state(uint64_t addr);
   void check_args_reloaded(uint64_t addr);
   // call_site: the instruction that called newstack (decoded only when a check fails).
   void check_newstack_fp(uint64_t sp, int growth, const std::function<std::optional<uint64_t>()>& call_site);
+  // A context morestack stored or passed that morestack_noctxt should have zeroed.
+  void blame_noctxt(Finding& f);
   void check_frame_pointers(const StackSpan& stack, int growth);
   // split_check.cpp: the growth was needed, as f's prologue class says.
   void check_split_needed(int growth);
