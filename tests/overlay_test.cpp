@@ -107,5 +107,17 @@ TEST_F(Overlay, BadInputExitsTwoAndSaysWhy) {
   }
 }
 
+// A FILE that does not build is the porter's: exit 2, go's messages, and the
+// overlay named (trace: verify reports a probe that does not build in its own way).
+TEST_F(Overlay, AFileThatDoesNotBuildExitsTwoNamingIt) {
+  const fs::path bad = dir_ / "asm_arm64.s";
+  std::ofstream(bad) << "this is not assembly\n";
+  auto r =
+      gotramp({"trace", "--go", "bundled", "--goarch", "arm64", "--overlay", "runtime/asm_arm64.s=" + bad.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("go build of the probe failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--overlay runtime/asm_arm64.s=" + bad.string()), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace gotramp

@@ -279,8 +279,11 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   fs::remove_all(stage);
   if (r.exit_code != 0) {
     fs::remove(tmp);
-    throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}):\n{}", goarch,
-                                      tc.version, tc.goroot.string(), r.output));
+    // The porter's overlaid files are the likely cause: named, as given.
+    std::string with;
+    for (const auto& o : cfg.overlays) with += fmt::format(" --overlay {}={}", o.path, o.file.string());
+    throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}){}:\n{}", goarch,
+                                      tc.version, tc.goroot.string(), with, r.output));
   }
   // The sources beside the ELF, under the path -trimpath gives them in DWARF (the
   // module path), for traces that show the lines as written; the runtime's own
