@@ -300,6 +300,9 @@ int run_debug(const DebugArgs& a) {
   std::string dirs = what.probe
                          ? (what.goroot / "src").string() + " " + emu::LineTable::source_dir(*what.probe).string()
                          : toolchain::guest_dir(*spec, cfg).string();
+  // Files --overlay replaced are kept beside the probe, found before the GOROOT's.
+  if (what.probe && std::filesystem::is_directory(emu::LineTable::overlay_dir(*what.probe)))
+    dirs = (emu::LineTable::overlay_dir(*what.probe) / "src").string() + " " + dirs;
   if (what.asm_file) dirs += " " + std::filesystem::absolute(*what.asm_file).parent_path().string();
   const std::string banner = fmt::format(
       "gotramp debug: {}, stopped at its first instruction\n"

@@ -21,6 +21,7 @@
 #include "cli/debug_cmd.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/inspect.hpp"
+#include "cli/overlay_args.hpp"
 #include "cli/report.hpp"
 #include "cli/run_args.hpp"
 #include "cli/suggest.hpp"
@@ -56,6 +57,7 @@ std::ofstream open_output(const std::string& path, const char* option) {
 struct VerifyArgs {
   std::vector<std::string> goarch = {"all"}, trampoline = {"morestack"}, contract = {"both"}, scenario = {"all"};
   std::string asm_file, junit, go;
+  std::vector<std::string> overlays;  // --overlay PATH=FILE, with --go
   bool json = false, unverified = false, strict = false, verbose = false;
   std::string annotations;  // "github", "none", or "" (github when GITHUB_ACTIONS=true)
   int jobs = 0;
@@ -82,6 +84,7 @@ CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
   c->add_option("--go", a.go,
                 "verify a real Go toolchain's own runtime instead of the transcriptions: bundled (the pinned "
                 "Go 1.27.3), system (the go on PATH) or the path of a GOROOT (Go 1.19 or later)");
+  cli::add_overlay_option(c, a.overlays);
   c->add_flag("--json", a.json, "print JSON instead of a table");
   c->add_option("--junit", a.junit, "also write a JUnit XML report to this file");
   c->add_flag("--verbose", a.verbose,
@@ -134,10 +137,12 @@ void apply_go(const VerifyArgs& a, cli::VerifyRequest& req) {
   req.archs = *archs;
   req.go = toolchain::resolve_toolchain(a.go);
   req.probe = toolchain::ProbeBuildConfig::defaults();
+  req.probe.overlays = cli::parse_overlays(a.overlays, *req.go);
   if (!a.common.cache.empty()) req.probe.cache = config(a.common).cache;
 }
 
 int cmd_verify(VerifyArgs a) {
+  cli::require_go_for_overlays(a.overlays, a.go);
   if (!a.asm_file.empty() && a.go.empty()) check_asm(a.asm_file);
   apply_asm_defaults(a);
   std::string err;
@@ -207,15 +212,19 @@ int cmd_verify(VerifyArgs a) {
   cli::ToolVersions versions = want_versions ? cli::tool_versions(cfg) : cli::ToolVersions{};
   if (req.go)
     versions.toolchain = req.go->selector, versions.toolchain_version = req.go->version,
-    versions.goroot = req.go->goroot.string();
+    versions.goroot = req.go->goroot.string(), versions.overlays = cli::overlay_record(req.probe.overlays, *req.go);
   // A GOROOT the user named is said above the table: two trees of one version look alike.
   const bool named_goroot = req.go && req.go->selector != "bundled" && req.go->selector != "system";
+  // ... and so are the files --overlay put in place of the GOROOT's.
+  std::string overlaid;
+  if (req.go)
+    for (const auto& o : req.probe.overlays) overlaid += fmt::format("overlay src/{} = {}\n", o.path, o.file.string());
   if (a.json)
     std::cout << cli::to_json(rows, versions, a.strict).dump(2) << "\n";
   else
-    std::cout << (named_goroot ? fmt::format("GOROOT {} ({})\n\n", req.go->goroot.string(), req.go->version) : "")
-              << cli::format_table(rows) << cli::format_differentials(diffs)
-              << cli::format_findings(rows, story, a.verbose) << "\n"
+    std::cout << (named_goroot ? fmt::format("GOROOT {} ({})\n", req.go->goroot.string(), req.go->version) : "")
+              << overlaid << (named_goroot || !overlaid.empty() ? "\n" : "") << cli::format_table(rows)
+              << cli::format_differentials(diffs) << cli::format_findings(rows, story, a.verbose) << "\n"
               << cli::format_summary(rows);
   // Workflow commands for GitHub Actions: on stdout beside the table, on stderr
   // beside JSON (the runner reads both).

@@ -16,6 +16,14 @@ nlohmann::ordered_json known_ref_json(const model::KnownBug& b) {
   return {{"id", b.id}, {"issue", b.issue}, {"url", b.url}, {"fixed_in", b.fixed_in}, {"fix", commit_json(b.fix)}};
 }
 
+// --overlay as go build -overlay's Replace: each GOROOT file replaced -> the file
+// built instead; {} when none.
+nlohmann::ordered_json overlays_json(const ToolVersions& v) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [original, file] : v.overlays) out[original] = file;
+  return out;
+}
+
 }  // namespace
 
 nlohmann::ordered_json known_bug_json(const model::KnownBug& b) {
@@ -213,6 +221,7 @@ nlohmann::ordered_json to_json(const std::vector<VerifyRow>& rows, const ToolVer
           {"go", versions.go_under_test()},
           {"toolchain", versions.toolchain.empty() ? json(nullptr) : json(versions.toolchain)},
           {"goroot", versions.goroot.empty() ? json(nullptr) : json(versions.goroot)},
+          {"overlays", overlays_json(versions)},
           {"guest_go", versions.go},
           {"passed", passed},
           {"strict", strict},

@@ -82,6 +82,12 @@ void add_properties(pugi::xml_node suite, const ToolVersions& v) {
     p.append_attribute("name") = k;
     p.append_attribute("value") = val.c_str();
   }
+  // One per --overlay: "GOROOT file=the file built instead".
+  for (const auto& [original, file] : v.overlays) {
+    auto p = props.append_child("property");
+    p.append_attribute("name") = "overlay";
+    p.append_attribute("value") = (original + "=" + file).c_str();
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli/exit_code.hpp"
+#include "cli/overlay_args.hpp"
 #include "cli/suggest.hpp"
 #include "cli/verify_cmd.hpp"
 #include "runtime_model/contract.hpp"
@@ -82,6 +83,7 @@ void add_run_options(CLI::App* c, RunArgs& a) {
   c->add_option("--asm", a.asm_file, "your own trampoline instead of the contract's");
   c->add_option("--go", a.go,
                 "a real Go toolchain's own runtime instead of the transcriptions: bundled, system or a GOROOT");
+  add_overlay_option(c, a.overlays);
   add_strict_option(c, a.strict);
   add_common_options(c, a.common);
 }
@@ -91,6 +93,7 @@ Inspection inspection(RunArgs a, const char* command) {
     throw BadInput(
         "--asm and --go exclude each other: --asm checks your trampoline in a Go 1.8 harness, --go a "
         "toolchain's own runtime");
+  require_go_for_overlays(a.overlays, a.go);
   if (a.contract.empty()) a.contract = a.go.empty() ? "seed" : "modern";
   if (!a.asm_file.empty()) check_asm(a.asm_file);
   if (a.goarch.empty() && !a.asm_file.empty()) {
@@ -148,7 +151,7 @@ Inspection inspection(RunArgs a, const char* command) {
           fmt::format("--contract {} with --go: every real toolchain (Go 1.10 and later) keeps the modern "
                       "contract; {} is for the guest_asm transcriptions (drop --go)",
                       a.contract, a.contract));
-    use_real_toolchain(w, a.go, a.common);
+    use_real_toolchain(w, a.go, a.common, a.overlays);
   } else if (!w.contract->transcribed()) {
     throw BadInput(
         fmt::format("the {} contract has no guest_asm transcription: it is the one real toolchains keep; "
@@ -158,11 +161,13 @@ Inspection inspection(RunArgs a, const char* command) {
   return w;
 }
 
-void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& common) {
+void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& common,
+                        const std::vector<std::string>& overlays) {
   std::string err;
   if (!parse_real_archs({w.spec->goarch}, err)) throw BadInput(err);
   const toolchain::GoToolchain tc = toolchain::resolve_toolchain(go);
   auto cfg = toolchain::ProbeBuildConfig::defaults();
+  cfg.overlays = parse_overlays(overlays, tc);
   if (!common.cache.empty()) cfg.cache = config(common).cache;
   w.probe = toolchain::probe_elf(tc, w.spec->goarch, cfg);
   w.toolchain = tc.version;

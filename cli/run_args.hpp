@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/inspect.hpp"
 #include "toolchain/guest_build.hpp"
@@ -30,14 +31,16 @@ void check_asm(const std::string& path);
 // One run, named on the command line.
 struct RunArgs {
   std::string goarch, trampoline = "morestack", contract, scenario = "closure", asm_file;
-  std::string go;       // --go: a real toolchain's probe instead of guest_asm
-  bool strict = false;  // --strict: a known upstream bug fails the run (exit 1)
+  std::string go;                     // --go: a real toolchain's probe instead of guest_asm
+  std::vector<std::string> overlays;  // --overlay PATH=FILE, with --go
+  bool strict = false;                // --strict: a known upstream bug fails the run (exit 1)
   CommonArgs common;
 };
 void add_run_options(CLI::App* c, RunArgs& a);
 // Resolves a real toolchain (--go) and the probe it builds for a GOARCH: BadInput
 // (or ToolchainError) when the GOARCH or the toolchain will not do.
-void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& common);
+void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& common,
+                        const std::vector<std::string>& overlays = {});
 // Resolves the names (the GOARCH from an --asm file's name when not given), or
 // explains what is valid; `command` names the subcommand in messages.
 Inspection inspection(RunArgs a, const char* command);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "toolchain/guest_build.hpp"
 
@@ -14,6 +16,8 @@ struct ToolVersions {
   // With --go, the toolchain under test: as the user named it (bundled, system or a
   // path), its version and its GOROOT; empty for the Go 1.8 transcriptions.
   std::string toolchain, toolchain_version, goroot;
+  // --overlay: each GOROOT file replaced (its absolute path) and the file built instead.
+  std::vector<std::pair<std::string, std::string>> overlays;
 
   // The Go whose runtime the report is about: the toolchain under test, else the
   // guests' (their runtime is the transcription, assembled by it).

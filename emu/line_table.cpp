@@ -30,6 +30,8 @@ LineTable LineTable::load(const std::string& path, const std::string& suffix,
   }
   LineTable t;
   t.roots_ = std::move(roots);
+  if (!t.roots_.empty() && std::filesystem::is_directory(overlay_dir(path) / "src"))
+    t.roots_.insert(t.roots_.begin(), overlay_dir(path) / "src");
   t.roots_.insert(t.roots_.begin(), source_dir(path));
   std::map<std::string, uint32_t> file_ids;
   Dwarf_Off off = 0, next = 0;
@@ -76,6 +78,10 @@ std::optional<SourceLine> LineTable::at(uint64_t addr) const {
 
 std::filesystem::path LineTable::source_dir(const std::filesystem::path& elf) {
   return std::filesystem::path(elf).concat(".src");
+}
+
+std::filesystem::path LineTable::overlay_dir(const std::filesystem::path& elf) {
+  return std::filesystem::path(elf).concat(".overlay");
 }
 
 namespace {

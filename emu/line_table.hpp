@@ -33,6 +33,11 @@ class LineTable {
   // names them by ("<elf>.src/gotramp/guest/morestack.s"); the toolchain puts them
   // there beside the ELF it builds.
   static std::filesystem::path source_dir(const std::filesystem::path& elf);
+  // Files that replaced a GOROOT's when the ELF was built (go build -overlay), kept
+  // under their path below the GOROOT ("<elf>.overlay/src/runtime/asm_arm64.s"):
+  // load() reads them before any root, so a real runtime's overlaid lines are the
+  // ones built, named as the GOROOT's file ("src/runtime/asm_arm64.s:465").
+  static std::filesystem::path overlay_dir(const std::filesystem::path& elf);
   // A source line as written, its runs of blanks made one space, comment included:
   // "MOVD R26, 16(RSP) // one word off". nullopt when the file is not kept beside
   // the ELF or has no such line. Each file is read once.

@@ -2,14 +2,18 @@
 // (Go 1.27.3) with its runtime broken in three ways, one GOARCH each, verified as a
 // porter's own tree (--go DIR). Each planted bug must fail with the Finding that
 // names its field or slot; every other GOARCH must still verify.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "emu/line_table.hpp"
 #include "junit_reader.hpp"
 #include "planted_goroot.hpp"
 #include "probe_support.hpp"
@@ -190,6 +194,101 @@ TEST(BrokenGoroot, GogoAndMorestackBugsAreNamedByRegisterWithTheirLines) {
   std::vector<test::GorootEdit> edits;
   for (const auto& b : resume_bugs()) edits.push_back({"runtime/" + b.file, b.line, b.instead});
   expect_bugs_named(test::planted_goroot("resume-bugs", edits), resume_bugs());
+}
+
+// A run's JSON without what names the toolchain and the probe it ran: the probe
+// binary's path (`source`) and, at the top, toolchain, goroot and overlays.
+nlohmann::json without_toolchain(nlohmann::json j) {
+  for (const char* k : {"toolchain", "goroot", "overlays"}) j.erase(k);
+  for (auto& run : j["runs"]) run.erase("source");
+  return j;
+}
+
+// The acceptance test of --overlay: the one-line arm64 morestack bug of resume_bugs(),
+// handed to --go bundled as one edited file, gives exactly the Findings (checks,
+// slots, causes and their lines) and verdicts of the planted GOROOT that has it; the
+// overlaid line is the one shown, under the GOROOT file's name.
+TEST(BrokenGoroot, AnOverlaidFileGivesThePlantedGorootsFindings) {
+  const PlantedBug& bug = resume_bugs()[5];
+  ASSERT_EQ(bug.file, "asm_arm64.s");
+  ASSERT_EQ(bug.check, "newstack-fp");
+  const test::GorootEdit edit{"runtime/" + bug.file, bug.line, bug.instead};
+  const fs::path dir = fs::temp_directory_path() / fmt::format("gotramp-overlay-{}", getpid());
+  const fs::path file = test::edited_copy(edit, dir);
+  const std::string overlay = "runtime/asm_arm64.s=" + file.string();
+
+  std::vector<test::GorootEdit> edits;
+  for (const auto& b : resume_bugs()) edits.push_back({"runtime/" + b.file, b.line, b.instead});
+  const fs::path planted = test::planted_goroot("resume-bugs", edits);
+  auto p = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", planted.string(), "--goarch", "arm64", "--json"}, {},
+                                  fs::current_path());
+  ASSERT_EQ(p.exit_code, 1) << p.output.substr(0, 4000);
+  const fs::path junit = dir / "overlay.xml";
+  auto o = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", "bundled", "--goarch", "arm64", "--overlay", overlay,
+                                   "--json", "--junit", junit.string()},
+                                  {}, fs::current_path());
+  ASSERT_EQ(o.exit_code, 1) << o.output.substr(0, 4000);
+  const auto pj = nlohmann::json::parse(p.output), oj = nlohmann::json::parse(o.output);
+
+  EXPECT_EQ(without_toolchain(oj), without_toolchain(pj));
+  // The bug is there to be found: every run that reaches newstack FAILED on it (the
+  // g0 and gsignal faults are diagnosed before it), its cause the overlaid line, named
+  // as the GOROOT's file (the one the porter will patch).
+  const fs::path pinned = test::pinned_goroot();
+  int failed = 0;
+  for (const auto& run : oj["runs"]) {
+    if (run["scenario"] == "g0" || run["scenario"] == "gsignal") {
+      EXPECT_EQ(run["verdict"], "diagnosed") << run["scenario"];
+      continue;
+    }
+    failed++;
+    EXPECT_EQ(run["verdict"], "FAILED") << run["scenario"];
+    const nlohmann::json* named = nullptr;
+    for (const auto& f : run["findings"])
+      if (!named && f["check"] == bug.check) named = &f;
+    ASSERT_TRUE(named) << run["scenario"] << ": " << run["findings"].dump(1);
+    const auto& cause = (*named)["cause"];
+    EXPECT_TRUE(cause["source"].get<std::string>().starts_with("src/runtime/asm_arm64.s:")) << cause.dump(1);
+    EXPECT_NE(cause["text"].get<std::string>().find(bug.cause_line), std::string::npos) << cause.dump(1);
+  }
+  EXPECT_GE(failed, 2) << "closure and noctxt at least";
+  // No copy of the GOROOT: beside the probe, the one replacing file, FILE's bytes.
+  const fs::path kept = emu::LineTable::overlay_dir(oj["runs"][0]["source"].get<std::string>());
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(kept))
+    if (e.is_regular_file()) files.push_back(e.path());
+  EXPECT_EQ(files, std::vector<fs::path>{kept / "src" / "runtime" / "asm_arm64.s"});
+  std::stringstream kept_text, file_text;
+  kept_text << std::ifstream(kept / "src" / "runtime" / "asm_arm64.s").rdbuf();
+  file_text << std::ifstream(file).rdbuf();
+  EXPECT_EQ(kept_text.str(), file_text.str());
+  EXPECT_EQ(oj["goroot"], pinned.string());
+  EXPECT_EQ(oj["overlays"], (nlohmann::json{{(pinned / "src" / "runtime" / "asm_arm64.s").string(), file.string()}}));
+  EXPECT_EQ(pj["overlays"], nlohmann::json::object());
+  std::stringstream xml;
+  xml << std::ifstream(junit).rdbuf();
+  EXPECT_NE(xml.str().find(fmt::format(R"(<property name="overlay" value="{}={}" />)",
+                                       (pinned / "src" / "runtime" / "asm_arm64.s").string(), file.string())),
+            std::string::npos)
+      << xml.str().substr(0, 2000);
+
+  // trace shows the overlaid line where the pinned GOROOT's file has another.
+  std::stringstream original;
+  original << std::ifstream(pinned / "src" / "runtime" / "asm_arm64.s").rdbuf();
+  const std::string before = original.str().substr(0, original.str().find(bug.line));
+  const std::string place = fmt::format("asm_arm64.s:{} ", std::count(before.begin(), before.end(), '\n') + 1);
+  auto t = toolchain::run_process({GOTRAMP_BIN, "trace", "--go", "bundled", "--goarch", "arm64", "--overlay", overlay,
+                                   "--scenario", "closure", "--growth", "1"},
+                                  {}, fs::current_path());
+  int shown = 0;
+  std::istringstream lines(t.output);
+  for (std::string l; std::getline(lines, l);)
+    if (l.find(place) != std::string::npos) {
+      shown++;
+      EXPECT_NE(l.find("MOVD (g_sched+gobuf_bp)(g), R29"), std::string::npos) << l;
+    }
+  EXPECT_GT(shown, 0) << place << " not in\n" << t.output.substr(0, 4000);
+  fs::remove_all(dir);
 }
 
 // A compiler whose arm64 stack-split prologue no longer reloads the argument

@@ -238,6 +238,19 @@ fs::path planted_goroot(const std::string& name, const std::vector<GorootEdit>& 
   return dst;
 }
 
+fs::path edited_copy(const GorootEdit& edit, const fs::path& dir) {
+  check_edit(edit);
+  std::string s = slurp(pinned_goroot() / "src" / edit.file);
+  const auto at = s.find(edit.text);
+  if (at == std::string::npos || s.find(edit.text, at + 1) != std::string::npos)
+    throw std::runtime_error(edit.file + ": the text to replace is not there exactly once: " + edit.text);
+  s.replace(at, edit.text.size(), edit.instead);
+  fs::create_directories(dir);
+  const fs::path out = dir / fs::path(edit.file).filename();
+  rewrite(out, s);
+  return out;
+}
+
 GorootEdit arm64_prologue_without_unspill() {
   return {"cmd/internal/obj/arm64/obj7.go", "\tunspill := c.cursym.Func().UnspillRegisterArgs(pcdata, c.newprog)\n",
           "\tunspill := pcdata // planted bug: the spilled register arguments are never reloaded\n"};

@@ -34,6 +34,11 @@ std::filesystem::path planted_goroot(const std::string& name, const std::vector<
 // The pinned GOROOT the copies are made from.
 std::filesystem::path pinned_goroot();
 
+// The pinned GOROOT's file of an edit with the edit applied, written to
+// dir/<its name> (dir is made): the one file a porter hands --overlay instead of a
+// copied GOROOT. Throws std::runtime_error when the text is not there exactly once.
+std::filesystem::path edited_copy(const GorootEdit& edit, const std::filesystem::path& dir);
+
 // GOROOT/pkg/tool/<GOHOSTOS>_<GOHOSTARCH> of a GOROOT (`go env GOTOOLDIR`).
 std::filesystem::path tool_dir(const std::filesystem::path& goroot);
 

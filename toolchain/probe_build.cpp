@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -176,6 +177,24 @@ std::string version_folder(const std::string& version) {
   return out;
 }
 
+// go build -overlay's file in the stage, {"Replace": {GOROOT/src/path: copy}}, with
+// the replacing bytes copied beside it; an empty path when there are none.
+fs::path write_overlays(const fs::path& stage, const fs::path& goroot,
+                        const std::vector<std::pair<std::string, std::string>>& overlays) {
+  if (overlays.empty()) return {};
+  nlohmann::json replace = nlohmann::json::object();
+  for (size_t i = 0; i < overlays.size(); i++) {
+    const auto& [path, data] = overlays[i];
+    const fs::path copy = fs::absolute(stage / "overlay" / std::to_string(i) / fs::path(path).filename());
+    fs::create_directories(copy.parent_path());
+    write_file(copy, data);
+    replace[(fs::absolute(goroot) / "src" / path).lexically_normal().string()] = copy.string();
+  }
+  const fs::path json = fs::absolute(stage / "overlay.json");
+  write_file(json, nlohmann::json{{"Replace", replace}}.dump(1));
+  return json;
+}
+
 }  // namespace
 
 std::span<const std::string_view> probe_goarches() { return real_goarches(); }
@@ -224,6 +243,11 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   std::vector<std::pair<std::string, std::string>> files;
   for (const char* f : kProbeFiles) files.emplace_back(f, read_file(cfg.probe_src / f));
 
+  // Each replaced file's bytes, read once: what the key holds is what go builds.
+  std::vector<std::pair<std::string, std::string>> overlays;
+  for (const auto& o : cfg.overlays) overlays.emplace_back(o.path, read_file(o.file));
+  std::ranges::sort(overlays);
+
   ContentHash h;
   h.add("gotramp-probe-3");  // 2: sources kept beside the ELF; 3: the toolchain's tools
   h.add(tc.version);
@@ -233,6 +257,8 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   h.add(goarch);
   h.add(cfg.strip_dwarf ? "nodwarf" : "dwarf");
   for (const auto& [name, data] : files) h.add(name), h.add(data);
+  if (!overlays.empty()) h.add("overlays");
+  for (const auto& [path, data] : overlays) h.add(path), h.add(data);
 
   const fs::path root = cfg.cache / "probes";
   const fs::path out_dir = root / version_folder(tc.version) / std::string(goarch);
@@ -248,6 +274,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   fs::create_directories(out_dir);
   const fs::path stage = fresh_stage(root, fmt::format("{}-{:016x}", goarch, h.h));
   for (const auto& [name, data] : files) write_file(stage / name, data);
+  const fs::path overlay_json = write_overlays(stage, tc.goroot, overlays);
 
   const fs::path tmp = fs::path(elf).concat(fmt::format(".tmp{}", getpid()));
   const std::map<std::string, std::string> env = {
@@ -269,6 +296,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   };
   std::vector<std::string> argv = {tc.go.string(), "build", "-trimpath"};
   if (cfg.strip_dwarf) argv.push_back("-ldflags=-w");
+  if (!overlay_json.empty()) argv.push_back("-overlay=" + overlay_json.string());
   argv.insert(argv.end(), {"-o", fs::absolute(tmp).string(), "."});
   ProcessResult r = run_process(argv, env, stage);
   // go names files relative to the folder it ran in: resolved while it exists.
@@ -276,8 +304,11 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   fs::remove_all(stage);
   if (r.exit_code != 0) {
     fs::remove(tmp);
-    throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}):\n{}", goarch,
-                                      tc.version, tc.goroot.string(), r.output),
+    // The porter's overlaid files are the likely cause: named, as given.
+    std::string with;
+    for (const auto& o : cfg.overlays) with += fmt::format(" --overlay {}={}", o.path, o.file.string());
+    throw ProbeBuildError(fmt::format("go build of the probe failed for GOARCH={} with {} ({}){}:\n{}", goarch,
+                                      tc.version, tc.goroot.string(), with, r.output),
                           failed_at);
   }
   // The sources beside the ELF, under the path -trimpath gives them in DWARF (the
@@ -286,6 +317,11 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   const fs::path kept = emu::LineTable::source_dir(elf) / "gotramp" / "probe";
   fs::create_directories(kept);
   for (const auto& [name, data] : files) write_file(kept / name, data);
+  for (const auto& [path, data] : overlays) {
+    const fs::path to = emu::LineTable::overlay_dir(elf) / "src" / path;
+    fs::create_directories(to.parent_path());
+    write_file(to, data);
+  }
   fs::rename(tmp, elf);
   return elf;
 }

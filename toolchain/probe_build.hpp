@@ -7,6 +7,9 @@
 // own build cache is kept apart per compile/asm/link fingerprint
 // (cache/probes/go-build-tools/<fingerprint>): it knows a release compiler by its
 // version alone and would otherwise hand a rebuilt compiler the old one's objects.
+// Overlays (go build -overlay) replace single GOROOT files for one build: their paths
+// and contents join the key, and the replacing bytes are kept beside the ELF under
+// the path they replaced (emu::LineTable::overlay_dir), so its lines are shown.
 #pragma once
 
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "toolchain/go_toolchain.hpp"
 
@@ -38,10 +42,18 @@ std::string first_goroot_line(const std::string& output, const std::filesystem::
 // and Unicorn 2.1.4 runs.
 std::span<const std::string_view> probe_goarches();
 
+// One GOROOT file replaced at build time by a file of the porter's (go build
+// -overlay), instead of a copied GOROOT.
+struct SourceOverlay {
+  std::string path;            // below GOROOT/src: "runtime/asm_riscv64.s"
+  std::filesystem::path file;  // what the build reads in its place
+};
+
 struct ProbeBuildConfig {
-  std::filesystem::path probe_src;  // the probe/ folder (main.go, go.mod)
-  std::filesystem::path cache;      // built probes and Go's caches live under cache/probes
-  bool strip_dwarf = false;         // link with -ldflags=-w: no DWARF (for the error path)
+  std::filesystem::path probe_src;      // the probe/ folder (main.go, go.mod)
+  std::filesystem::path cache;          // built probes and Go's caches live under cache/probes
+  bool strip_dwarf = false;             // link with -ldflags=-w: no DWARF (for the error path)
+  std::vector<SourceOverlay> overlays;  // in the key by path and content; none: keys as before
   // share/gotramp/probe beside the executable (GOTRAMP_PROBE_SRC overrides it) and
   // default_cache(); no path is compiled in.
   static ProbeBuildConfig defaults();
