@@ -1,4 +1,4 @@
-// gotramp benchmarks (Google Benchmark). Every figure the README quotes comes from
+// gotramp benchmarks (Google Benchmark). Every figure docs/performance.md quotes comes from
 // one run of this program, and the summary at the end prints them as ratios to
 // the anchors of docs/DESIGN.md §6, measured in the same run where the anchor can be.
 #include <benchmark/benchmark.h>

@@ -162,7 +162,7 @@ TEST(ArchSpec, ByteOrderAndWidths) {
   }
 }
 
-// Quirks are row data, measured (README's quirk table): MIPS32 could reach the arena
+// Quirks are row data, measured (docs/internals.md's quirk table): MIPS32 could reach the arena
 // through Unicorn's default MMU, but runs on the virtual TLB (guest stores on the
 // fast path), and shares MIPS64's fetch-fault translator bug.
 TEST(ArchSpec, MipsQuirksAreRowData) {
