@@ -247,7 +247,7 @@ struct InspectArgs {
   std::string svg;
   int growth = 0;
   bool json = false;
-  bool regs = false, plan9 = false;  // trace only
+  bool regs = false, plan9 = false, whole = false;  // trace only
 };
 
 CLI::App* add_inspect(CLI::App& app, const std::string& name, const std::string& what, InspectArgs& a) {
@@ -266,26 +266,37 @@ int cmd_trace(const InspectArgs& a) {
   const auto cfg = cli::config(a.run.common);
   model::RunOptions opt;
   opt.trace.enabled = true;
-  opt.trace.growth = a.growth;
+  int growth = a.growth;
   if (a.growth == 0) {
-    // A run that ends on its budget (a runaway trampoline) would trace millions of
-    // identical lines: an untraced run finds out, then only the window before the end
-    // is traced (runs are deterministic).
+    // An untraced run first (runs are deterministic). One that ends on its budget (a
+    // runaway trampoline) would trace millions of identical lines: only the window
+    // before the end is traced. Otherwise, unless --whole, one growth: the first that
+    // failed, else the first (a whole run is thousands of lines per growth).
     auto probe = cli::run_one(what, {}, cfg);
     const auto& stop = probe.report.stop;
+    const int growths = static_cast<int>(probe.report.frames.size());
     if (stop.reason == emu::StopReason::Budget && stop.insns > cli::kStoryWindow) {
       opt.trace.from_insn = stop.insns - cli::kStoryWindow;
       std::cerr << fmt::format(
           "gotramp: the run ran out of its budget after {} instructions; tracing the last {} (from {})\n", stop.insns,
           cli::kStoryWindow, opt.trace.from_insn + 1);
+    } else if (!a.whole && growths > 0) {
+      const auto failed = std::find_if(probe.report.findings.begin(), probe.report.findings.end(),
+                                       [](const model::Finding& f) { return f.growth > 0; });
+      growth = failed != probe.report.findings.end() ? failed->growth : 1;
+      std::cerr << fmt::format(
+          "gotramp: tracing growth {} of {} ({}); --growth N for another, --whole for the whole run ({} "
+          "instructions)\n",
+          growth, growths, failed != probe.report.findings.end() ? "the first to fail" : "the first", stop.insns);
     }
   }
+  opt.trace.growth = growth;
   opt.trace.all_regs = a.regs;
   auto run = cli::run_one(what, opt, cfg);
   if (a.growth > static_cast<int>(run.report.frames.size()))
     throw BadInput(fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
   if (a.json)
-    std::cout << cli::trace_json(run, a.growth).dump(2) << "\n";
+    std::cout << cli::trace_json(run, growth).dump(2) << "\n";
   else
     std::cout << cli::format_trace(run.report.trace, {.plan9 = a.plan9}) << cli::format_run_verdict(run.report);
   return run_status(run, a.run.strict);
@@ -458,6 +469,11 @@ int main(int argc, char** argv) {
   auto* trace = add_inspect(app, "trace", "every guest instruction of a run, with source lines and effects", ta);
   trace->add_flag("--regs", ta.regs, "also print every general register (Plan 9 names) after each instruction");
   trace->add_flag("--plan9", ta.plan9, "show each instruction as its Plan 9 source line only, without disassembly");
+  trace
+      ->add_flag("--whole", ta.whole,
+                 "trace the whole run, every growth (without --growth or --whole: the first failing growth, "
+                 "else the first)")
+      ->excludes("--growth");
   auto* frame = add_inspect(app, "frame", "the g0 frame at newstack's entry beside the interrupted goroutine", fa);
   frame->add_option("--svg", fa.svg, "also draw the diagram as SVG into this file");
 

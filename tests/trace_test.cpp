@@ -279,5 +279,32 @@ TEST(TraceCli, Plan9ShowsTheSourceTextWithoutDisassembly) {
   EXPECT_EQ(plan9.output.find("str x26, [sp, #8]"), std::string::npos);
 }
 
+// Without --growth, trace shows one growth: the first that failed (else the first),
+// and says so and how to see the others; --whole traces every growth.
+TEST(TraceCli, WithoutGrowthItTracesTheFirstFailingGrowthAndSaysHowToSeeTheRest) {
+  auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
+  auto trace = [](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {GOTRAMP_BIN, "trace", "--goarch", "arm64"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return toolchain::run_process(argv, {}, ".");
+  };
+  auto first = trace({}), growth1 = trace({"--growth", "1"}), whole = trace({"--whole"});
+  ASSERT_EQ(first.exit_code, 0) << first.output.substr(0, 2000);
+  EXPECT_NE(first.output.find("gotramp: tracing growth 1 of "), std::string::npos) << first.output.substr(0, 500);
+  EXPECT_NE(first.output.find("(the first); --growth N for another, --whole for the whole run ("), std::string::npos);
+  // The note aside, what --growth 1 prints.
+  EXPECT_EQ(first.output.substr(first.output.find('\n') + 1), growth1.output);
+  EXPECT_GT(lines(whole.output), 3 * lines(growth1.output));
+  EXPECT_EQ(whole.output.find("gotramp: tracing growth"), std::string::npos);
+  EXPECT_NE(trace({"--whole", "--growth", "2"}).exit_code, 0);  // one or the other
+
+  // A failing run: the first growth that failed.
+  const std::string broken = std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/variants/no-morebuf-pc.s";
+  auto failed = trace({"--asm", broken});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.output.find("gotramp: tracing growth 1 of "), std::string::npos) << failed.output.substr(0, 500);
+  EXPECT_NE(failed.output.find("(the first to fail)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gotramp::model
