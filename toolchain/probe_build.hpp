@@ -9,6 +9,7 @@
 // version alone and would otherwise hand a rebuilt compiler the old one's objects.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <stdexcept>
@@ -31,6 +32,7 @@ struct ProbeBuildConfig {
   std::filesystem::path probe_src;  // the probe/ folder (main.go, go.mod)
   std::filesystem::path cache;      // built probes and Go's caches live under cache/probes
   bool strip_dwarf = false;         // link with -ldflags=-w: no DWARF (for the error path)
+  uint64_t cache_cap = 0;           // after a build, trim the cache to this (0: no cap; toolchain/cache_store.hpp)
   // share/gotramp/probe beside the executable (GOTRAMP_PROBE_SRC overrides it) and
   // default_cache(); no path is compiled in.
   static ProbeBuildConfig defaults();
