@@ -17,6 +17,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/cache_cmd.hpp"
 #include "cli/causes.hpp"
 #include "cli/debug_cmd.hpp"
 #include "cli/exit_code.hpp"
@@ -98,6 +99,7 @@ CLI::App* add_verify(CLI::App& app, VerifyArgs& a) {
   c->add_option("-j,--jobs", a.jobs, "machines to run at once, 1 or more (default: one per core)")
       ->check(at_least(1, "-j (machines run at once)"));
   add_common_options(c, a.common);
+  cli::add_cache_cap_option(c, a.common);
   return c;
 }
 
@@ -139,6 +141,7 @@ void apply_go(const VerifyArgs& a, cli::VerifyRequest& req) {
   req.probe = toolchain::ProbeBuildConfig::defaults();
   req.probe.overlays = cli::parse_overlays(a.overlays, *req.go);
   if (!a.common.cache.empty()) req.probe.cache = config(a.common).cache;
+  req.probe.cache_cap = cli::cache_cap(a.common);
 }
 
 int cmd_verify(VerifyArgs a) {
@@ -412,15 +415,32 @@ void check_words(const CLI::App& app, int argc, char** argv) {
     throw BadInput(fmt::format("unknown command '{}'{} Commands: {}", first,
                                near ? fmt::format(". Did you mean '{}'?", *near) : ";", fmt::join(commands, ", ")));
   }
+  // A command of commands (cache info, cache clean): the options are its command's.
+  int from = 2;
+  std::string command = first;
+  if (!sub->get_subcommands({}).empty() && argc > 2 && !std::string(argv[2]).starts_with("-")) {
+    std::vector<std::string> names;
+    const CLI::App* inner = nullptr;
+    for (const CLI::App* c : sub->get_subcommands({})) {
+      names.push_back(c->get_name());
+      if (c->get_name() == argv[2]) inner = c;
+    }
+    if (!inner) {
+      auto near = cli::closest(argv[2], names);
+      throw BadInput(fmt::format("unknown command 'gotramp {} {}'{} Commands: {}", first, argv[2],
+                                 near ? fmt::format(". Did you mean '{}'?", *near) : ";", fmt::join(names, ", ")));
+    }
+    sub = inner, from = 3, command = first + " " + argv[2];
+  }
   const auto known = option_names(sub);
-  for (int i = 2; i < argc; i++) {
+  for (int i = from; i < argc; i++) {
     std::string word = argv[i];
     if (!word.starts_with("-") || word == "-" || word == "--" || is_number(word)) continue;
     std::string name = word.substr(0, word.find('='));
     if (!name.starts_with("--")) name = name.substr(0, 2);  // -j4
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
     auto near = cli::closest(name, known);
-    throw BadInput(fmt::format("unknown option '{}' for gotramp {}{} Its options: {}", name, first,
+    throw BadInput(fmt::format("unknown option '{}' for gotramp {}{} Its options: {}", name, command,
                                near ? fmt::format(". Did you mean {}?", *near) : ";", fmt::join(known, ", ")));
   }
 }
@@ -490,6 +510,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("build-guests", "assemble and link every built-in guest ELF (done at build time)");
   add_common_options(build_guests, ba);
 
+  cli::CacheArgs cache_args;
+  const cli::CacheCommand cache = cli::add_cache_command(app, cache_args);
+
   try {
     check_words(app, argc, argv);
     app.parse(argc, argv);
@@ -504,7 +527,8 @@ int main(int argc, char** argv) {
     for (const CLI::App* c : app.get_subcommands()) sub = c;
     std::cerr << "gotramp: " << e.what() << "\n"
               << (sub ? fmt::format("(gotramp {} --help lists its options)\n", sub->get_name())
-                      : "(gotramp --help lists the commands: verify, trace, frame, debug, known-bugs, build-guests)\n");
+                      : "(gotramp --help lists the commands: verify, trace, frame, debug, known-bugs, build-guests, "
+                        "cache)\n");
     return cli::kExitBadInput;
   } catch (const std::exception& e) {
     return exit_for(e);
@@ -517,6 +541,7 @@ int main(int argc, char** argv) {
     if (frame->parsed()) return cmd_frame(fa);
     if (debug->parsed()) return cli::run_debug(da);
     if (known_bugs->parsed()) return cmd_known_bugs(known_json);
+    if (cache.cmd->parsed()) return cli::run_cache(cache, cache_args);
     return cmd_build_guests(ba);
   } catch (const std::exception& e) {
     return exit_for(e);

@@ -14,6 +14,7 @@
 #include "runtime_model/contract.hpp"
 #include "runtime_model/scenario.hpp"
 #include "runtime_model/suite.hpp"
+#include "toolchain/cache_store.hpp"
 
 namespace gotramp::cli {
 
@@ -25,6 +26,35 @@ void add_common_options(CLI::App* c, CommonArgs& a) {
                 "cache for them (default: $GOTRAMP_CACHE, else $XDG_CACHE_HOME/gotramp, else ~/.cache/gotramp)");
 }
 
+void add_cache_cap_option(CLI::App* c, CommonArgs& a) {
+  a.capped = true;
+  c->add_option("--cache-cap", a.cache_cap,
+                fmt::format("after a build, when the cache holds more than SIZE, remove the least recently used "
+                            "probes, then Go's build caches, never what this run uses; SIZE is {} (default: "
+                            "$GOTRAMP_CACHE_CAP, else {})",
+                            toolchain::kSizeForms, toolchain::human_size(toolchain::kDefaultCacheCap)))
+      ->type_name("SIZE")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (toolchain::parse_size(text)) return "";
+            return fmt::format("'{}' is not valid: --cache-cap is {}", text, toolchain::kSizeForms);
+          },
+          "SIZE"));
+}
+
+uint64_t cache_cap(const CommonArgs& a) {
+  if (!a.capped) return 0;
+  if (!a.cache_cap.empty()) {
+    if (auto v = toolchain::parse_size(a.cache_cap)) return *v;
+    throw BadInput(fmt::format("--cache-cap '{}' is not valid: it is {}", a.cache_cap, toolchain::kSizeForms));
+  }
+  if (const char* env = std::getenv("GOTRAMP_CACHE_CAP"); env && *env) {
+    if (auto v = toolchain::parse_size(env)) return *v;
+    throw BadInput(fmt::format("GOTRAMP_CACHE_CAP='{}' is not valid: it is {}", env, toolchain::kSizeForms));
+  }
+  return toolchain::kDefaultCacheCap;
+}
+
 void add_strict_option(CLI::App* c, bool& strict) {
   c->add_flag("--strict", strict,
               "a run whose failures are all known upstream runtime bugs (verdict known) fails too: exit 1, not 0");
@@ -33,6 +63,7 @@ void add_strict_option(CLI::App* c, bool& strict) {
 toolchain::GuestBuildConfig config(const CommonArgs& a) {
   auto cfg = toolchain::GuestBuildConfig::defaults();
   if (!a.cache.empty()) cfg.cache = a.cache;
+  cfg.cache_cap = cache_cap(a);
   const bool chosen = !a.cache.empty() || std::getenv("GOTRAMP_CACHE");
   if (chosen) {
     std::error_code ec;
@@ -86,6 +117,7 @@ void add_run_options(CLI::App* c, RunArgs& a) {
   add_overlay_option(c, a.overlays);
   add_strict_option(c, a.strict);
   add_common_options(c, a.common);
+  add_cache_cap_option(c, a.common);
 }
 
 Inspection inspection(RunArgs a, const char* command) {
@@ -169,6 +201,7 @@ void use_real_toolchain(Inspection& w, const std::string& go, const CommonArgs& 
   auto cfg = toolchain::ProbeBuildConfig::defaults();
   cfg.overlays = parse_overlays(overlays, tc);
   if (!common.cache.empty()) cfg.cache = config(common).cache;
+  cfg.cache_cap = cache_cap(common);
   w.probe = toolchain::probe_elf(tc, w.spec->goarch, cfg);
   w.toolchain = tc.version;
   w.goroot = tc.goroot;

@@ -13,12 +13,19 @@
 namespace gotramp::cli {
 
 struct CommonArgs {
-  std::string cache;  // --cache DIR
+  std::string cache;      // --cache DIR
+  std::string cache_cap;  // --cache-cap SIZE (commands that build)
+  bool capped = false;    // the command has --cache-cap (build-guests has none: no cap)
 };
 void add_common_options(CLI::App* c, CommonArgs& a);
+// --cache-cap SIZE, for the commands that build (verify, trace, frame, debug).
+void add_cache_cap_option(CLI::App* c, CommonArgs& a);
+// The cap in bytes (0: none): --cache-cap, else GOTRAMP_CACHE_CAP, else
+// toolchain::kDefaultCacheCap. BadInput naming the valid forms when unreadable.
+uint64_t cache_cap(const CommonArgs& a);
 // --strict, for every subcommand that runs: known upstream bugs fail the run.
 void add_strict_option(CLI::App* c, bool& strict);
-// The guest build configuration, with --cache applied (and created when chosen).
+// The guest build configuration, with --cache (created when chosen) and the cap applied.
 toolchain::GuestBuildConfig config(const CommonArgs& a);
 
 // A whole number of at least `lo`; the message says what the option means when not.

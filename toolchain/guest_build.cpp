@@ -15,6 +15,7 @@
 
 #include "emu/line_table.hpp"
 #include "runtime_model/layout.hpp"
+#include "toolchain/cache_store.hpp"
 #include "toolchain/content_hash.hpp"
 #include "toolchain/process.hpp"
 #include "toolchain/stage_dir.hpp"
@@ -172,6 +173,7 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   const fs::path elf = out_dir / elf_name;
   if (fs::exists(elf)) {
     keep_sources(elf, files);
+    note_in_use(elf);
     return elf;
   }
 
@@ -180,7 +182,10 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   // build in their own stage folder and publish with an atomic rename.
   static std::mutex building;
   std::lock_guard lock(building);
-  if (fs::exists(elf)) return elf;
+  if (fs::exists(elf)) {
+    note_in_use(elf);
+    return elf;
+  }
 
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -218,6 +223,14 @@ fs::path guest_elf(const emu::ArchSpec& spec, const fs::path& trampoline, const 
   }
   keep_sources(elf, files);
   fs::rename(tmp, elf);
+  const fs::path gocache = fs::absolute(cfg.cache / "go-build");
+  fs::last_write_time(gocache, fs::file_time_type::clock::now(), ec);
+  note_in_use(elf);
+  // Best effort: a cache that cannot be trimmed still serves this run.
+  try {
+    enforce_cap(cfg.cache, cfg.cache_cap, gocache);
+  } catch (const fs::filesystem_error&) {
+  }
   return elf;
 }
 

@@ -4,6 +4,7 @@
 // built-in guests) and the CLI (for a porter's own trampoline) share one path.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +23,7 @@ struct GuestBuildConfig {
   std::filesystem::path prebuilt;   // built-in guest ELFs built with gotramp (read only; may be empty)
   std::filesystem::path cache;      // where built ELFs and Go's caches live
   std::string go = "go";            // the Go command
+  uint64_t cache_cap = 0;           // after a build, trim the cache to this (0: no cap; toolchain/cache_store.hpp)
   // Found relative to the running executable, so that an installed tree can be
   // moved: <bin>/../share/gotramp (installed) or <bin>/share/gotramp (build tree)
   // holds guest_asm/ and guests/ (the prebuilt ELFs). The cache is

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <vector>
 
+#include "toolchain/cache_store.hpp"
 #include "toolchain/content_hash.hpp"
 #include "toolchain/process.hpp"
 #include "toolchain/stage_dir.hpp"
@@ -263,13 +264,17 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   const fs::path root = cfg.cache / "probes";
   const fs::path out_dir = root / version_folder(tc.version) / std::string(goarch);
   const fs::path elf = out_dir / fmt::format("probe-{:016x}{}.elf", h.h, cfg.strip_dwarf ? "-nodwarf" : "");
-  if (fs::exists(elf)) return elf;
+  const auto used = [&] {
+    note_in_use(elf);
+    return elf;
+  };
+  if (fs::exists(elf)) return used();
 
   // One build at a time in this process; other processes stage apart and publish
   // with an atomic rename.
   static std::mutex building;
   std::lock_guard lock(building);
-  if (fs::exists(elf)) return elf;
+  if (fs::exists(elf)) return used();
 
   fs::create_directories(out_dir);
   const fs::path stage = fresh_stage(root, fmt::format("{}-{:016x}", goarch, h.h));
@@ -277,6 +282,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
   const fs::path overlay_json = write_overlays(stage, tc.goroot, overlays);
 
   const fs::path tmp = fs::path(elf).concat(fmt::format(".tmp{}", getpid()));
+  const fs::path gocache = fs::absolute(root / "go-build-tools" / fmt::format("{:016x}", tools));
   const std::map<std::string, std::string> env = {
       {"GOROOT", tc.goroot.string()},
       {"GOOS", "linux"},
@@ -290,7 +296,7 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
       {"GOWORK", "off"},
       // Go's objects apart per tools fingerprint: its cache keys name a release
       // compiler by version only, so a rebuilt compiler would reuse the old one's.
-      {"GOCACHE", fs::absolute(root / "go-build-tools" / fmt::format("{:016x}", tools)).string()},
+      {"GOCACHE", gocache.string()},
       {"GOPATH", fs::absolute(root / "gopath").string()},
       {"GOMODCACHE", fs::absolute(root / "gopath" / "pkg" / "mod").string()},
   };
@@ -323,6 +329,16 @@ fs::path probe_elf(const GoToolchain& tc, std::string_view goarch, const ProbeBu
     write_file(to, data);
   }
   fs::rename(tmp, elf);
+  // The Go build cache's last use is its folder's mtime (go build adds no entry
+  // there once its subfolders exist).
+  std::error_code ec;
+  fs::last_write_time(gocache, fs::file_time_type::clock::now(), ec);
+  used();
+  // Best effort: a cache that cannot be trimmed still serves this run.
+  try {
+    enforce_cap(cfg.cache, cfg.cache_cap, gocache);
+  } catch (const fs::filesystem_error&) {
+  }
   return elf;
 }
 

@@ -12,6 +12,7 @@
 // the path they replaced (emu::LineTable::overlay_dir), so its lines are shown.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <stdexcept>
@@ -54,6 +55,7 @@ struct ProbeBuildConfig {
   std::filesystem::path cache;          // built probes and Go's caches live under cache/probes
   bool strip_dwarf = false;             // link with -ldflags=-w: no DWARF (for the error path)
   std::vector<SourceOverlay> overlays;  // in the key by path and content; none: keys as before
+  uint64_t cache_cap = 0;               // after a build, trim the cache to this (0: no cap; toolchain/cache_store.hpp)
   // share/gotramp/probe beside the executable (GOTRAMP_PROBE_SRC overrides it) and
   // default_cache(); no path is compiled in.
   static ProbeBuildConfig defaults();

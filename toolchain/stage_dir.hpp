@@ -14,4 +14,8 @@ std::filesystem::path fresh_stage(const std::filesystem::path& root, const std::
 // how many it removed.
 int remove_stale_stages(const std::filesystem::path& root);
 
+// Whether a folder named <name>-<pid> is a stage of a process that no longer runs
+// (false for a name without a pid, and for this process's own).
+bool is_stale_stage(const std::filesystem::path& stage);
+
 }  // namespace gotramp::toolchain
