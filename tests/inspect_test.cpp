@@ -159,8 +159,17 @@ INSTANTIATE_TEST_SUITE_P(Verified, Inspect, ::testing::ValuesIn(test::verified_a
                          [](const auto& info) { return test::arch_param_name(info.param); });
 
 TEST(InspectCli, BrokenTrampolineFailureTellsItsStory) {
-  auto r = gotramp({"verify", "--goarch", "arm64", "--contract", "seed", "--scenario", "closure", "--asm",
-                    std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/variants/ctxt-slot-off.s"});
+  const std::string broken = std::string(GOTRAMP_SOURCE_DIR) + "/guest_asm/arm64/variants/ctxt-slot-off.s";
+  // By default, a block per cause: the trace, then only the slots the Findings name.
+  auto brief = gotramp({"verify", "--goarch", "arm64", "--contract", "seed", "--scenario", "closure", "--asm", broken});
+  EXPECT_EQ(brief.exit_code, 1);
+  const auto marked = brief.output.find("the fields and slots they name, at newstack's entry:");
+  ASSERT_NE(marked, std::string::npos) << brief.output;
+  EXPECT_NE(brief.output.find("X 0x", marked), std::string::npos) << brief.output.substr(marked);
+  EXPECT_EQ(brief.output.find("g0 frame at newstack's entry, growth 1"), std::string::npos);
+  // --verbose: every run's whole story.
+  auto r = gotramp(
+      {"verify", "--goarch", "arm64", "--contract", "seed", "--scenario", "closure", "--asm", broken, "--verbose"});
   EXPECT_EQ(r.exit_code, 1);
   const auto tail = r.output.find("the last 16 trace lines before the first failure:");
   ASSERT_NE(tail, std::string::npos) << r.output;

@@ -522,12 +522,19 @@ TEST(KnownReport, TableFindingsAndSummary) {
   EXPECT_NE(table.find("known\n"), std::string::npos) << table;
 
   int stories = 0;
-  const std::string findings = cli::format_findings(rows, [&](const cli::VerifyRow& r) {
+  auto story = [&](const cli::VerifyRow& r) {
     stories++;
     EXPECT_EQ(r.verdict, "FAILED") << "a known row is explained; only FAILED rows tell a story";
     return std::string("(story)\n");
-  });
+  };
+  // --verbose: each row, its Findings and the FAILED one's story.
+  const std::string findings = cli::format_findings(rows, story, true);
   EXPECT_EQ(stories, 1);
+  // One block per cause: the known row's block names its entry and tells no story.
+  stories = 0;
+  const std::string grouped = cli::format_findings(rows, story);
+  EXPECT_LE(stories, 1);
+  EXPECT_NE(grouped.find("    " + kKnownLine + "\n"), std::string::npos) << grouped;
   EXPECT_NE(findings.find("arm64 morestack modern closure: known\n"), std::string::npos) << findings;
   EXPECT_NE(findings.find("arm64 morestack modern closure: FAILED\n"), std::string::npos) << findings;
   // Each known Finding is followed by its entry; the fixed version's are not.
