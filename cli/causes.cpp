@@ -114,6 +114,7 @@ std::vector<CauseGroup> group_causes(const std::vector<VerifyRow>& rows) {
       out.push_back(std::move(g));
     }
     CauseGroup& g = out[it->second];
+    if (f && f->cause && g.first && !g.first->cause) g.first = f;  // the Finding that names the cause leads
     if (g.rows.empty() || g.rows.back() != &row) g.rows.push_back(&row);
     if (f && g.checks.find(f->check) == std::string::npos) g.checks += (g.checks.empty() ? "" : ", ") + f->check;
   };
@@ -123,7 +124,11 @@ std::vector<CauseGroup> group_causes(const std::vector<VerifyRow>& rows) {
       add(key_of(row), row, nullptr);
       continue;
     }
-    for (const auto& f : row.report->findings) add(key_of(row, f), row, &f);
+    // Findings blame found no instruction for (the run did not complete, the result
+    // is wrong) follow from the run's first blamed cause: they join its block.
+    const auto& fs = row.report->findings;
+    const auto blamed = std::find_if(fs.begin(), fs.end(), [](const model::Finding& f) { return f.cause.has_value(); });
+    for (const auto& f : fs) add(f.cause || blamed == fs.end() ? key_of(row, f) : key_of(row, *blamed), row, &f);
   }
   return out;
 }
@@ -163,8 +168,14 @@ std::string github_annotations(const std::vector<CauseGroup>& causes, bool stric
     std::string props;
     if (!g.file.empty()) props += fmt::format(" file={}", escape(g.file, true));
     if (g.line > 0) props += fmt::format(",line={}", g.line);
-    const std::string title = fmt::format("gotramp: {} ({} run{})", g.checks.empty() ? g.kind : g.checks, g.rows.size(),
-                                          g.rows.size() == 1 ? "" : "s");
+    // The checks it fails, the first two by name: a title is one short line.
+    std::string checks = g.checks.empty() ? g.kind : g.checks;
+    if (const auto second = checks.find(", ", checks.find(", ") + 1); second != std::string::npos) {
+      const auto more = std::count(checks.begin() + static_cast<long>(second), checks.end(), ',');
+      checks = fmt::format("{} and {} more", checks.substr(0, second), more);
+    }
+    const std::string title =
+        fmt::format("gotramp: {} ({} run{})", checks, g.rows.size(), g.rows.size() == 1 ? "" : "s");
     props += fmt::format("{}title={}", props.empty() ? " " : ",", escape(title, true));
     std::string message = g.title;
     if (g.first)

@@ -2,6 +2,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <set>
 
 #include "cli/causes.hpp"
 #include "cli/report.hpp"
@@ -191,6 +192,7 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
   if (verbose) return format_each_run(rows, story);
   const auto causes = group_causes(rows);
   std::string out;
+  std::set<const VerifyRow*> told;  // a run's story once, in its first cause's block
   int n = 0;
   for (const auto& g : causes) {
     n++;
@@ -210,7 +212,7 @@ std::string format_findings(const std::vector<VerifyRow>& rows,
     out +=
         fmt::format("  first Finding, {} {}:\n    {}\n", first.spec->goarch, first.scenario->name, g.first->message());
     if (g.first->known) out += "    " + format_known_bug(*g.first->known) + "\n";
-    if (story && first.failed()) out += brief_story(story(first));
+    if (story && first.failed() && told.insert(&first).second) out += brief_story(story(first));
   }
   if (!causes.empty())
     out +=
