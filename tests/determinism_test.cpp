@@ -54,7 +54,7 @@ void expect_same_picture(const std::string& goarch, const std::vector<std::strin
     args.insert(args.end(), run_args.begin(), run_args.end());
     return gotramp(args);
   };
-  auto verify = with({"verify", "--goarch", goarch, "--scenario", "closure"});
+  auto verify = with({"verify", "--goarch", goarch, "--scenario", "closure", "--verbose"});  // whole stories
   ASSERT_EQ(verify.exit_code, 1) << verify.output.substr(0, 3000);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(verify.output, m, std::regex(R"(g0 frame at newstack's entry, growth (\d+))")))

@@ -53,7 +53,10 @@ ToolchainConfig ToolchainConfig::defaults() {
     c.venv = v;
   else if (auto data = data_dir())
     c.venv = *data / "venv";
-  if (auto data = data_dir()) c.prefix = (*data / ".." / "..").lexically_normal();  // <prefix>/share/gotramp
+  if (auto data = data_dir()) {  // <prefix>/share/gotramp
+    c.prefix = (*data / ".." / "..").lexically_normal();
+    if (c.prefix.filename().empty()) c.prefix = c.prefix.parent_path();  // "/opt/gotramp/" -> "/opt/gotramp"
+  }
   c.system_go = env_or("GOTRAMP_GO", "go");
   return c;
 }
