@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 namespace gotramp::cli {
@@ -92,6 +93,22 @@ Keyed key_of(const VerifyRow& row) {
 
 }  // namespace
 
+std::string repo_source(const VerifyRow& row, const std::string& source) {
+  if (source.empty() || source.find('/') != std::string::npos) return source;
+  const std::string name = source.substr(0, source.rfind(':'));
+  const std::string line = source.substr(name.size());
+  if (row.asm_file && row.asm_file->filename() == name) {
+    std::error_code ec;
+    const auto rel = std::filesystem::relative(*row.asm_file, std::filesystem::current_path(), ec);
+    const bool inside = !ec && !rel.empty() && *rel.begin() != "..";
+    return (row.asm_file->is_absolute() && inside ? rel : *row.asm_file).generic_string() + line;
+  }
+  // The harness's own files (and the transcription) come from the GOARCH's folder.
+  if (row.source != "guest_asm" && !row.asm_file) return source;
+  if (row.spec->transcribed()) return fmt::format("guest_asm/{}/{}{}", row.spec->guest_dir, name, line);
+  return source;
+}
+
 void split_source(const std::string& source, std::string& file, int& line) {
   file = source, line = 0;
   const auto colon = source.rfind(':');
@@ -109,7 +126,7 @@ std::vector<CauseGroup> group_causes(const std::vector<VerifyRow>& rows) {
     if (fresh) {
       CauseGroup g;
       g.title = k.title, g.kind = k.kind;
-      split_source(k.source, g.file, g.line);
+      split_source(repo_source(row, k.source), g.file, g.line);
       g.first = f;
       out.push_back(std::move(g));
     }

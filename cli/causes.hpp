@@ -32,6 +32,13 @@ std::vector<CauseGroup> group_causes(const std::vector<VerifyRow>& rows);
 // "src/runtime/asm_arm64.s:465" split at its last colon; file alone when no line.
 void split_source(const std::string& source, std::string& file, int& line);
 
+// A cause's source as CI tools want it, relative to the repository: a real
+// runtime's is already relative to its GOROOT ("src/runtime/asm_arm64.s:465"); a
+// guest file named by its name alone ("ctxt-slot-off.s:42") becomes the --asm path
+// as given, or the transcription's guest_asm/<folder>/ file ("guest_asm/arm64/
+// morestack.s:43").
+std::string repo_source(const VerifyRow& row, const std::string& source);
+
 // GitHub Actions workflow commands, one ::error per cause of a failing row
 // (::warning for a known upstream bug unless strict), with its file and line when
 // known: https://docs.github.com/actions/reference/workflow-commands-for-github-actions

@@ -66,7 +66,7 @@ void add_place(pugi::xml_node testcase, const VerifyRow& row) {
   if (source.empty()) return;
   std::string file;
   int line = 0;
-  split_source(source, file, line);
+  split_source(repo_source(row, source), file, line);
   testcase.append_attribute("file") = file.c_str();
   if (line > 0) testcase.append_attribute("line") = line;
 }

@@ -90,6 +90,26 @@ TEST(Causes, FindingsThatShareTheirGuiltyInstructionAreOneCause) {
   EXPECT_EQ(causes[2].rows[1]->spec->goarch, "ppc64le");
 }
 
+// CI tools want a guest file by its path in the repository, not its name alone.
+TEST(Causes, AGuestFileIsNamedByItsPathInTheRepository) {
+  auto transcription = failed_row("closure", "arm64", "morestack.s:43", "MOVD R26, 8(RSP)");
+  transcription.source = "guest_asm";
+  auto porters = failed_row("closure", "arm64", "ctxt-slot-off.s:42", "MOVD R26, 16(RSP)");
+  porters.asm_file = "guest_asm/arm64/variants/ctxt-slot-off.s";
+  porters.source = porters.asm_file->string();
+  auto real = failed_row("closure", "arm64", "src/runtime/asm_arm64.s:465", "MOVD LR, (m_morebuf+gobuf_pc)(R8)");
+  real.source = "/cache/probes/go1.27.3/arm64/probe-0123.elf";
+  const auto causes = cli::group_causes({transcription, porters, real});
+  ASSERT_EQ(causes.size(), 3u);
+  EXPECT_EQ(causes[0].file, "guest_asm/arm64/morestack.s");
+  EXPECT_EQ(causes[0].line, 43);
+  EXPECT_EQ(causes[1].file, "guest_asm/arm64/variants/ctxt-slot-off.s");
+  EXPECT_EQ(causes[1].line, 42);
+  EXPECT_EQ(causes[2].file, "src/runtime/asm_arm64.s");
+  // A harness file of a porter's run comes from the GOARCH's folder.
+  EXPECT_EQ(cli::repo_source(porters, "runtime.s:12"), "guest_asm/arm64/runtime.s:12");
+}
+
 TEST(Causes, GithubAnnotationsCarryTheFileLineAndEscapedText) {
   auto row = failed_row("closure", "arm64", "src/runtime/asm_arm64.s:465", "MOVD LR, 100%");
   const std::vector<cli::VerifyRow> rows = {row};
