@@ -144,15 +144,18 @@ void Tracer::push(TraceStep s) {
   ring_current_ = insn ? ring_back : nullptr;
 }
 
+// The ring's copy of the step in progress gets its effects too.
+void Tracer::effects_to_ring() {
+  if (!ring_current_ || !current_) return;
+  ring_current_->regs = current_->regs;
+  ring_current_->writes = current_->writes;
+  ring_current_->all_regs = current_->all_regs;
+  ring_current_->reg_digits = current_->reg_digits;
+}
+
 void Tracer::insn(uint64_t pc) {
   settle();
-  // The ring's copy of the previous step gets its effects too.
-  if (ring_current_ && current_) {
-    ring_current_->regs = current_->regs;
-    ring_current_->writes = current_->writes;
-    ring_current_->all_regs = current_->all_regs;
-    ring_current_->reg_digits = current_->reg_digits;
-  }
+  effects_to_ring();
   if (closed_) {
     current_ = last_host_ = nullptr;
     return;
@@ -231,12 +234,7 @@ void Tracer::first_failure() {
   // The instruction before the check has run: its register changes are its own,
   // in the tail as in the whole trace (the same run reads the same everywhere).
   settle();
-  if (ring_current_ && current_) {
-    ring_current_->regs = current_->regs;
-    ring_current_->writes = current_->writes;
-    ring_current_->all_regs = current_->all_regs;
-    ring_current_->reg_digits = current_->reg_digits;
-  }
+  effects_to_ring();
   report_.trace_tail.assign(ring_.begin(), ring_.end());
 }
 

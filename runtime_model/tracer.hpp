@@ -44,6 +44,7 @@ class Tracer {
  private:
   void insn(uint64_t pc);
   void settle();
+  void effects_to_ring();
   void push(TraceStep s);
   std::string stack_name(uint64_t sp) const;
 

@@ -453,6 +453,37 @@ TEST(BrokenGoroot, OneBrokenGoarchNeverHidesTheOthers) {
   EXPECT_NE(r.output.find("2 verified, 1 diagnosed, 0 FAILED, 3 error"), std::string::npos) << r.output;
 }
 
+// check-reached is a class, not arm64's gsignal alone: amd64's morestack without
+// its m.g0 check loses runtime.badmorestackg0, and the g0 scenario says so; the
+// runs that need no such check verify.
+TEST(BrokenGoroot, AMorestackWithoutItsG0CheckIsNamedOnAmd64) {
+  const fs::path goroot = test::planted_goroot(
+      "no-g0-check-amd64",
+      {{"runtime/asm_amd64.s",
+        "\tCMPQ\tDI, SI\n\tJNE\t3(PC)\n\tCALL\truntime·badmorestackg0(SB)\n\tCALL\truntime·abort(SB)\n",
+        "\t// broken on purpose: no m.g0 check\n"}});
+  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", goroot.string(), "--goarch", "amd64", "--scenario",
+                                   "closure,g0,gsignal", "--json"},
+                                  {}, fs::current_path());
+  ASSERT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
+  const auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["runs"].size(), 3u);
+  for (const auto& run : j["runs"]) {
+    if (run["scenario"] != "g0") {
+      EXPECT_EQ(run["verdict"], run["scenario"] == "closure" ? "verified" : "diagnosed") << run["scenario"];
+      continue;
+    }
+    EXPECT_EQ(run["verdict"], "error");
+    ASSERT_EQ(run["findings"].size(), 1u) << run.dump(1);
+    const auto& f = run["findings"][0];
+    EXPECT_EQ(f["check"], "check-reached");
+    EXPECT_EQ(f["slot"], "runtime.badmorestackg0");
+    EXPECT_EQ(f["cause"]["kind"], "never-called");
+    EXPECT_EQ(f["cause"]["function"], "runtime.badmorestackg0");
+    EXPECT_TRUE(f["cause"]["source"].get<std::string>().starts_with("src/runtime/asm_amd64.s:")) << f.dump(1);
+  }
+}
+
 // The porter's CI example (examples/porter-ci.yml), read with a YAML parser
 // (Debian's python3-yaml), and its verify step run here as GitHub Actions runs it:
 // GITHUB_ACTIONS=true, the workspace holding the Go tree at go/ and gotramp at

@@ -90,20 +90,8 @@ void expect_same_picture(const std::string& goarch, const std::vector<std::strin
 
 // The seed's morestack.s without its one m.morebuf.pc store.
 fs::path no_morebuf_pc(const emu::ArchSpec& spec) {
-  const auto seed = toolchain::guest_dir(spec, test::guest_config()) / "morestack.s";
   const fs::path variant = fs::path(GOTRAMP_BUILD_DIR) / "determinism" / spec.goarch / "morestack.s";
-  fs::create_directories(variant.parent_path());
-  std::istringstream in(read(seed));
-  std::ofstream out(variant);
-  int dropped = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("(m_morebuf+gobuf_pc)") != std::string::npos && line.find("MOV") != std::string::npos) {
-      dropped++;
-      continue;
-    }
-    out << line << "\n";
-  }
-  EXPECT_EQ(dropped, 1) << "the seed's morestack.s stores m.morebuf.pc once";
+  EXPECT_EQ(test::write_seed_without_morebuf_pc(spec, variant), 1) << "the seed's morestack.s stores m.morebuf.pc once";
   return variant;
 }
 

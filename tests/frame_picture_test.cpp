@@ -275,22 +275,8 @@ TEST_P(FramePicture, ABrokenTrampolinesNamedSlotsAreRed) {
 // m.morebuf.pc never stored: the field is zero, and drawn red with its finding.
 TEST_P(FramePicture, AZeroMorebufPcIsRed) {
   const auto& spec = *GetParam();
-  const auto seed = toolchain::guest_dir(spec, test::guest_config()) / "morestack.s";
   const auto variant = picture_dir() / fmt::format("{}-no-morebuf-pc", spec.goarch) / "morestack.s";
-  fs::create_directories(variant.parent_path());
-  {
-    std::istringstream in(read(seed));
-    std::ofstream out(variant);
-    int dropped = 0;
-    for (std::string line; std::getline(in, line);) {
-      if (line.find("(m_morebuf+gobuf_pc)") != std::string::npos && line.find("MOV") != std::string::npos) {
-        dropped++;
-        continue;
-      }
-      out << line << "\n";
-    }
-    ASSERT_EQ(dropped, 1) << "the seed's morestack.s stores m.morebuf.pc once";
-  }
+  ASSERT_EQ(test::write_seed_without_morebuf_pc(spec, variant), 1) << "the seed's morestack.s stores m.morebuf.pc once";
   Drawn d = draw(spec, "no-morebuf-pc", {"--asm", variant.string()});
   ASSERT_EQ(d.exit_code, 1) << "frame of a failed run exits 1: " << d.output;
   ASSERT_TRUE(fs::exists(d.svg));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -83,5 +84,22 @@ inline std::set<std::string> check_names(const model::RunReport& r) {
 
 // gtest parameter names: "amd64", "mips64le".
 inline std::string arch_param_name(const emu::ArchSpec* a) { return a->goarch; }
+
+// Writes the seed's morestack.s for spec to `variant` without its m.morebuf.pc store
+// (a planted bug); returns how many lines it dropped (the seed has exactly one).
+inline int write_seed_without_morebuf_pc(const emu::ArchSpec& spec, const std::filesystem::path& variant) {
+  std::filesystem::create_directories(variant.parent_path());
+  std::ifstream in(toolchain::guest_dir(spec, guest_config()) / "morestack.s");
+  std::ofstream out(variant);
+  int dropped = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("(m_morebuf+gobuf_pc)") != std::string::npos && line.find("MOV") != std::string::npos) {
+      dropped++;
+      continue;
+    }
+    out << line << "\n";
+  }
+  return dropped;
+}
 
 }  // namespace gotramp::test

@@ -100,13 +100,12 @@ SequenceExpect MorestackSuite::frame_expectations(const Harness& h, const RunRep
 // A run on g0 or m.gsignal needs the check morestack calls there; a binary without
 // it has a morestack that never calls it.
 std::optional<Suite::Absent> MorestackSuite::absent_for(const Harness& h, const Scenario& s) const {
-  const auto& n = h.profile().names;
-  const MorestackSymbols sym = MorestackSymbols::resolve(h.image(), h.profile());
+  const auto& n = h.profile().names;  // sym_: resolved when the harness installed the suite
   if (s.world.runs == World::Runs::G0 && h.profile().lacks(n.badmorestackg0))
-    return Absent{n.badmorestackg0, sym.morestack.addr,
+    return Absent{n.badmorestackg0, sym_.morestack.addr,
                   "morestack calls it on m.g0, to refuse to grow the scheduler stack"};
   if (s.world.runs == World::Runs::Gsignal && h.profile().lacks(n.badmorestackgsignal))
-    return Absent{n.badmorestackgsignal, sym.morestack.addr,
+    return Absent{n.badmorestackgsignal, sym_.morestack.addr,
                   "morestack calls it on m.gsignal, to refuse to grow a signal stack"};
   return std::nullopt;
 }
