@@ -153,7 +153,7 @@ int cmd_verify(VerifyArgs a) {
   req.unverified = a.unverified;
   req.jobs = a.jobs;
   if (!a.asm_file.empty()) req.asm_file = a.asm_file;
-  auto trampolines = cli::parse_trampolines(a.trampoline, err);
+  auto trampolines = cli::parse_trampolines(a.trampoline, a.go.empty(), err);
   if (!trampolines) throw BadInput(err);
   req.trampolines = *trampolines;
   std::optional<std::vector<const emu::ArchSpec*>> archs;

@@ -171,6 +171,7 @@ nlohmann::ordered_json to_json(const model::RunReport& r) {
       {"printed", r.printed},
       {"growth_details", growths},
       {"verdict", r.verdict},
+      {"notes", r.notes},
   };
   return out;
 }

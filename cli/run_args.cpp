@@ -144,6 +144,7 @@ Inspection inspection(RunArgs a, const char* command) {
     throw BadInput(fmt::format("unknown trampoline '{}'{}; valid: {}", a.trampoline,
                                did_you_mean(a.trampoline, model::trampolines(), &model::Trampoline::name),
                                model::trampoline_names()));
+  if (trampoline->real_only && a.go.empty()) throw BadInput(needs_real_toolchain(*trampoline));
   Inspection w;
   w.spec = emu::find_arch(a.goarch);
   w.contract = model::find_contract(a.contract);

@@ -273,10 +273,25 @@ std::optional<std::vector<const model::Scenario*>> parse_scenarios(
   return out;
 }
 
+std::string needs_real_toolchain(const model::Trampoline& t) {
+  return fmt::format(
+      "the {} trampoline is verified on a real toolchain's runtime (Go 1.8's transcriptions in guest_asm/ carry "
+      "morestack alone): add --go bundled, --go system or --go GOROOT",
+      t.name);
+}
+
 std::optional<std::vector<const model::Trampoline*>> parse_trampolines(const std::vector<std::string>& names,
-                                                                       std::string& error) {
-  return parse_list<model::Trampoline>(names, model::trampolines(), model::find_trampoline, "trampoline",
-                                       model::trampoline_names(), error);
+                                                                       bool transcriptions, std::string& error) {
+  auto out = parse_list<model::Trampoline>(names, model::trampolines(), model::find_trampoline, "trampoline",
+                                           model::trampoline_names(), error);
+  if (!out || !transcriptions) return out;
+  for (const auto& n : names)
+    if (const model::Trampoline* t = model::find_trampoline(n); t && t->real_only) {
+      error = needs_real_toolchain(*t);
+      return std::nullopt;
+    }
+  std::erase_if(*out, [](const model::Trampoline* t) { return t->real_only; });
+  return out;
 }
 
 std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vector<std::string>& names,

@@ -100,7 +100,12 @@ std::string needs_probe(const model::Scenario& s);
 std::optional<std::vector<const model::Scenario*>> parse_scenarios(
     const std::vector<std::string>& names, const std::vector<const model::Trampoline*>& trampolines,
     bool transcriptions, std::string& error);
+// "all" is every trampoline the runtime under test has: the transcriptions carry
+// morestack alone, so without a real toolchain "all" leaves out the others and
+// naming one is an error saying to add --go.
 std::optional<std::vector<const model::Trampoline*>> parse_trampolines(const std::vector<std::string>& names,
-                                                                       std::string& error);
+                                                                       bool transcriptions, std::string& error);
+// "the mcall trampoline is verified on a real toolchain's runtime ...: add --go ...".
+std::string needs_real_toolchain(const model::Trampoline& t);
 
 }  // namespace gotramp::cli

@@ -772,4 +772,17 @@ RunResult Engine::start(uint64_t begin, uint64_t until, uint64_t budget, uint64_
   return r;
 }
 
+std::optional<Insn> Engine::last_insn(const Block& b) const {
+  std::vector<uint8_t> code(b.size);
+  if (b.size == 0 || !try_read(b.addr, code)) return std::nullopt;
+  std::optional<Insn> last;
+  for (uint32_t off = 0; off < b.size;) {
+    auto insn = disasm_.one(std::span(code).subspan(off), b.addr + off);
+    if (!insn || insn->size == 0) break;
+    if (!insn->text.starts_with("nop")) last = insn;
+    off += insn->size;
+  }
+  return last;
+}
+
 }  // namespace gotramp::emu

@@ -142,6 +142,9 @@ class Engine {
     uint32_t size = 0;
   };
   Block previous_block() const { return recent_[(block_seq_ - 1) % kRecent]; }
+  // A block's last instruction that is not a nop (the call that left it, for a
+  // block before a callee's entry); none when it cannot be read or decoded.
+  std::optional<Insn> last_insn(const Block& b) const;
   // The block executed before that one (a stack-split prologue's compare, seen from
   // morestack's entry: the prologue branched to the block that calls morestack).
   Block block_before_previous() const { return recent_[(block_seq_ - 2) % kRecent]; }

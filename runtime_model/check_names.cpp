@@ -22,7 +22,9 @@ const std::vector<std::string>& check_names() {
                                       // The run as a whole.
                                       "run-completed", "result", "growths", "preemption", "diagnosis",
                                       // The binary lacks a function the scenario's guard calls.
-                                      "check-reached"};
+                                      "check-reached",
+                                      // mcall: at fn's entry, and the goroutine it saved.
+                                      "fn-entered", "fn-g", "fn-sp", "fn-arg", "fn-ctxt", "fn-fp", "fn-closure"};
     for (const auto& c : contracts()) {
       names.push_back(c.names.saved_lr_check);
       names.push_back(c.names.return_pc_check);

@@ -165,11 +165,11 @@ void Harness::trace_host(std::string text) {
   if (run_ && run_->tracer) run_->tracer->host(std::move(text));
 }
 
-void Harness::throw_(const std::string& text) {
+void Harness::throw_(const std::string& text, const std::string& who) {
   Run& run = r();
   if (!run.report.throw_text) run.report.throw_text = text;
   run.report.printed.push_back("fatal error: " + text);
-  trace_host("newstack (host): throw(\"" + text + "\")");
+  trace_host(who + " (host): throw(\"" + text + "\")");
   throw GoThrow("fatal error: " + text);
 }
 

@@ -238,7 +238,8 @@ class Harness {
   void trace_host(std::string text);
   // throw: Go prints "fatal error: <text>" and exits. The exception unwinds the
   // hook, and the engine ends the run with the message.
-  [[noreturn]] void throw_(const std::string& text);
+  // who: the host function that throws, for the trace.
+  [[noreturn]] void throw_(const std::string& text, const std::string& who = "newstack");
 
   // What the harness leaves in the context register when there is no closure, so
   // that a morestack_noctxt which forgets to clear it is caught.

@@ -31,7 +31,11 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
               "main.abort",
               "main.badmorestackg0",
               "main.badmorestackgsignal",
-              "main.writebarrierptr_prewrite"};
+              "main.writebarrierptr_prewrite",
+              "",
+              "",
+              "",
+              ""};  // no mcall: Go 1.8 transcriptions carry morestack alone
   return p;
 }
 
@@ -138,7 +142,11 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
               "runtime.abort",
               "runtime.badmorestackg0",
               "runtime.badmorestackgsignal",
-              ""};
+              "",
+              "runtime.mcall",
+              "runtime.badmcall",
+              "runtime.badmcall2",
+              "runtime.park_m"};
   std::vector<const std::string*> needed = {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack,
                                             &p->names.gogo, &p->names.abort};
   for (const auto& f : program.functions) needed.push_back(&f.symbol);

@@ -58,6 +58,10 @@ struct RuntimeProfile {
     std::string morestack, morestack_noctxt, newstack, gogo, abort;
     std::string badmorestackg0, badmorestackgsignal;
     std::string writebarrierptr_prewrite;  // Go 1.8's gogo calls it; empty otherwise
+    // mcall and the Go functions it jumps to when fn cannot run or returns, and the
+    // fn gopark hands it, which the host implements at its own address (real
+    // toolchains; empty for the transcriptions, which have no mcall).
+    std::string mcall, badmcall, badmcall2, park_m;
   } names;
   // Of names' checks (badmorestackg0, badmorestackgsignal), those the binary lacks:
   // only the trampoline calls them, and the linker drops a function nothing calls,

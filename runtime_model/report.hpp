@@ -144,6 +144,8 @@ struct RunReport {
   std::vector<uint64_t> shaded;               // objects the barriers shaded
   std::vector<TraceStep> trace;               // traced runs only
   std::vector<TraceStep> trace_tail;          // traced runs: the steps before the first failure
+  // What a trampoline's suite noted for its report columns, by column ("fn arg": "AX").
+  std::map<std::string, std::string> notes;
   // Distinct store sites (PC and field) among the unbarriered writes.
   int unbarriered_sites() const;
   bool all_repaired() const;

@@ -46,12 +46,16 @@ struct Exercise {
   std::string function = "closure";  // a ProbeProgram function role: "closure", "sum"
   uint64_t depth = 2000;             // recursion depth (the probe program may fix its own)
   int min_growths = 5;               // 2000 levels from a 2 KiB stack grow at least five times
+  // mcall: fn is a closure, reading a captured word through the context register
+  // (else a plain func value).
+  bool fn_closure = false;
 };
 
 // A host runtime broken on purpose, to see that the trampoline catches it.
 enum class HostFault {
   None,
   NewstackReturns,  // newstack returns: the trampoline's crash-if-returns must catch it
+  FnReturns,        // mcall's fn returns: mcall must call badmcall2
 };
 
 struct Scenario {

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "runtime_model/mcall/mcall_suite.hpp"
 #include "runtime_model/morestack/morestack_suite.hpp"
 
 namespace gotramp::model {
@@ -9,6 +10,9 @@ namespace gotramp::model {
 // runtime_model/morestack/scenarios.cpp
 std::span<const Scenario> morestack_scenarios();
 std::vector<Column> morestack_columns();
+// runtime_model/mcall/scenarios.cpp
+std::span<const Scenario> mcall_scenarios();
+std::vector<Column> mcall_columns();
 
 std::span<const Trampoline> trampolines() {
   static const std::vector<Trampoline> all = {
@@ -17,6 +21,11 @@ std::span<const Trampoline> trampolines() {
        "goroutine resumes through gogo",
        &morestack_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<MorestackSuite>()); },
        &morestack_columns},
+      {"mcall",
+       "the scheduler's switch: a goroutine calls mcall(fn), which saves it in g.sched, switches to g0 and calls "
+       "fn(g), which must not return; the goroutine resumes through gogo",
+       &mcall_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<McallSuite>()); }, &mcall_columns,
+       true},
   };
   return all;
 }

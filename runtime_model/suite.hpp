@@ -80,6 +80,9 @@ struct Trampoline {
   std::span<const Scenario> (*scenarios)();
   std::unique_ptr<Suite> (*make)();
   std::vector<Column> (*columns)();
+  // Runs only on a real toolchain's runtime (--go): Go 1.8's transcriptions carry
+  // morestack alone.
+  bool real_only = false;
 };
 
 std::span<const Trampoline> trampolines();

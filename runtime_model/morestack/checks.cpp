@@ -4,26 +4,13 @@
 #include <fmt/format.h>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/frame_pointer.hpp"
 #include "runtime_model/layout.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/morestack/morestack_suite.hpp"
 #include "runtime_model/tracer.hpp"
 
 namespace gotramp::model {
-
-// The call into newstack: the last real instruction of the block before it.
-static std::optional<emu::Insn> call_insn(emu::Engine& e, uint64_t addr, uint32_t size) {
-  std::vector<uint8_t> code(size);
-  if (size == 0 || !e.try_read(addr, code)) return std::nullopt;
-  std::optional<emu::Insn> last;
-  for (uint32_t off = 0; off < size;) {
-    auto insn = e.disasm().one(std::span(code).subspan(off), addr + off);
-    if (!insn || insn->size == 0) break;
-    if (!insn->text.starts_with("nop")) last = insn;
-    off += insn->size;
-  }
-  return last;
-}
 
 void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
   Harness& h = *h_;
@@ -42,7 +29,7 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
                   int size = 0, std::optional<uint64_t> value = std::nullopt, std::string from = {},
                   std::optional<uint64_t> seen_value = std::nullopt) {
     if (!call_site) {
-      auto insn = call_insn(e, call_block.addr, call_block.size);
+      auto insn = e.last_insn(call_block);
       call_site = insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
     }
     const std::optional<uint64_t>& at = *call_site;
@@ -120,7 +107,7 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
   }
   log.pass("morestack-entered");
   check_newstack_fp(sp, growth, [&]() -> std::optional<uint64_t> {
-    auto insn = call_insn(e, call_block.addr, call_block.size);
+    auto insn = e.last_insn(call_block);
     return insn ? std::optional<uint64_t>(insn->address) : std::nullopt;
   });
   const MorestackEntry& m = *s_.entry;
@@ -185,7 +172,7 @@ void MorestackSuite::blame_noctxt(Finding& f) {
   if (!m || !m->via_noctxt || !m->noctxt_exit || m->ctxt == 0) return;
   Harness& h = *h_;
   const emu::ArchSpec& spec = h.spec();
-  auto jump = call_insn(h.engine(), m->noctxt_exit->addr, m->noctxt_exit->size);
+  auto jump = h.engine().last_insn(*m->noctxt_exit);
   const std::string& noctxt = h.profile().names.morestack_noctxt;
   f.cause = h.register_never_written(
       spec.ctxt, m->pc, jump ? jump->address : m->pc,
@@ -324,26 +311,9 @@ void MorestackSuite::check_newstack_fp(uint64_t sp, int growth,
                                        const std::function<std::optional<uint64_t>()>& call_site) {
   Harness& h = *h_;
   if (!h.contract().trampoline.frame_pointer_on_g0 || !h.fp().valid()) return;
-  emu::Engine& e = h.engine();
-  const emu::ArchSpec& spec = h.spec();
-  const StackSpan g0 = h.arena().g0_stack();
-  const uint64_t fp = e.reg(h.fp()) & emu::width_mask(spec.ptr_size);
-  std::string seen;
-  if (fp == 0) return h.log().pass("newstack-fp");
-  if (g0.contains(fp) && fp >= sp && fp + spec.ptr_size <= g0.hi) {
-    const uint64_t saved = e.read_ptr(fp);
-    if (saved == 0 || (saved > fp && g0.contains(saved))) return h.log().pass("newstack-fp");
-    seen = fmt::format("{}: on the g0 stack at or above SP, but no frame record (its saved frame pointer is {})",
-                       h.hex(fp), h.hex(saved));
-  } else if (g0.contains(fp)) {
-    seen = fmt::format("{}: a dead frame on the g0 stack, {} bytes below SP{}", h.hex(fp), sp - fp,
-                       fp == h.world().g0[h.fields().g.sched.bp].get() ? " (g0.sched.bp)" : "");
-  } else if (auto s = h.arena().stack_containing(fp)) {
-    seen = fmt::format("{}: on the goroutine stack [{:#x}, {:#x}), which newstack copies and frees", h.hex(fp), s->lo,
-                       s->hi);
-  } else {
-    seen = h.describe_value(fp);
-  }
+  const uint64_t fp = h.engine().reg(h.fp()) & emu::width_mask(h.spec().ptr_size);
+  const std::string seen = g0_frame_pointer_problem(h, fp, sp);
+  if (seen.empty()) return h.log().pass("newstack-fp");
   Finding f = h.finding("newstack-fp", fmt::format("{} (frame pointer) at newstack's entry", h.fp().name),
                         fmt::format("0, or a frame record on the g0 stack at or above SP {}", h.hex(sp)), seen, growth,
                         call_site());
