@@ -1,0 +1,176 @@
+// The mcall suite (issue 16) on the probes of both real toolchains, every GOARCH:
+// the switch verified, the faults diagnosed in the runtime's own words, go1.19's
+// stale frame pointers on amd64 and arm64 known as golang/go#63630; and planted
+// bugs in copies of the pinned runtime (--overlay), each FAILED by the check that
+// names the field, register or slot, blamed on the planted line.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "planted_goroot.hpp"
+#include "probe_support.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/suite.hpp"
+#include "support.hpp"
+#include "toolchain/process.hpp"
+
+namespace gotramp {
+namespace {
+
+namespace fs = std::filesystem;
+using model::Harness;
+using model::RunReport;
+using test::RealCase;
+
+std::string findings(const RunReport& r) {
+  std::string out;
+  for (const auto& f : r.findings) out += "\n  " + f.message();
+  if (r.stop.reason != emu::StopReason::Until) out += "\n  stop: " + r.stop.detail;
+  return out;
+}
+
+std::set<std::string> failing(const RunReport& r) {
+  std::set<std::string> out;
+  for (const auto& c : r.checks)
+    if (!c.ok) out.insert(c.name);
+  return out;
+}
+
+// The checks a run that reaches fn and resumes must make, on this row.
+std::set<std::string> mcall_checks(const emu::ArchSpec& spec, const model::Scenario& s, bool resumes) {
+  std::set<std::string> want = {"fn-g", "fn-sp", "fn-arg", "fn-ctxt", "sched.pc", "sched.sp", "sched.lr"};
+  if (spec.modern_frame_pointer.valid()) want.insert({"fn-fp", "sched.bp"});
+  if (resumes) {
+    want.insert({"run-completed", "resume-sp", "resume-g"});
+    if (spec.modern_frame_pointer.valid()) want.insert("resume-fp");
+  }
+  if (s.exercise.fn_closure) want.insert("fn-closure");
+  return want;
+}
+
+class Mcall : public ::testing::TestWithParam<RealCase> {};
+
+TEST_P(Mcall, TheSwitchIsVerifiedAndItsFaultsDiagnosed) {
+  const RealCase& c = GetParam();
+  const auto& tc = test::real_toolchain(c.toolchain);
+  auto m = Harness::for_probe(*c.spec, test::probe_path(c.toolchain, c.spec->goarch), tc.version);
+  const model::Contract& modern = *model::find_contract("modern");
+  // golang/go#63630 before go1.25: fn entered with a frame pointer off g0.
+  const bool fp_bug = (c.spec->goarch == "amd64" || c.spec->goarch == "arm64") && tc.version.starts_with("go1.19");
+  for (const auto& s : model::scenarios("mcall")) {
+    RunReport r = m->run(s, modern);
+    const std::string what = c.spec->goarch + " " + tc.version + " " + s.name;
+    EXPECT_EQ(r.trampoline, "mcall") << what;
+    if (s.world.runs == model::World::Runs::G0) {
+      // mcall refuses before it switches: nothing but the diagnosis.
+      EXPECT_EQ(r.verdict, "diagnosed") << what << findings(r);
+      EXPECT_EQ(test::check_names(r), std::set<std::string>{"diagnosis"}) << what;
+      EXPECT_EQ(r.throw_text.value_or(""), "runtime: mcall called on m->g0 stack") << what;
+      continue;
+    }
+    auto want = mcall_checks(*c.spec, s, !s.expects_failure());
+    if (s.expects_failure()) want.insert("diagnosis");
+    EXPECT_EQ(test::check_names(r), want) << what << findings(r);
+    if (fp_bug) {
+      EXPECT_EQ(failing(r), std::set<std::string>{"fn-fp"}) << what << findings(r);
+      EXPECT_EQ(r.verdict, "known") << what << findings(r);
+      for (const auto& f : r.findings) {
+        ASSERT_TRUE(f.known) << what << ": " << f.message();
+        EXPECT_EQ(f.known->issue, "golang/go#63630") << what;
+      }
+      continue;
+    }
+    EXPECT_EQ(r.verdict, s.expects_failure() ? "diagnosed" : "verified") << what << findings(r);
+    if (s.expects_failure()) {
+      EXPECT_EQ(r.throw_text.value_or(""), s.expect) << what;
+    }
+    if (s.exercise.fn_closure) {
+      EXPECT_EQ(r.ctxt_read.value_or(0), 0x6d63a11u) << what;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Mcall, Mcall, ::testing::ValuesIn(test::real_cases()), test::real_name);
+
+// ---- Planted bugs: one line of the pinned runtime's asm_<GOARCH>.s replaced
+// (--overlay), verified as a porter would; every run that reaches fn FAILED by the
+// named check, its cause the planted line.
+struct Planted {
+  std::string goarch, file, line, instead;
+  std::string check;       // the check that must name it
+  std::string slot;        // how that Finding's slot begins
+  std::string cause_text;  // what the cause says (the planted line, or where the value went)
+};
+
+nlohmann::json verify_planted(const Planted& p, const std::string& trampoline) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("gotramp-planted-{}-{}", getpid(), p.goarch);
+  const fs::path file = test::edited_copy({"runtime/" + p.file, p.line, p.instead}, dir);
+  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", "bundled", "--trampoline", trampoline, "--goarch",
+                                   p.goarch, "--overlay", "runtime/" + p.file + "=" + file.string(), "--json"},
+                                  {}, fs::current_path());
+  fs::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
+  return nlohmann::json::parse(r.output);
+}
+
+void expect_caught(const Planted& p, const nlohmann::json& out, const std::set<std::string>& spared) {
+  int failed = 0;
+  for (const auto& run : out["runs"]) {
+    const std::string scenario = run["scenario"];
+    if (spared.count(scenario)) {
+      EXPECT_EQ(run["verdict"], "diagnosed") << scenario;
+      continue;
+    }
+    failed++;
+    EXPECT_EQ(run["verdict"], "FAILED") << scenario;
+    const nlohmann::json* named = nullptr;
+    for (const auto& f : run["findings"])
+      if (!named && f["check"] == p.check) named = &f;
+    ASSERT_TRUE(named) << scenario << ": " << run["findings"].dump(1);
+    EXPECT_TRUE((*named)["slot"].get<std::string>().starts_with(p.slot)) << (*named).dump(1);
+    const auto& cause = (*named)["cause"];
+    ASSERT_TRUE(cause.is_object()) << (*named).dump(1);
+    EXPECT_NE(cause.dump().find(p.cause_text), std::string::npos) << cause.dump(1);
+    EXPECT_TRUE(cause["source"].get<std::string>().starts_with("src/runtime/" + p.file + ":")) << cause.dump(1);
+  }
+  EXPECT_GE(failed, 2) << "park and closure at least";
+}
+
+// riscv64's mcall saves SP where it should save its caller's return PC.
+TEST(PlantedSwitch, McallNotSavingTheCallersPcIsNamedByGSchedPc) {
+  const Planted p{"riscv64",     "asm_riscv64.s",
+                  "\tMOV\tRA, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & its "
+                  "stack, call fn.",
+                  "\tMOV\tX2, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & "
+                  "its stack, call fn.",
+                  "sched.pc",    "g.sched.pc",
+                  "MOV X2, (g_sched+gobuf_pc)(g)"};
+  expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
+}
+
+// arm's mcall stores g one word too high: fn's argument slot 4(R13) never gets it.
+TEST(PlantedSwitch, McallPassingGInTheWrongSlotIsNamedByFnArg) {
+  const Planted p{"arm",    "asm_arm.s", "\tSUB\t$8, R13\n\tMOVW\tR1, 4(R13)\n\tMOVW\tR0, R7",
+                  "\tSUB\t$8, R13\n\tMOVW\tR1, 8(R13)\n\tMOVW\tR0, R7",
+                  "fn-arg", "g0 stack 4(R13)",
+                  "MOVW R1, 8(R13)"};
+  expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
+}
+
+// arm64's mcall of go1.12 to go1.24 (golang/go#63630) planted back into go1.27.3:
+// fn entered with R29 = g0.sched.bp, a dead frame.
+TEST(PlantedSwitch, McallLoadingTheStaleG0FramePointerIsNamedByFnFp) {
+  const Planted p{"arm64", "asm_arm64.s",
+                  "\tMOVD\t$0, R29\t\t\t\t// clear frame pointer, as caller may execute on another M\n\tMOVD\tR3, R0",
+                  "\tMOVD\t(g_sched+gobuf_bp)(g), R29\n\tMOVD\tR3, R0",
+                  "fn-fp", "R29 (frame pointer) at fn's entry",
+                  "MOVD (g_sched+gobuf_bp)(g), R29"};
+  expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
+}
+
+}  // namespace
+}  // namespace gotramp
