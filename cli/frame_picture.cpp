@@ -48,6 +48,8 @@ const char* role_fill(Role r) {
   switch (r) {
     case Role::CtxtArgument:
       return "#ffe08a";
+    case Role::Argument:
+      return "#fff3c4";
     case Role::SavedLr:
     case Role::ReturnPc:
       return "#b9e3ff";
@@ -136,14 +138,16 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
   double y = kMargin + 18;
 
   // Heading: what ran, which growth, and the verdict.
-  c.text(kMargin, y,
-         fmt::format("GOARCH {}  ·  {}  ·  contract {}  ·  scenario {}  ·  growth {} of {}  ·  verdict ", spec.goarch,
-                     report.trampoline, report.contract, report.scenario, growth, report.frames.size()),
-         "", {.size = 17, .bold = true, .tail = report.verdict, .tail_fill = verdict_colour(report.verdict)});
+  c.text(
+      kMargin, y,
+      fmt::format("GOARCH {}  ·  {}  ·  contract {}  ·  scenario {}  ·  {} {} of {}  ·  verdict ", spec.goarch,
+                  report.trampoline, report.contract, report.scenario, f->roles.episode, growth, report.frames.size()),
+      "", {.size = 17, .bold = true, .tail = report.verdict, .tail_fill = verdict_colour(report.verdict)});
   y += 24;
   c.text(kMargin, y,
-         "the g0 frame at newstack's entry, as the emulator saw it, beside the goroutine morestack interrupted", "",
-         {});
+         fmt::format("the g0 frame at {}'s entry, as the emulator saw it, beside the goroutine {} {}", f->roles.callee,
+                     f->roles.trampoline, f->roles.morebuf ? "interrupted" : "saved"),
+         "", {});
   y += 26;
 
   // The findings of this growth, in red; the others counted.
@@ -184,6 +188,7 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
     lx += 22 + SvgCanvas::text_width(label) + 18;
   };
   for (const auto& [role, label] : roles) swatch(role_fill(role), "#333333", label);
+  if (!f->roles.args.empty()) swatch(role_fill(Role::Argument), "#333333", "argument");
   swatch(kRedFill, kRed, "named by a finding");
   y += 40;
 
@@ -202,7 +207,7 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
   }
   std::vector<std::string> g0_head = {
       fmt::format("g0 stack [{:#x}, {:#x}), high addresses on top", d.g0_stack.lo, d.g0_stack.hi),
-      fmt::format("{} = {:#x} at newstack's entry; g0.sched.sp = {:#x}", sp_name, f->sp, f->g0_sched_sp),
+      fmt::format("{} = {:#x} at {}'s entry; g0.sched.sp = {:#x}", sp_name, f->sp, f->roles.callee, f->g0_sched_sp),
       fmt::format("{} (context register) = {:#x}", spec.ctxt.name, f->ctxt_reg),
   };
   if (spec.has_link()) g0_head.push_back(fmt::format("{} = {}", spec.link.name, run.harness->describe(f->link)));
@@ -234,7 +239,7 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
     words.push_back(std::move(r));
   }
   const std::vector<std::string> gp_head = {
-      fmt::format("interrupted goroutine g {:#x} (m.curg)", f->gp.g),
+      fmt::format("{} goroutine g {:#x} (m.curg)", f->roles.morebuf ? "interrupted" : "saved", f->gp.g),
       fmt::format("its stack [{:#x}, {:#x}), {} bytes", f->gp.stack_lo, f->gp.stack_hi,
                   f->gp.stack_hi - f->gp.stack_lo),
   };

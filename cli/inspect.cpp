@@ -26,10 +26,15 @@ Inspection inspection_of(const InspectedRun& run) {
 
 }  // namespace
 
-const model::MorestackSuite& InspectedRun::morestack() const {
-  auto* s = dynamic_cast<const model::MorestackSuite*>(harness->suite());
-  if (!s) throw std::logic_error("the run's suite is not morestack's");
-  return *s;
+// What the frame's slots are checked against: morestack's expectations, or for
+// another trampoline's callee only the g0 stack and how code is named.
+model::SequenceExpect InspectedRun::frame_expectations() const {
+  if (auto* s = dynamic_cast<const model::MorestackSuite*>(harness->suite()))
+    return s->frame_expectations(*harness, report);
+  model::SequenceExpect want;
+  want.g0_stack = harness->arena().g0_stack();
+  want.describe_code = [h = harness.get()](uint64_t pc) { return h->describe(pc); };
+  return want;
 }
 
 const model::G0Frame* frame_of(const InspectedRun& run, int growth) {
@@ -39,7 +44,7 @@ const model::G0Frame* frame_of(const InspectedRun& run, int growth) {
 
 FrameDiagram frame_diagram(const InspectedRun& run, const model::G0Frame& f) {
   const Inspection what = inspection_of(run);
-  const auto want = run.morestack().frame_expectations(*run.harness, run.report);
+  const auto want = run.frame_expectations();
   return {model::g0_frame_slots(*what.spec, *what.contract, f, want),
           model::goroutine_slots(*what.spec, f, [&](uint64_t pc) { return run.harness->describe(pc); }), want.g0_stack};
 }
@@ -48,17 +53,22 @@ std::vector<std::pair<std::string, std::string>> goroutine_fields(const Inspecte
   // A PC names its function; a zero (a field never written) stays a plain 0x0.
   auto d = [&](uint64_t pc) { return pc == 0 ? std::string("0x0") : run.harness->describe(pc); };
   const auto& gp = f.gp;
-  return {
-      {"g.sched.sp", fmt::format("{:#x}  f's SP when it called morestack", gp.sched_sp)},
-      {"g.sched.pc", d(gp.sched_pc) + "  where f resumes (then branches to its entry)"},
+  const auto& who = f.roles;
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"g.sched.sp", fmt::format("{:#x}  {}'s SP when it called {}", gp.sched_sp, who.interrupted, who.trampoline)},
+      {"g.sched.pc", d(gp.sched_pc) + (who.morebuf ? "  where f resumes (then branches to its entry)"
+                                                   : fmt::format("  where {} resumes", who.interrupted))},
       {"g.sched.lr", fmt::format("{:#x}", gp.sched_lr)},
       {"g.sched.bp", fmt::format("{:#x}", gp.sched_bp)},
       {"g.sched.g", fmt::format("{:#x}", gp.sched_g)},
       {"g.sched.ctxt", fmt::format("{:#x}", gp.sched_ctxt)},
-      {"m.morebuf.pc", d(gp.morebuf_pc) + "  f's caller"},
-      {"m.morebuf.sp", fmt::format("{:#x}  f's caller's SP", gp.morebuf_sp)},
-      {"m.morebuf.g", fmt::format("{:#x}", gp.morebuf_g)},
   };
+  if (who.morebuf) {
+    out.push_back({"m.morebuf.pc", d(gp.morebuf_pc) + "  f's caller"});
+    out.push_back({"m.morebuf.sp", fmt::format("{:#x}  f's caller's SP", gp.morebuf_sp)});
+    out.push_back({"m.morebuf.g", fmt::format("{:#x}", gp.morebuf_g)});
+  }
+  return out;
 }
 
 std::filesystem::path guest_elf_for(const Inspection& what, const toolchain::GuestBuildConfig& cfg) {
@@ -136,9 +146,9 @@ std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
   const auto& spec = *what.spec;
   FrameDiagram d = frame_diagram(run, *f);
   const int w = 2 + 2 * std::max(spec.ptr_size, spec.entry_slot_size());
-  std::string out =
-      fmt::format("g0 frame at newstack's entry, growth {}: {} {} trampoline, {} contract, {} scenario\n", growth,
-                  spec.goarch, what.scenario->trampoline, what.contract->name, what.scenario->name);
+  std::string out = fmt::format("g0 frame at {}'s entry, {} {}: {} {} trampoline, {} contract, {} scenario\n",
+                                f->roles.callee, f->roles.episode, growth, spec.goarch, what.scenario->trampoline,
+                                what.contract->name, what.scenario->name);
   out += fmt::format("{} = {:#x} on the g0 stack; g0.sched.sp = {:#x}; {} = {:#x}{}\n\n", spec.sp.name, f->sp,
                      f->g0_sched_sp, spec.ctxt.name, f->ctxt_reg,
                      spec.has_link() ? fmt::format("; {} = {}", spec.link.name, run.harness->describe(f->link)) : "");
@@ -165,8 +175,8 @@ std::optional<std::string> format_frame(const InspectedRun& run, int growth) {
     out += fmt::format("{} {:#012x} {:<9} {:#0{}x} {}\n", mark(by), it->addr, it->slot, it->value, w, it->meaning);
     out += named_by(by, 15);
   }
-  out +=
-      fmt::format("\ninterrupted goroutine g {:#x}, stack [{:#x}, {:#x})\n", f->gp.g, f->gp.stack_lo, f->gp.stack_hi);
+  out += fmt::format("\n{} goroutine g {:#x}, stack [{:#x}, {:#x})\n", f->roles.morebuf ? "interrupted" : "saved",
+                     f->gp.g, f->gp.stack_lo, f->gp.stack_hi);
   for (const auto& [k, v] : goroutine_fields(run, *f)) {
     const auto by = findings_naming_field(findings, growth, k);
     out += fmt::format("{} {:<13}= {}\n", mark(by), k, v);
@@ -259,7 +269,8 @@ std::string failure_story(const Inspection& what, const toolchain::GuestBuildCon
       pos = nl == std::string::npos ? diagram->size() : nl + 1;
     }
   } else {
-    out += "  (newstack was never reached: no frame to draw)\n";
+    const model::Trampoline* t = model::find_trampoline(run.report.trampoline);
+    out += fmt::format("  ({} was never reached: no frame to draw)\n", t ? t->callee : "newstack");
   }
   return out;
 }

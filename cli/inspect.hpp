@@ -36,7 +36,7 @@ struct InspectedRun {
   std::unique_ptr<model::Harness> harness;
   model::RunReport report;
   // The morestack suite the run used (frames are morestack's growths).
-  const model::MorestackSuite& morestack() const;
+  model::SequenceExpect frame_expectations() const;
 };
 // The guest ELF a run uses, built unless cached; a trampoline of the user's that does
 // not build is BadInput (cli/exit_code.hpp).

@@ -322,14 +322,16 @@ int cmd_frame(const InspectArgs& a) {
   auto run = cli::run_one(what, {}, cfg);
   const int growth = a.growth > 0 ? a.growth : 1;
   const int frames = static_cast<int>(run.report.frames.size());
+  const model::Trampoline* trampoline = model::find_trampoline(what.scenario->trampoline);
+  const std::string callee = trampoline ? trampoline->callee : "newstack";
   if (frames == 0 && what.scenario->expects_failure() && run_status(run, a.run.strict) == cli::kExitPassed)
     throw BadInput(fmt::format(
-        "no frame is expected in scenario {}: {}, so newstack is never entered; the run ended as the scenario "
+        "no frame is expected in scenario {}: {}, so {} is never entered; the run ended as the scenario "
         "expects ({}: {})",
-        what.scenario->name, what.scenario->description, run.report.verdict, what.scenario->expect));
+        what.scenario->name, what.scenario->description, callee, run.report.verdict, what.scenario->expect));
   if (frames == 0) {
     std::cerr << fmt::format(
-        "gotramp: the run FAILED before newstack was entered: no frame to draw ({})\n",
+        "gotramp: the run FAILED before {} was entered: no frame to draw ({})\n", callee,
         run.report.findings.empty() ? run.report.stop.detail : run.report.findings.front().message());
     return cli::kExitFailed;
   }

@@ -9,9 +9,11 @@
 
 namespace gotramp::cli {
 
+namespace {
+
 // The columns of the runs' trampolines, each heading once, in the order rows bring
 // them: those before the count of checks, then those after it.
-std::string format_table(const std::vector<VerifyRow>& rows) {
+std::string format_one_table(const std::vector<VerifyRow>& rows) {
   std::vector<const model::Trampoline*> seen;
   for (const auto& row : rows)
     if (std::find(seen.begin(), seen.end(), row.trampoline) == seen.end()) seen.push_back(row.trampoline);
@@ -65,6 +67,24 @@ std::string format_table(const std::vector<VerifyRow>& rows) {
   };
   line(head);
   for (const auto& c : cells) line(c);
+  return out;
+}
+
+}  // namespace
+
+// One table per trampoline, in the order rows bring them: each has its own columns.
+std::string format_table(const std::vector<VerifyRow>& rows) {
+  std::vector<const model::Trampoline*> order;
+  for (const auto& row : rows)
+    if (std::find(order.begin(), order.end(), row.trampoline) == order.end()) order.push_back(row.trampoline);
+  if (order.size() <= 1) return format_one_table(rows);
+  std::string out;
+  for (const auto* t : order) {
+    std::vector<VerifyRow> mine;
+    for (const auto& row : rows)
+      if (row.trampoline == t) mine.push_back(row);
+    out += (out.empty() ? "" : "\n") + format_one_table(mine);
+  }
   return out;
 }
 

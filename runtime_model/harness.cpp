@@ -65,7 +65,12 @@ std::unique_ptr<Harness> Harness::for_probe(const emu::ArchSpec& spec, const std
 // The hooks go with the engine.
 Harness::~Harness() = default;
 
-std::string Harness::describe(uint64_t pc) const { return fmt::format("{:#x} ({})", pc, image_.describe(pc)); }
+std::string Harness::describe(uint64_t pc) const {
+  // Where host-made calls return: no code of the image, the end of the run.
+  if (pc == sym_.harness_exit.addr && program_->entry == ProbeProgram::Entry::HostCall)
+    return fmt::format("{:#x} (harness exit)", pc);
+  return fmt::format("{:#x} ({})", pc, image_.describe(pc));
+}
 
 std::string Harness::hex(uint64_t v) const { return fmt::format("{:#x}", v); }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "runtime_model/check_names.hpp"
+#include "runtime_model/suite.hpp"
 
 namespace gotramp::model {
 
@@ -99,7 +100,10 @@ std::string Finding::seen_text() const { return annotated(seen, seen_symbol, "")
 
 std::string Finding::message() const {
   std::string s = fmt::format("{} [{} {} {} {}", check, goarch, trampoline, contract, scenario);
-  if (growth > 0) s += fmt::format(", growth {}", growth);
+  if (growth > 0) {
+    const Trampoline* t = find_trampoline(trampoline);
+    s += fmt::format(", {} {}", t ? t->episode : "growth", growth);
+  }
   s += "]";
   if (!slot.empty()) s += fmt::format(": {}", slot);
   s += fmt::format(": expected {}, seen {}", expected_text(), seen_text());

@@ -24,8 +24,8 @@ std::span<const Trampoline> trampolines() {
       {"mcall",
        "the scheduler's switch: a goroutine calls mcall(fn), which saves it in g.sched, switches to g0 and calls "
        "fn(g), which must not return; the goroutine resumes through gogo",
-       &mcall_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<McallSuite>()); }, &mcall_columns,
-       true},
+       &mcall_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<McallSuite>()); }, &mcall_columns, true,
+       "fn", "call"},
   };
   return all;
 }

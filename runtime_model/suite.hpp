@@ -83,6 +83,10 @@ struct Trampoline {
   // Runs only on a real toolchain's runtime (--go): Go 1.8's transcriptions carry
   // morestack alone.
   bool real_only = false;
+  // The function the trampoline switches to g0 to call, whose entry frame diagrams
+  // show; and what a run's episodes (the trampoline's calls) are called.
+  std::string callee = "newstack";
+  std::string episode = "growth";
 };
 
 std::span<const Trampoline> trampolines();

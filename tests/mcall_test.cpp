@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "planted_goroot.hpp"
 #include "probe_support.hpp"
@@ -96,6 +98,67 @@ TEST_P(Mcall, TheSwitchIsVerifiedAndItsFaultsDiagnosed) {
 
 INSTANTIATE_TEST_SUITE_P(Mcall, Mcall, ::testing::ValuesIn(test::real_cases()), test::real_name);
 
+// ---- The command line.
+
+toolchain::ProcessResult gotramp(std::vector<std::string> args) {
+  args.insert(args.begin(), GOTRAMP_BIN);
+  return toolchain::run_process(args, {}, fs::current_path());
+}
+
+// The transcriptions carry morestack alone: naming mcall without --go says what to
+// add; `all` without --go is morestack's runs only.
+TEST(McallCli, WithoutARealToolchainItSaysToAddGo) {
+  auto r = gotramp({"verify", "--trampoline", "mcall", "--goarch", "arm64"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("the mcall trampoline is verified on a real toolchain's runtime"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("add --go bundled, --go system or --go GOROOT"), std::string::npos) << r.output;
+  auto t = gotramp({"trace", "--trampoline", "mcall", "--goarch", "arm64", "--scenario", "park"});
+  EXPECT_EQ(t.exit_code, 2) << t.output;
+  auto all = gotramp({"verify", "--trampoline", "all", "--goarch", "arm64", "--scenario", "closure", "--json"});
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  for (const auto& run : nlohmann::json::parse(all.output)["runs"]) EXPECT_EQ(run["trampoline"], "morestack");
+}
+
+// verify --trampoline all: one table per trampoline, each with its own columns.
+TEST(McallCli, EachTrampolineHasItsOwnTable) {
+  auto r = gotramp({"verify", "--go", "bundled", "--trampoline", "all", "--goarch", "arm64"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> heads;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("GOARCH")) heads.push_back(line);
+  ASSERT_EQ(heads.size(), 2u) << r.output;
+  EXPECT_NE(heads[0].find("ctxt reg"), std::string::npos) << heads[0];
+  EXPECT_EQ(heads[0].find("fn arg"), std::string::npos) << heads[0];
+  EXPECT_NE(heads[1].find("fn arg"), std::string::npos) << heads[1];
+  EXPECT_EQ(heads[1].find("ctxt reg"), std::string::npos) << heads[1];
+  EXPECT_NE(r.output.find("arm64   go1.27.3   mcall       modern    park"), std::string::npos) << r.output;
+}
+
+// frame: the g0 frame at fn's entry (fn's argument slot on a stack-ABI row) beside
+// the goroutine mcall saved, in text and SVG.
+TEST(McallCli, FrameDrawsTheG0FrameAtFnsEntry) {
+  const fs::path svg = fs::temp_directory_path() / fmt::format("gotramp-mcall-frame-{}.svg", getpid());
+  auto r = gotramp({"frame", "--go", "bundled", "--goarch", "arm", "--trampoline", "mcall", "--scenario", "park",
+                    "--svg", svg.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(
+      r.output.starts_with("g0 frame at fn's entry, call 1: arm mcall trampoline, modern contract, park "
+                           "scenario\n"))
+      << r.output;
+  EXPECT_NE(r.output.find("4(R13)    0x"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fn's argument gp: the g that called mcall"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("saved goroutine g 0x"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("g.sched.pc   = 0x40120000 (harness exit)  where mcall's caller resumes"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("morebuf"), std::string::npos) << r.output;
+  std::stringstream drawn;
+  drawn << std::ifstream(svg).rdbuf();
+  fs::remove(svg);
+  EXPECT_NE(drawn.str().find("the g0 frame at fn's entry"), std::string::npos) << drawn.str().substr(0, 2000);
+}
+
 // ---- Planted bugs: one line of the pinned runtime's asm_<GOARCH>.s replaced
 // (--overlay), verified as a porter would; every run that reaches fn FAILED by the
 // named check, its cause the planted line.
@@ -142,21 +205,26 @@ void expect_caught(const Planted& p, const nlohmann::json& out, const std::set<s
 
 // riscv64's mcall saves SP where it should save its caller's return PC.
 TEST(PlantedSwitch, McallNotSavingTheCallersPcIsNamedByGSchedPc) {
-  const Planted p{"riscv64",     "asm_riscv64.s",
+  const Planted p{"riscv64",
+                  "asm_riscv64.s",
                   "\tMOV\tRA, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & its "
                   "stack, call fn.",
                   "\tMOV\tX2, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & "
                   "its stack, call fn.",
-                  "sched.pc",    "g.sched.pc",
+                  "sched.pc",
+                  "g.sched.pc",
                   "MOV X2, (g_sched+gobuf_pc)(g)"};
   expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
 }
 
 // arm's mcall stores g one word too high: fn's argument slot 4(R13) never gets it.
 TEST(PlantedSwitch, McallPassingGInTheWrongSlotIsNamedByFnArg) {
-  const Planted p{"arm",    "asm_arm.s", "\tSUB\t$8, R13\n\tMOVW\tR1, 4(R13)\n\tMOVW\tR0, R7",
+  const Planted p{"arm",
+                  "asm_arm.s",
+                  "\tSUB\t$8, R13\n\tMOVW\tR1, 4(R13)\n\tMOVW\tR0, R7",
                   "\tSUB\t$8, R13\n\tMOVW\tR1, 8(R13)\n\tMOVW\tR0, R7",
-                  "fn-arg", "g0 stack 4(R13)",
+                  "fn-arg",
+                  "g0 stack 4(R13)",
                   "MOVW R1, 8(R13)"};
   expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
 }
@@ -164,10 +232,12 @@ TEST(PlantedSwitch, McallPassingGInTheWrongSlotIsNamedByFnArg) {
 // arm64's mcall of go1.12 to go1.24 (golang/go#63630) planted back into go1.27.3:
 // fn entered with R29 = g0.sched.bp, a dead frame.
 TEST(PlantedSwitch, McallLoadingTheStaleG0FramePointerIsNamedByFnFp) {
-  const Planted p{"arm64", "asm_arm64.s",
+  const Planted p{"arm64",
+                  "asm_arm64.s",
                   "\tMOVD\t$0, R29\t\t\t\t// clear frame pointer, as caller may execute on another M\n\tMOVD\tR3, R0",
                   "\tMOVD\t(g_sched+gobuf_bp)(g), R29\n\tMOVD\tR3, R0",
-                  "fn-fp", "R29 (frame pointer) at fn's entry",
+                  "fn-fp",
+                  "R29 (frame pointer) at fn's entry",
                   "MOVD (g_sched+gobuf_bp)(g), R29"};
   expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
 }

@@ -9,8 +9,51 @@
 #include "emu/byte_order.hpp"
 #include "runtime_model/frame_pointer.hpp"
 #include "runtime_model/mcall/mcall_suite.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 
 namespace gotramp::model {
+
+// The g0 frame at fn's entry and the goroutine mcall saved, for frame diagrams.
+G0Frame McallSuite::frame_at_fn(uint64_t sp) const {
+  Harness& h = *h_;
+  emu::Engine& e = h.engine();
+  const emu::ArchSpec& spec = h.spec();
+  const RuntimeFields& F = h.fields();
+  const WorldObjects& w = h.world();
+  G0Frame f;
+  f.growth = 1;
+  f.sp = f.base = sp;
+  f.g0_sched_sp = w.g0[F.g.sched.sp].get();
+  const uint64_t top = f.g0_sched_sp + Arena::kG0Reserved;
+  if (h.arena().g0_stack().contains(sp) && sp < top) {
+    f.bytes.resize(top - sp);
+    e.try_read(sp, f.bytes);
+  }
+  if (spec.has_link()) f.link = e.reg(spec.link);
+  f.ctxt_reg = e.reg(spec.ctxt) & emu::width_mask(spec.ptr_size);
+  f.g = e.current_g();
+  f.g_slot = e.g_memory().value_or(0);
+  f.roles = {"fn", "mcall", "mcall's caller", "call", false, {}};
+  f.roles.args.push_back({spec.arg0_offset(), h.profile().regabi
+                                                  ? fmt::format("fn's argument's spill slot (gp itself is in {})",
+                                                                spec.regabi.int_args.front().name)
+                                                  : std::string("fn's argument gp: the g that called mcall")});
+  auto& gp = f.gp;
+  Ptr<rt::g> g(e, s_.entry ? s_.entry->g : w.gp.addr());
+  gp.g = g.addr();
+  gp.stack_lo = g[F.g.stack.lo].get(), gp.stack_hi = g[F.g.stack.hi].get();
+  gp.sched_sp = g[F.g.sched.sp].get(), gp.sched_pc = g[F.g.sched.pc].get();
+  gp.sched_lr = g[F.g.sched.lr].get(), gp.sched_bp = g[F.g.sched.bp].get();
+  gp.sched_g = g[F.g.sched.g].get(), gp.sched_ctxt = g[F.g.sched.ctxt].get();
+  const uint64_t word = spec.ptr_size;
+  const uint64_t lo = std::max(gp.stack_lo, gp.sched_sp - 2 * word), hi = std::min(gp.stack_hi, gp.sched_sp + 4 * word);
+  if (gp.sched_sp >= gp.stack_lo && gp.sched_sp < gp.stack_hi && lo < hi) {
+    gp.base = lo;
+    gp.bytes.resize(hi - lo);
+    if (!e.try_read(lo, gp.bytes)) gp.bytes.clear();
+  }
+  return f;
+}
 
 void McallSuite::check_fn_entry() {
   Harness& h = *h_;
@@ -32,6 +75,7 @@ void McallSuite::check_fn_entry() {
   }
   const McallEntry& m = *s_.entry;
   const uint64_t g0 = w.m[F.m.g0].get();
+  report.frames.push_back(frame_at_fn(sp));
 
   // g is m.g0: in its register or TLS slot, and in the register ABI's g register.
   if (spec.g.valid()) {
@@ -81,7 +125,10 @@ void McallSuite::check_fn_entry() {
   if (h.profile().modern_frame_pointers && h.fp().valid()) {
     const uint64_t fp = e.reg(h.fp()) & emu::width_mask(spec.ptr_size);
     const std::string problem = g0_frame_pointer_problem(h, fp, sp);
-    report.notes["fn FP"] = fp == 0 ? "0" : problem.empty() ? "g0 frame" : problem.find("dead") != std::string::npos ? "stale g0" : "not on g0";
+    report.notes["fn FP"] = fp == 0                                     ? "0"
+                            : problem.empty()                           ? "g0 frame"
+                            : problem.find("dead") != std::string::npos ? "stale g0"
+                                                                        : "not on g0";
     if (problem.empty()) {
       log.pass("fn-fp");
     } else {
@@ -98,9 +145,9 @@ void McallSuite::check_fn_entry() {
 
   // g.sched describes mcall's caller, for gogo to resume it as if mcall returned.
   Ptr<rt::g> gp(e, m.g);
-  const std::string ret_from =
-      spec.has_link() ? fmt::format("{} at mcall's entry: the caller's return PC", spec.link.name)
-                      : fmt::format("{} at mcall's entry: the return PC CALL pushed", spec.slot(0));
+  const std::string ret_from = spec.has_link()
+                                   ? fmt::format("{} at mcall's entry: the caller's return PC", spec.link.name)
+                                   : fmt::format("{} at mcall's entry: the return PC CALL pushed", spec.slot(0));
   expect_field("sched.pc", "g.sched.pc", m.ret_pc, gp[F.g.sched.pc], ret_from, at);
   expect_field("sched.sp", "g.sched.sp", m.caller_sp, gp[F.g.sched.sp],
                spec.call_pushes ? fmt::format("SP at mcall's entry + {}: the caller's SP", spec.call_pushes)
@@ -176,8 +223,8 @@ void McallSuite::finish(Harness& h, const emu::RunResult& stop) {
     if (s_.captured == kCaptured)
       log.pass("fn-closure", fmt::format("read {} through the context register", h.hex(s_.captured)));
     else {
-      Finding f = h.finding("fn-closure", "the word fn's closure captured", h.hex(kCaptured), h.hex(s_.captured),
-                            h.episode());
+      Finding f =
+          h.finding("fn-closure", "the word fn's closure captured", h.hex(kCaptured), h.hex(s_.captured), h.episode());
       f.expected_from = "the closure the host built";
       log.fail(std::move(f));
     }

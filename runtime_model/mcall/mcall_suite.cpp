@@ -24,8 +24,10 @@ McallSymbols McallSymbols::resolve(const emu::ElfImage& image, const RuntimeProf
   if (auto b = image.symbol(n.badmcall2); b && b->addr != s.badmcall2.addr) s.badmcall2_body = *b;
   s.gogo = image.func(n.gogo);
   // A func value points at a Go function's body (ABIInternal where there is one).
-  if (auto b = image.symbol(n.park_m)) s.fn = *b;
-  else s.fn = image.func(n.park_m);
+  if (auto b = image.symbol(n.park_m))
+    s.fn = *b;
+  else
+    s.fn = image.func(n.park_m);
   return s;
 }
 
@@ -133,8 +135,8 @@ void McallSuite::on_mcall(uint64_t) {
     }
   }
   s_.entry = m;
-  h.trace_host(fmt::format("mcall (observed): called from {} with fn {:#x}, SP {:#x}", h.describe(m.ret_pc), m.fn,
-                           m.sp));
+  h.trace_host(
+      fmt::format("mcall (observed): called from {} with fn {:#x}, SP {:#x}", h.describe(m.ret_pc), m.fn, m.sp));
 }
 
 // fn(gp): what park_m or goexit0 would be. It checks the switch, then resumes gp
@@ -194,8 +196,8 @@ void McallSuite::expect_reg(const std::string& check, const emu::Reg& r, const s
   const uint64_t mask = emu::width_mask(spec.reg_size);
   const uint64_t got = h.engine().reg(r) & mask;
   if (got == (want & mask)) return log.pass(check);
-  Finding f = h.finding(check, fmt::format("{} ({})", r.name, what), h.hex(want), h.describe_value(got),
-                        h.episode(), pc);
+  Finding f =
+      h.finding(check, fmt::format("{} ({})", r.name, what), h.hex(want), h.describe_value(got), h.episode(), pc);
   f.expected_from = from;
   f.expected_symbol = h.code_symbol(want);
   f.seen_symbol = h.code_symbol(got);

@@ -16,6 +16,7 @@
 
 #include "emu/elf_image.hpp"
 #include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/suite.hpp"
 
 namespace gotramp::model {
@@ -62,16 +63,17 @@ class McallSuite final : public Suite {
   struct State {
     std::optional<McallEntry> entry;
     bool fn_entered = false;
-    uint64_t fn_sp = 0;        // SP at fn's entry
-    uint64_t sched_bp = 0;     // g.sched.bp as mcall left it: what gogo restores
-    bool resuming = false;     // the host handed the goroutine to gogo
-    uint64_t captured = 0;     // what fn read through its context
+    uint64_t fn_sp = 0;     // SP at fn's entry
+    uint64_t sched_bp = 0;  // g.sched.bp as mcall left it: what gogo restores
+    bool resuming = false;  // the host handed the goroutine to gogo
+    uint64_t captured = 0;  // what fn read through its context
   };
 
   void on_mcall(uint64_t pc);
   void fn();  // the host's fn(gp)
   void on_bad(const char* text);
   void check_fn_entry();
+  G0Frame frame_at_fn(uint64_t sp) const;
   void check_resumed(const emu::RunResult& stop);
   void diagnose(const emu::RunResult& stop);
   // A register's value against want; a failure is blamed on the instruction that

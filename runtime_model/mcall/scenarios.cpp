@@ -18,7 +18,8 @@ std::vector<Scenario> build() {
 
   Scenario closure = plain;
   closure.name = "closure";
-  closure.description = "fn is a closure: mcall calls it through its func value, which fn finds in the context register";
+  closure.description =
+      "fn is a closure: mcall calls it through its func value, which fn finds in the context register";
   closure.exercise.fn_closure = true;
   all.push_back(closure);
 

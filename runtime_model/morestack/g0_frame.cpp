@@ -21,6 +21,8 @@ const char* role_name(FrameSlot::Role r) {
       return "saved-lr";
     case FrameSlot::Role::CtxtArgument:
       return "ctxt-argument";
+    case FrameSlot::Role::Argument:
+      return "argument";
     case FrameSlot::Role::FixedFrame:
       return "fixed-frame";
     case FrameSlot::Role::Padding:
@@ -53,10 +55,17 @@ std::vector<FrameSlot> g0_frame_slots(const emu::ArchSpec& spec, const Contract&
       } else {
         auto v = f.word(0, size, spec.order).value_or(0);
         add(0, size, FrameSlot::Role::ReturnPc,
-            "return PC into the trampoline: " + (want.describe_code ? want.describe_code(v) : fmt::format("{:#x}", v)) +
+            fmt::format("return PC into {}: ",
+                        f.roles.trampoline == "morestack" ? "the trampoline" : f.roles.trampoline) +
+                (want.describe_code ? want.describe_code(v) : fmt::format("{:#x}", v)) +
                 " (the crash-if-returns instruction)");
       }
       off += size;
+    } else if (auto a = std::find_if(f.roles.args.begin(), f.roles.args.end(),
+                                     [&](const auto& p) { return p.first == off; });
+               a != f.roles.args.end()) {
+      add(off, spec.ptr_size, FrameSlot::Role::Argument, a->second);
+      off += spec.ptr_size;
     } else if (contract.newstack.ctxt_is_argument && off == arg0) {
       add(off, spec.ptr_size, FrameSlot::Role::CtxtArgument,
           fmt::format("ctxt argument: newstack's first argument ({} at morestack)", spec.ctxt.name));
@@ -94,7 +103,16 @@ std::vector<FrameSlot> goroutine_slots(const emu::ArchSpec& spec, const G0Frame&
     const int64_t rel = static_cast<int64_t>(addr - gp.sched_sp);
     uint64_t v = emu::load_uint(gp.bytes.data() + i, w, spec.order);
     std::string meaning;
-    if (!spec.has_link() && rel == -static_cast<int64_t>(spec.call_pushes))
+    const std::string& fn = f.roles.interrupted;
+    if (!f.roles.morebuf) {
+      // The trampoline was called like any function: g.sched.sp is its caller's SP.
+      if (!spec.has_link() && rel == -static_cast<int64_t>(spec.call_pushes))
+        meaning = fmt::format("return PC into {}, pushed by its CALL to {} (= g.sched.pc)", fn, f.roles.trampoline);
+      else if (rel < 0)
+        meaning = fmt::format("below {}'s SP: free", fn);
+      else
+        meaning = fmt::format("{}'s frame", fn);
+    } else if (!spec.has_link() && rel == -static_cast<int64_t>(spec.call_pushes))
       meaning = "return PC into f, pushed by f's CALL to morestack (= g.sched.pc)";
     else if (!spec.has_link() && rel == 0)
       meaning = "f's return address into its caller (= m.morebuf.pc)";

@@ -39,6 +39,18 @@ struct G0Frame {
     std::vector<uint8_t> bytes;  // the goroutine stack around g.sched.sp
   } gp;
 
+  // Whose frame this is, in the words diagrams use: the snapshot is taken at the
+  // callee's entry (newstack, mcall's fn), the trampoline built the frame, and it
+  // saved the goroutine's function `interrupted` in g.sched.
+  struct Roles {
+    std::string callee = "newstack";
+    std::string trampoline = "morestack";
+    std::string interrupted = "f";
+    std::string episode = "growth";  // what the snapshots are numbered by
+    bool morebuf = true;             // m.morebuf describes interrupted's caller
+    // The callee's argument words in the frame, by offset from SP (beyond 0(SP)).
+    std::vector<std::pair<int64_t, std::string>> args;
+  } roles;
   // The width-byte word at SP+off, decoded in the given byte order.
   std::optional<uint64_t> word(int64_t off, int width, emu::ByteOrder order) const;
 };
@@ -67,7 +79,7 @@ struct SlotCheck {
 
 // One slot of a frame diagram.
 struct FrameSlot {
-  enum class Role { ReturnPc, SavedLr, CtxtArgument, FixedFrame, Padding, Scheduler, GoroutineWord };
+  enum class Role { ReturnPc, SavedLr, CtxtArgument, Argument, FixedFrame, Padding, Scheduler, GoroutineWord };
   uint64_t addr = 0;
   std::string slot;  // "8(RSP)", or "g.sched.sp+8" on the goroutine side
   int size = 0;
