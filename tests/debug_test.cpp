@@ -335,6 +335,24 @@ TEST(RealCli, DebugARealToolchainsRuntimeUnderGdb) {
   EXPECT_NE(child.out().find("arm64 morestack modern closure: verified"), std::string::npos) << child.out();
 }
 
+// mcall under gdb-multiarch: the run starts at the toolchain's runtime.mcall (the
+// host made the call), R0 holding fn's func value (a heap object of the harness)
+// whose first word is park_m's code; a breakpoint at mcall's call of fn (`BL (R4)`,
+// go1.27.3) stops there on g0, and the run then goes on to its verdict.
+TEST(RealCli, DebugMcallUnderGdb) {
+  DebugChild child(*emu::find_arch("arm64"), {"--go", "bundled", "--trampoline", "mcall", "--scenario", "park"});
+  ASSERT_FALSE(child.port.empty()) << child.banner;
+  auto r = gdb(child, {"p/x $x0", "info symbol *(long *)$x0", "set language c", "break *((char *)'runtime.mcall'+0x50)",
+                       "continue", "x/i $pc", "p/x $sp", "delete", "continue"});
+  EXPECT_NE(r.output.find("runtime.mcall () at "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("runtime.park_m in section .text"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("blr\tx4"), std::string::npos) << r.output;
+  // At the call: SP on the g0 stack, 16 below g0.sched.sp (the arena's).
+  EXPECT_NE(r.output.find("= 0x40143fb0"), std::string::npos) << r.output;
+  EXPECT_EQ(child.wait(), 0) << child.err();
+  EXPECT_NE(child.out().find("arm64 mcall modern park: verified"), std::string::npos) << child.out();
+}
+
 // riscv64, the row without a transcription, under gdb-multiarch: the row's gdb
 // numbering gives gdb the right registers at the toolchain's runtime.morestack
 // (s10 the closure, s11 g, t0 f's return PC after the prologue's JAL, ra f's
