@@ -329,6 +329,11 @@ int cmd_frame(const InspectArgs& a) {
         "no frame is expected in scenario {}: {}, so {} is never entered; the run ended as the scenario "
         "expects ({}: {})",
         what.scenario->name, what.scenario->description, callee, run.report.verdict, what.scenario->expect));
+  if (frames == 0 && run_status(run, a.run.strict) == cli::kExitPassed)
+    throw BadInput(
+        fmt::format("the {} suite keeps no frame diagram yet (morestack and mcall do); `gotramp trace` "
+                    "shows its run ({}: {})",
+                    what.scenario->trampoline, run.report.verdict, what.scenario->name));
   if (frames == 0) {
     std::cerr << fmt::format(
         "gotramp: the run FAILED before {} was entered: no frame to draw ({})\n", callee,

@@ -24,7 +24,9 @@ const std::vector<std::string>& check_names() {
                                       // The binary lacks a function the scenario's guard calls.
                                       "check-reached",
                                       // mcall: at fn's entry, and the goroutine it saved.
-                                      "fn-entered", "fn-g", "fn-sp", "fn-arg", "fn-ctxt", "fn-fp", "fn-closure"};
+                                      "fn-entered", "fn-g", "fn-sp", "fn-arg", "fn-ctxt", "fn-fp", "fn-closure",
+                                      // systemstack: without a switch, and once it returned.
+                                      "g0-sched-intact", "return-sp", "return-g", "return-fp", "sched.sp-cleared"};
     for (const auto& c : contracts()) {
       names.push_back(c.names.saved_lr_check);
       names.push_back(c.names.return_pc_check);

@@ -35,7 +35,11 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
               "",
               "",
               "",
-              ""};  // no mcall: Go 1.8 transcriptions carry morestack alone
+              "",
+              "",
+              "",
+              "",
+              ""};  // no mcall, no systemstack: Go 1.8 transcriptions carry morestack alone
   return p;
 }
 
@@ -146,7 +150,11 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
               "runtime.mcall",
               "runtime.badmcall",
               "runtime.badmcall2",
-              "runtime.park_m"};
+              "runtime.park_m",
+              "runtime.systemstack",
+              "runtime.systemstack_switch",
+              "runtime.badsystemstack",
+              "runtime.gcResetMarkState"};
   std::vector<const std::string*> needed = {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack,
                                             &p->names.gogo, &p->names.abort};
   for (const auto& f : program.functions) needed.push_back(&f.symbol);

@@ -62,6 +62,11 @@ struct RuntimeProfile {
     // fn gopark hands it, which the host implements at its own address (real
     // toolchains; empty for the transcriptions, which have no mcall).
     std::string mcall, badmcall, badmcall2, park_m;
+    // systemstack, the function whose PC it saves in g.sched, the Go function it
+    // calls for a g it cannot run fn for, and the fn gcStart passes it
+    // (gcResetMarkState), which the host implements at its own address (real
+    // toolchains; empty for the transcriptions).
+    std::string systemstack, systemstack_switch, badsystemstack, systemstack_fn;
   } names;
   // Of names' checks (badmorestackg0, badmorestackgsignal), those the binary lacks:
   // only the trampoline calls them, and the linker drops a function nothing calls,

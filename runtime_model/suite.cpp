@@ -4,6 +4,7 @@
 
 #include "runtime_model/mcall/mcall_suite.hpp"
 #include "runtime_model/morestack/morestack_suite.hpp"
+#include "runtime_model/systemstack/systemstack_suite.hpp"
 
 namespace gotramp::model {
 
@@ -13,6 +14,9 @@ std::vector<Column> morestack_columns();
 // runtime_model/mcall/scenarios.cpp
 std::span<const Scenario> mcall_scenarios();
 std::vector<Column> mcall_columns();
+// runtime_model/systemstack/scenarios.cpp
+std::span<const Scenario> systemstack_scenarios();
+std::vector<Column> systemstack_columns();
 
 std::span<const Trampoline> trampolines() {
   static const std::vector<Trampoline> all = {
@@ -26,6 +30,12 @@ std::span<const Trampoline> trampolines() {
        "fn(g), which must not return; the goroutine resumes through gogo",
        &mcall_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<McallSuite>()); }, &mcall_columns, true,
        "fn", "call"},
+      {"systemstack",
+       "running fn on the scheduler stack: a goroutine calls systemstack(fn), which saves it in g.sched as if in "
+       "systemstack_switch, calls fn on g0 and switches back; on g0 or gsignal fn runs where it is, on any other g "
+       "systemstack crashes",
+       &systemstack_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<SystemstackSuite>()); },
+       &systemstack_columns, true, "fn", "call"},
   };
   return all;
 }
