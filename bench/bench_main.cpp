@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "emu/arch_spec.hpp"
@@ -159,9 +160,15 @@ void BM_RealColdProcess(benchmark::State& state, std::string go, std::string goa
   std::vector<std::string> timed = {"/usr/bin/time", "-f", "%M", "-o", out.string()};
   timed.insert(timed.end(), args.begin(), args.end());
   auto r = toolchain::run_process(timed, {}, ".");
+  // %M is the file's last line (a child that exits 1 gets "Command exited with
+  // non-zero status 1" before it).
   std::ifstream in(out);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
   double peak_kb = 0;
-  if ((r.exit_code != 0 && !(failures_allowed && r.exit_code == 1)) || !(in >> peak_kb)) {
+  std::istringstream kb(last);
+  if ((r.exit_code != 0 && !(failures_allowed && r.exit_code == 1)) || !(kb >> peak_kb)) {
     state.SkipWithError("GNU time (/usr/bin/time) could not measure the peak RSS");
     return;
   }
