@@ -117,7 +117,9 @@ TEST(McallCli, WithoutARealToolchainItSaysToAddGo) {
   EXPECT_EQ(t.exit_code, 2) << t.output;
   auto all = gotramp({"verify", "--trampoline", "all", "--goarch", "arm64", "--scenario", "closure", "--json"});
   ASSERT_EQ(all.exit_code, 0) << all.output;
-  for (const auto& run : nlohmann::json::parse(all.output)["runs"]) EXPECT_EQ(run["trampoline"], "morestack");
+  const auto runs = nlohmann::json::parse(all.output)["runs"];  // kept: a range-for over a temporary's member dangles
+  ASSERT_FALSE(runs.empty()) << all.output;
+  for (const auto& run : runs) EXPECT_EQ(run["trampoline"], "morestack");
 }
 
 // verify --trampoline all: one table per trampoline, each with its own columns.
