@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "planted_goroot.hpp"
+#include "planted_switch.hpp"
 #include "probe_support.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/suite.hpp"
@@ -164,86 +164,48 @@ TEST(McallCli, FrameDrawsTheG0FrameAtFnsEntry) {
 }
 
 // ---- Planted bugs: one line of the pinned runtime's asm_<GOARCH>.s replaced
-// (--overlay), verified as a porter would; every run that reaches fn FAILED by the
-// named check, its cause the planted line.
-struct Planted {
-  std::string goarch, file, line, instead;
-  std::string check;       // the check that must name it
-  std::string slot;        // how that Finding's slot begins
-  std::string cause_text;  // what the cause says (the planted line, or where the value went)
-};
-
-nlohmann::json verify_planted(const Planted& p, const std::string& trampoline) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("gotramp-planted-{}-{}", getpid(), p.goarch);
-  const fs::path file = test::edited_copy({"runtime/" + p.file, p.line, p.instead}, dir);
-  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", "bundled", "--trampoline", trampoline, "--goarch",
-                                   p.goarch, "--overlay", "runtime/" + p.file + "=" + file.string(), "--json"},
-                                  {}, fs::current_path());
-  fs::remove_all(dir);
-  EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
-  return nlohmann::json::parse(r.output);
-}
-
-void expect_caught(const Planted& p, const nlohmann::json& out, const std::set<std::string>& spared) {
-  int failed = 0;
-  for (const auto& run : out["runs"]) {
-    const std::string scenario = run["scenario"];
-    if (spared.count(scenario)) {
-      EXPECT_EQ(run["verdict"], "diagnosed") << scenario;
-      continue;
-    }
-    failed++;
-    EXPECT_EQ(run["verdict"], "FAILED") << scenario;
-    const nlohmann::json* named = nullptr;
-    for (const auto& f : run["findings"])
-      if (!named && f["check"] == p.check) named = &f;
-    ASSERT_TRUE(named) << scenario << ": " << run["findings"].dump(1);
-    EXPECT_TRUE((*named)["slot"].get<std::string>().starts_with(p.slot)) << (*named).dump(1);
-    const auto& cause = (*named)["cause"];
-    ASSERT_TRUE(cause.is_object()) << (*named).dump(1);
-    EXPECT_NE(cause.dump().find(p.cause_text), std::string::npos) << cause.dump(1);
-    EXPECT_TRUE(cause["source"].get<std::string>().starts_with("src/runtime/" + p.file + ":")) << cause.dump(1);
-  }
-  EXPECT_GE(failed, 2) << "park and closure at least";
-}
+// (--overlay, tests/planted_switch.hpp); every run that reaches fn (park, closure,
+// fn-returns) FAILED by the named check, its cause the planted line.
 
 // riscv64's mcall saves SP where it should save its caller's return PC.
 TEST(PlantedSwitch, McallNotSavingTheCallersPcIsNamedByGSchedPc) {
-  const Planted p{"riscv64",
-                  "asm_riscv64.s",
-                  "\tMOV\tRA, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & its "
-                  "stack, call fn.",
-                  "\tMOV\tX2, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & "
-                  "its stack, call fn.",
-                  "sched.pc",
-                  "g.sched.pc",
-                  "MOV X2, (g_sched+gobuf_pc)(g)"};
-  expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
+  const test::PlantedSwitch p{
+      "riscv64",
+      "asm_riscv64.s",
+      "\tMOV\tRA, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & its "
+      "stack, call fn.",
+      "\tMOV\tX2, (g_sched+gobuf_pc)(g)\n\tMOV\tZERO, (g_sched+gobuf_lr)(g)\n\n\t// Switch to m->g0 & "
+      "its stack, call fn.",
+      "sched.pc",
+      "g.sched.pc",
+      "MOV X2, (g_sched+gobuf_pc)(g)"};
+  test::expect_caught(p, test::verify_planted(p, "mcall"), {{"on-g0", "diagnosed"}}, 3);
 }
 
 // arm's mcall stores g one word too high: fn's argument slot 4(R13) never gets it.
 TEST(PlantedSwitch, McallPassingGInTheWrongSlotIsNamedByFnArg) {
-  const Planted p{"arm",
-                  "asm_arm.s",
-                  "\tSUB\t$8, R13\n\tMOVW\tR1, 4(R13)\n\tMOVW\tR0, R7",
-                  "\tSUB\t$8, R13\n\tMOVW\tR1, 8(R13)\n\tMOVW\tR0, R7",
-                  "fn-arg",
-                  "g0 stack 4(R13)",
-                  "MOVW R1, 8(R13)"};
-  expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
+  const test::PlantedSwitch p{"arm",
+                              "asm_arm.s",
+                              "\tSUB\t$8, R13\n\tMOVW\tR1, 4(R13)\n\tMOVW\tR0, R7",
+                              "\tSUB\t$8, R13\n\tMOVW\tR1, 8(R13)\n\tMOVW\tR0, R7",
+                              "fn-arg",
+                              "g0 stack 4(R13)",
+                              "MOVW R1, 8(R13)"};
+  test::expect_caught(p, test::verify_planted(p, "mcall"), {{"on-g0", "diagnosed"}}, 3);
 }
 
 // arm64's mcall of go1.12 to go1.24 (golang/go#63630) planted back into go1.27.3:
 // fn entered with R29 = g0.sched.bp, a dead frame.
 TEST(PlantedSwitch, McallLoadingTheStaleG0FramePointerIsNamedByFnFp) {
-  const Planted p{"arm64",
-                  "asm_arm64.s",
-                  "\tMOVD\t$0, R29\t\t\t\t// clear frame pointer, as caller may execute on another M\n\tMOVD\tR3, R0",
-                  "\tMOVD\t(g_sched+gobuf_bp)(g), R29\n\tMOVD\tR3, R0",
-                  "fn-fp",
-                  "R29 (frame pointer) at fn's entry",
-                  "MOVD (g_sched+gobuf_bp)(g), R29"};
-  expect_caught(p, verify_planted(p, "mcall"), {"on-g0"});
+  const test::PlantedSwitch p{
+      "arm64",
+      "asm_arm64.s",
+      "\tMOVD\t$0, R29\t\t\t\t// clear frame pointer, as caller may execute on another M\n\tMOVD\tR3, R0",
+      "\tMOVD\t(g_sched+gobuf_bp)(g), R29\n\tMOVD\tR3, R0",
+      "fn-fp",
+      "R29 (frame pointer) at fn's entry",
+      "MOVD (g_sched+gobuf_bp)(g), R29"};
+  test::expect_caught(p, test::verify_planted(p, "mcall"), {{"on-g0", "diagnosed"}}, 3);
 }
 
 }  // namespace

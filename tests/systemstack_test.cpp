@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "planted_goroot.hpp"
+#include "planted_switch.hpp"
 #include "probe_support.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/suite.hpp"
@@ -115,75 +115,37 @@ TEST_P(Systemstack, TheSwitchIsVerifiedAndAForeignGoroutineDiagnosed) {
 INSTANTIATE_TEST_SUITE_P(Systemstack, Systemstack, ::testing::ValuesIn(test::real_cases()), test::real_name);
 
 // ---- Planted bugs: one line of the pinned runtime's asm_<GOARCH>.s replaced
-// (--overlay), verified as a porter would; every run that switches is FAILED by
-// the named check, its cause the planted line; the others keep their verdicts.
-struct Planted {
-  std::string goarch, file, line, instead;
-  std::string check;       // the check that must name it
-  std::string slot;        // how that Finding's slot begins
-  std::string cause_text;  // what the cause says (the planted line)
-};
-
-nlohmann::json verify_planted(const Planted& p) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("gotramp-planted-ss-{}-{}", getpid(), p.goarch);
-  const fs::path file = test::edited_copy({"runtime/" + p.file, p.line, p.instead}, dir);
-  auto r = toolchain::run_process({GOTRAMP_BIN, "verify", "--go", "bundled", "--trampoline", "systemstack", "--goarch",
-                                   p.goarch, "--overlay", "runtime/" + p.file + "=" + file.string(), "--json"},
-                                  {}, fs::current_path());
-  fs::remove_all(dir);
-  EXPECT_EQ(r.exit_code, 1) << r.output.substr(0, 4000);
-  return nlohmann::json::parse(r.output);
-}
-
-void expect_caught(const Planted& p, const nlohmann::json& out) {
-  const std::map<std::string, std::string> spared = {
-      {"on-g0", "verified"}, {"on-gsignal", "verified"}, {"foreign", "diagnosed"}};
-  int failed = 0;
-  for (const auto& run : out["runs"]) {
-    const std::string scenario = run["scenario"];
-    if (auto it = spared.find(scenario); it != spared.end()) {
-      EXPECT_EQ(run["verdict"], it->second) << scenario << ": " << run["findings"].dump(1);
-      continue;
-    }
-    failed++;
-    EXPECT_EQ(run["verdict"], "FAILED") << scenario;
-    const nlohmann::json* named = nullptr;
-    for (const auto& f : run["findings"])
-      if (!named && f["check"] == p.check) named = &f;
-    ASSERT_TRUE(named) << scenario << ": " << run["findings"].dump(1);
-    EXPECT_TRUE((*named)["slot"].get<std::string>().starts_with(p.slot)) << (*named).dump(1);
-    const auto& cause = (*named)["cause"];
-    ASSERT_TRUE(cause.is_object()) << (*named).dump(1);
-    EXPECT_NE(cause.dump().find(p.cause_text), std::string::npos) << cause.dump(1);
-    EXPECT_TRUE(cause["source"].get<std::string>().starts_with("src/runtime/" + p.file + ":")) << cause.dump(1);
-  }
-  EXPECT_EQ(failed, 2) << "switch and closure";
-}
+// (--overlay, tests/planted_switch.hpp); every run that switches (switch, closure)
+// is FAILED by the named check, its cause the planted line; the others keep their
+// verdicts.
 
 // amd64's systemstack stores SP into g.sched.sp on the way back where it must clear it.
 TEST(PlantedSwitch, SystemstackNotClearingGSchedSpIsNamedBySchedSpCleared) {
-  const Planted p{"amd64",
-                  "asm_amd64.s",
-                  "\tMOVQ\t$0, (g_sched+gobuf_sp)(AX)\n\tMOVQ\t$0, (g_sched+gobuf_bp)(AX)\n\tRET",
-                  "\tMOVQ\tSP, (g_sched+gobuf_sp)(AX)\n\tMOVQ\t$0, (g_sched+gobuf_bp)(AX)\n\tRET",
-                  "sched.sp-cleared",
-                  "g.sched.sp",
-                  "MOVQ SP, (g_sched+gobuf_sp)(AX)"};
-  expect_caught(p, verify_planted(p));
+  const test::PlantedSwitch p{"amd64",
+                              "asm_amd64.s",
+                              "\tMOVQ\t$0, (g_sched+gobuf_sp)(AX)\n\tMOVQ\t$0, (g_sched+gobuf_bp)(AX)\n\tRET",
+                              "\tMOVQ\tSP, (g_sched+gobuf_sp)(AX)\n\tMOVQ\t$0, (g_sched+gobuf_bp)(AX)\n\tRET",
+                              "sched.sp-cleared",
+                              "g.sched.sp",
+                              "MOVQ SP, (g_sched+gobuf_sp)(AX)"};
+  test::expect_caught(p, test::verify_planted(p, "systemstack"),
+                      {{"on-g0", "verified"}, {"on-gsignal", "verified"}, {"foreign", "diagnosed"}}, 2);
 }
 
 // arm64's systemstack of go1.12 to go1.24 (golang/go#63630) planted back into
 // go1.27.3: fn entered with R29 = g0.sched.bp, a dead frame.
 TEST(PlantedSwitch, SystemstackLoadingTheStaleG0FramePointerIsNamedByFnFp) {
-  const Planted p{"arm64",
-                  "asm_arm64.s",
-                  "\tMOVD\tR3, RSP\n\n\t// call target function\n\tMOVD\t0(R26), R3\t// code pointer\n",
-                  "\tMOVD\tR3, RSP\n\tMOVD\t(g_sched+gobuf_bp)(g), R29\n\n\t// call target function\n\tMOVD\t0(R26), "
-                  "R3\t// code pointer\n",
-                  "fn-fp",
-                  "R29 (frame pointer) at fn's entry",
-                  "MOVD (g_sched+gobuf_bp)(g), R29"};
-  expect_caught(p, verify_planted(p));
+  const test::PlantedSwitch p{
+      "arm64",
+      "asm_arm64.s",
+      "\tMOVD\tR3, RSP\n\n\t// call target function\n\tMOVD\t0(R26), R3\t// code pointer\n",
+      "\tMOVD\tR3, RSP\n\tMOVD\t(g_sched+gobuf_bp)(g), R29\n\n\t// call target function\n\tMOVD\t0(R26), "
+      "R3\t// code pointer\n",
+      "fn-fp",
+      "R29 (frame pointer) at fn's entry",
+      "MOVD (g_sched+gobuf_bp)(g), R29"};
+  test::expect_caught(p, test::verify_planted(p, "systemstack"),
+                      {{"on-g0", "verified"}, {"on-gsignal", "verified"}, {"foreign", "diagnosed"}}, 2);
 }
 
 }  // namespace

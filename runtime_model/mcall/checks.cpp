@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/expect.hpp"
 #include "runtime_model/frame_pointer.hpp"
 #include "runtime_model/mcall/mcall_suite.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
@@ -78,31 +79,21 @@ void McallSuite::check_fn_entry() {
   report.frames.push_back(frame_at_fn(sp));
 
   // g is m.g0: in its register or TLS slot, and in the register ABI's g register.
-  if (spec.g.valid()) {
-    expect_reg("fn-g", spec.g, "g at fn's entry", g0, "m.g0", at);
-  } else if (const uint64_t got = e.current_g(); got == g0) {
-    log.pass("fn-g");
-  } else {
-    Finding f = h.finding("fn-g", "g in TLS at fn's entry", h.hex(g0), h.hex(got), h.episode(), at);
-    f.expected_from = "m.g0";
-    f.addr = *e.g_memory(), f.size = spec.ptr_size;
-    if (log.keeps("fn-g")) h.blame(f, g0);
-    log.fail(std::move(f));
-  }
+  expect_g(h, "fn-g", "at fn's entry", g0, "m.g0", at);
   if (h.profile().regabi && spec.regabi.g.valid())
-    expect_reg("fn-g", spec.regabi.g, "g at fn's entry, register ABI", g0, "m.g0", at);
+    expect_register(h, "fn-g", spec.regabi.g, "g at fn's entry, register ABI", g0, "m.g0", at);
 
   // SP: on g0 at g0.sched.sp, less the frame of fn's call (its argument word and
   // what lies below it at a callee's entry: the return PC or the fixed frame).
   const uint64_t g0_sp = w.g0[F.g.sched.sp].get();
   const uint64_t frame = spec.arg0_offset() + spec.ptr_size;
-  expect_reg("fn-sp", spec.sp, "SP at fn's entry", g0_sp - frame,
-             fmt::format("g0.sched.sp {} less fn's call frame of {} bytes", h.hex(g0_sp), frame), at);
+  expect_register(h, "fn-sp", spec.sp, "SP at fn's entry", g0_sp - frame,
+                  fmt::format("g0.sched.sp {} less fn's call frame of {} bytes", h.hex(g0_sp), frame), at);
   report.notes["g0 SP at fn"] = sp <= g0_sp ? fmt::format("sched.sp-{}", g0_sp - sp) : h.hex(sp);
 
   // fn's argument is the goroutine that called mcall.
   if (h.profile().regabi) {
-    expect_reg("fn-arg", spec.regabi.int_args.front(), "fn's argument gp", m.g, "the g that called mcall", at);
+    expect_register(h, "fn-arg", spec.regabi.int_args.front(), "fn's argument gp", m.g, "the g that called mcall", at);
   } else {
     const uint64_t slot = sp + spec.arg0_offset();
     const uint64_t got = e.read_ptr(slot);
@@ -118,8 +109,8 @@ void McallSuite::check_fn_entry() {
     }
   }
   // The context register holds the func value fn was called through.
-  expect_reg("fn-ctxt", spec.ctxt, "the context register at fn's entry", funcval_, "the func value passed to mcall",
-             at);
+  expect_register(h, "fn-ctxt", spec.ctxt, "the context register at fn's entry", funcval_,
+                  "the func value passed to mcall", at);
 
   // The frame pointer: 0 or a frame record on g0 (rows that keep frame pointers).
   if (h.profile().modern_frame_pointers && h.fp().valid()) {
@@ -148,12 +139,12 @@ void McallSuite::check_fn_entry() {
   const std::string ret_from = spec.has_link()
                                    ? fmt::format("{} at mcall's entry: the caller's return PC", spec.link.name)
                                    : fmt::format("{} at mcall's entry: the return PC CALL pushed", spec.slot(0));
-  expect_field("sched.pc", "g.sched.pc", m.ret_pc, gp[F.g.sched.pc], ret_from, at);
-  expect_field("sched.sp", "g.sched.sp", m.caller_sp, gp[F.g.sched.sp],
+  expect_field(h, "sched.pc", "g.sched.pc", m.ret_pc, gp[F.g.sched.pc], ret_from, at);
+  expect_field(h, "sched.sp", "g.sched.sp", m.caller_sp, gp[F.g.sched.sp],
                spec.call_pushes ? fmt::format("SP at mcall's entry + {}: the caller's SP", spec.call_pushes)
                                 : "SP at mcall's entry: the caller's SP",
                at);
-  expect_field("sched.lr", "g.sched.lr", 0, gp[F.g.sched.lr], "zero: gogo resumes at g.sched.pc", at);
+  expect_field(h, "sched.lr", "g.sched.lr", 0, gp[F.g.sched.lr], "zero: gogo resumes at g.sched.pc", at);
   if (h.fp().valid() && !m.fp_chain.empty()) {
     const Slot bp = gp[F.g.sched.bp];
     const uint64_t got = bp.get();
@@ -181,28 +172,17 @@ void McallSuite::check_fn_entry() {
 // SP, g and frame pointer, as if mcall had returned.
 void McallSuite::check_resumed(const emu::RunResult& stop) {
   Harness& h = *h_;
-  emu::Engine& e = h.engine();
   const emu::ArchSpec& spec = h.spec();
-  CheckLog& log = h.log();
   const McallEntry& m = *s_.entry;
   h.register_window_settles();
   const uint64_t at = stop.pc;
-  expect_reg("resume-sp", spec.sp, "SP after gogo", m.caller_sp, "the caller's SP as it called mcall", at);
-  if (spec.g.valid()) {
-    expect_reg("resume-g", spec.g, "g after gogo", m.g, "the g that called mcall", at);
-  } else if (const uint64_t got = e.current_g(); got == m.g) {
-    log.pass("resume-g");
-  } else {
-    Finding f = h.finding("resume-g", "g in TLS after gogo", h.hex(m.g), h.hex(got), h.episode(), at);
-    f.expected_from = "the g that called mcall (g.sched.g)";
-    f.addr = *e.g_memory(), f.size = spec.ptr_size;
-    if (log.keeps("resume-g")) h.blame(f, m.g);
-    log.fail(std::move(f));
-  }
+  expect_register(h, "resume-sp", spec.sp, "SP after gogo", m.caller_sp, "the caller's SP as it called mcall", at);
+  expect_g(h, "resume-g", "after gogo", m.g, "the g that called mcall", at);
   if (h.profile().regabi && spec.regabi.g.valid())
-    expect_reg("resume-g", spec.regabi.g, "g after gogo, register ABI", m.g, "the g that called mcall", at);
+    expect_register(h, "resume-g", spec.regabi.g, "g after gogo, register ABI", m.g, "the g that called mcall", at);
   if (h.fp().valid())
-    expect_reg("resume-fp", h.fp(), "frame pointer after gogo", s_.sched_bp, "g.sched.bp as mcall saved it", at);
+    expect_register(h, "resume-fp", h.fp(), "frame pointer after gogo", s_.sched_bp, "g.sched.bp as mcall saved it",
+                    at);
   h.register_window_closes();
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/expect.hpp"
 #include "runtime_model/tracer.hpp"
 
 namespace gotramp::model {
@@ -63,23 +64,11 @@ uint64_t McallSuite::enter(Harness& h) {
   const emu::ArchSpec& spec = h.spec();
   emu::Engine& e = h.engine();
   const WorldObjects& w = h.world();
-  const ProbeProgram& prog = h.program();
-  const ProbeFields& PF = prog.fields;
   const uint64_t word = spec.ptr_size;
 
   // fn: a func value whose code is the host's; the closure's carries a word.
-  Ptr<rt::closure> fv(e, h.arena().alloc(*prog.closure, "fn"));
-  fv[PF.closure.fn].set(sym_.fn.addr);
-  if (h.scenario().exercise.fn_closure) {
-    if (prog.env) {
-      Ptr<rt::env> env(e, h.arena().alloc(*prog.env, "env"));
-      env[PF.env.k].set(kCaptured);
-      fv[PF.closure.env].set(env.addr());
-    } else {
-      fv[PF.closure.x].set(kCaptured);
-    }
-  }
-  funcval_ = fv.addr();
+  funcval_ = new_func_value(h, sym_.fn.addr,
+                            h.scenario().exercise.fn_closure ? std::optional<uint64_t>(kCaptured) : std::nullopt);
 
   uint64_t top = w.sp & ~uint64_t{15};
   if (h.fp().valid()) {
@@ -148,11 +137,8 @@ void McallSuite::fn() {
   h.episode_closes();
   check_fn_entry();
   // The captured word, through the context register (the closure's only way to it).
-  const ProbeProgram& prog = h.program();
   if (h.scenario().exercise.fn_closure && e.reg(h.spec().ctxt) == funcval_) {
-    Ptr<rt::closure> fv(e, funcval_);
-    s_.captured = prog.env ? Ptr<rt::env>(e, fv[prog.fields.closure.env].get())[prog.fields.env.k].get()
-                           : fv[prog.fields.closure.x].get();
+    s_.captured = captured_word(h, funcval_);
     h.report().ctxt_read = s_.captured;
   }
   if (h.scenario().host == HostFault::FnReturns) {
@@ -186,41 +172,6 @@ void McallSuite::on_bad(const char* text) {
   Harness& h = *h_;
   if (h.in_episode()) h.episode_closes();
   h.throw_(text, s_.fn_entered ? "badmcall2" : "badmcall");
-}
-
-void McallSuite::expect_reg(const std::string& check, const emu::Reg& r, const std::string& what, uint64_t want,
-                            const std::string& from, uint64_t pc) {
-  Harness& h = *h_;
-  const emu::ArchSpec& spec = h.spec();
-  CheckLog& log = h.log();
-  const uint64_t mask = emu::width_mask(spec.reg_size);
-  const uint64_t got = h.engine().reg(r) & mask;
-  if (got == (want & mask)) return log.pass(check);
-  Finding f =
-      h.finding(check, fmt::format("{} ({})", r.name, what), h.hex(want), h.describe_value(got), h.episode(), pc);
-  f.expected_from = from;
-  f.expected_symbol = h.code_symbol(want);
-  f.seen_symbol = h.code_symbol(got);
-  if (log.keeps(check))
-    h.blame_register(f, r);
-  else
-    f.reg = r.name;
-  log.fail(std::move(f));
-}
-
-void McallSuite::expect_field(const std::string& check, const std::string& field, uint64_t want, const Slot& slot,
-                              const std::string& from, uint64_t pc) {
-  Harness& h = *h_;
-  CheckLog& log = h.log();
-  const uint64_t got = slot.get();
-  if (got == want) return log.pass(check);
-  Finding f = h.finding(check, field, h.hex(want), h.hex(got), h.episode(), pc);
-  f.addr = slot.addr(), f.size = slot.width();
-  f.expected_from = from;
-  f.expected_symbol = h.code_symbol(want);
-  f.seen_symbol = h.code_symbol(got);
-  if (log.keeps(check)) h.blame(f, want);
-  log.fail(std::move(f));
 }
 
 }  // namespace gotramp::model

@@ -76,13 +76,6 @@ class McallSuite final : public Suite {
   G0Frame frame_at_fn(uint64_t sp) const;
   void check_resumed(const emu::RunResult& stop);
   void diagnose(const emu::RunResult& stop);
-  // A register's value against want; a failure is blamed on the instruction that
-  // wrote it last (blamed runs).
-  void expect_reg(const std::string& check, const emu::Reg& r, const std::string& what, uint64_t want,
-                  const std::string& from, uint64_t pc);
-  // A field against want, blamed on the store that made it.
-  void expect_field(const std::string& check, const std::string& field, uint64_t want, const Slot& slot,
-                    const std::string& from, uint64_t pc);
   void gogo();
 
   Harness* h_ = nullptr;

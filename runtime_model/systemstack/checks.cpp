@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/expect.hpp"
 #include "runtime_model/frame_pointer.hpp"
 #include "runtime_model/systemstack/systemstack_suite.hpp"
 
@@ -49,12 +50,12 @@ void SystemstackSuite::check_fn_entry() {
   }
   const SystemstackEntry& m = *s_.entry;
   const uint64_t g0 = w.m[F.m.g0].get();
-  expect_reg("fn-ctxt", spec.ctxt, "the context register at fn's entry", funcval_,
-             "the func value passed to systemstack", at);
+  expect_register(h, "fn-ctxt", spec.ctxt, "the context register at fn's entry", funcval_,
+                  "the func value passed to systemstack", at);
 
   if (!switches()) {
     // On g0 or gsignal: fn runs on the current stack, g unchanged, g0.sched untouched.
-    expect_g("fn-g", "at fn's entry", m.g, "the g that called systemstack (no switch)", at);
+    expect_g(h, "fn-g", "at fn's entry", m.g, "the g that called systemstack (no switch)", at);
     const uint64_t lo = m.sp - systemstack_frame_;
     if (sp <= m.sp && sp >= lo) {
       log.pass("fn-sp");
@@ -73,24 +74,24 @@ void SystemstackSuite::check_fn_entry() {
     if (h.fp().valid()) check_fn_fp(at, sp);
     Ptr<rt::g> g0p = w.g0;
     const std::string from = "as it was at systemstack's entry: no switch, nothing saved";
-    expect_field("g0-sched-intact", "g0.sched.sp", m.g0_sched_sp, g0p[F.g.sched.sp], from, at);
-    expect_field("g0-sched-intact", "g0.sched.pc", m.g0_sched_pc, g0p[F.g.sched.pc], from, at);
-    expect_field("g0-sched-intact", "g0.sched.bp", m.g0_sched_bp, g0p[F.g.sched.bp], from, at);
+    expect_field(h, "g0-sched-intact", "g0.sched.sp", m.g0_sched_sp, g0p[F.g.sched.sp], from, at);
+    expect_field(h, "g0-sched-intact", "g0.sched.pc", m.g0_sched_pc, g0p[F.g.sched.pc], from, at);
+    expect_field(h, "g0-sched-intact", "g0.sched.bp", m.g0_sched_bp, g0p[F.g.sched.bp], from, at);
     return;
   }
 
   // g is m.g0: in its register or TLS slot, and in the register ABI's g register.
-  expect_g("fn-g", "at fn's entry", g0, "m.g0", at);
+  expect_g(h, "fn-g", "at fn's entry", g0, "m.g0", at);
   if (h.profile().regabi && spec.regabi.g.valid() && spec.regabi.g.uc != spec.g.uc)
-    expect_reg("fn-g", spec.regabi.g, "g at fn's entry, register ABI", g0, "m.g0", at);
+    expect_register(h, "fn-g", spec.regabi.g, "g at fn's entry, register ABI", g0, "m.g0", at);
 
   // SP: on g0 at g0.sched.sp, less what the call to fn pushed (the return PC on x86).
   const uint64_t g0_sp = w.g0[F.g.sched.sp].get();
-  expect_reg("fn-sp", spec.sp, "SP at fn's entry", g0_sp - spec.call_pushes,
-             spec.call_pushes
-                 ? fmt::format("g0.sched.sp {} less the {}-byte return PC CALL pushed", h.hex(g0_sp), spec.call_pushes)
-                 : fmt::format("g0.sched.sp {}", h.hex(g0_sp)),
-             at);
+  expect_register(h, "fn-sp", spec.sp, "SP at fn's entry", g0_sp - spec.call_pushes,
+                  spec.call_pushes ? fmt::format("g0.sched.sp {} less the {}-byte return PC CALL pushed", h.hex(g0_sp),
+                                                 spec.call_pushes)
+                                   : fmt::format("g0.sched.sp {}", h.hex(g0_sp)),
+                  at);
   report.notes["g0 SP at fn"] = sp <= g0_sp ? fmt::format("sched.sp-{}", g0_sp - sp) : h.hex(sp);
   if (h.fp().valid()) check_fn_fp(at, sp);
   check_switch_saved(at);
@@ -169,11 +170,11 @@ void SystemstackSuite::check_switch_saved(uint64_t at) {
   }
   // g.sched.sp: systemstack's SP once its prologue made its frame (the frame
   // systemstack_switch appears called from).
-  expect_field("sched.sp", "g.sched.sp", m.sp - systemstack_frame_, gp[F.g.sched.sp],
+  expect_field(h, "sched.sp", "g.sched.sp", m.sp - systemstack_frame_, gp[F.g.sched.sp],
                fmt::format("SP at systemstack's entry less its frame of {} bytes (pclntab)", systemstack_frame_), at);
   if (spec.has_link())
-    expect_field("sched.lr", "g.sched.lr", 0, gp[F.g.sched.lr], "zero: the goroutine is resumed at g.sched.pc", at);
-  expect_field("sched.ctxt", "g.sched.ctxt", 0, gp[F.g.sched.ctxt], "zero: systemstack_switch has no closure", at);
+    expect_field(h, "sched.lr", "g.sched.lr", 0, gp[F.g.sched.lr], "zero: the goroutine is resumed at g.sched.pc", at);
+  expect_field(h, "sched.ctxt", "g.sched.ctxt", 0, gp[F.g.sched.ctxt], "zero: systemstack_switch has no closure", at);
   if (h.fp().valid() && m.fp != 0) {
     const Slot bp = gp[F.g.sched.bp];
     const uint64_t got = bp.get();
@@ -205,17 +206,17 @@ void SystemstackSuite::check_returned(const emu::RunResult& stop) {
   const SystemstackEntry& m = *s_.entry;
   h.register_window_settles();
   const uint64_t at = stop.pc;
-  expect_reg("return-sp", spec.sp, "SP after systemstack returned", m.caller_sp,
-             spec.call_pushes ? fmt::format("SP at systemstack's entry + {}: the caller's SP", spec.call_pushes)
-                              : "SP at systemstack's entry: the caller's SP",
-             at);
-  expect_g("return-g", "after systemstack returned", m.g, "the g that called systemstack", at);
+  expect_register(h, "return-sp", spec.sp, "SP after systemstack returned", m.caller_sp,
+                  spec.call_pushes ? fmt::format("SP at systemstack's entry + {}: the caller's SP", spec.call_pushes)
+                                   : "SP at systemstack's entry: the caller's SP",
+                  at);
+  expect_g(h, "return-g", "after systemstack returned", m.g, "the g that called systemstack", at);
   if (h.fp().valid())
-    expect_reg("return-fp", h.fp(), "frame pointer after systemstack returned", m.fp,
-               fmt::format("{} at systemstack's entry: the caller's", h.fp().name), at);
+    expect_register(h, "return-fp", h.fp(), "frame pointer after systemstack returned", m.fp,
+                    fmt::format("{} at systemstack's entry: the caller's", h.fp().name), at);
   if (switches()) {
     Ptr<rt::g> gp(e, m.g);
-    expect_field("sched.sp-cleared", "g.sched.sp", 0, gp[F.g.sched.sp],
+    expect_field(h, "sched.sp-cleared", "g.sched.sp", 0, gp[F.g.sched.sp],
                  "zero: the goroutine runs again, its g.sched no longer describes it", at);
   }
   h.register_window_closes();

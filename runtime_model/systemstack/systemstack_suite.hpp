@@ -82,11 +82,6 @@ class SystemstackSuite final : public Suite {
   // "" when fp is the caller's frame pointer or a frame record whose chain reaches
   // it; otherwise what it is. chain_steps: records walked before the caller's.
   bool reaches_caller(uint64_t fp, int* chain_steps) const;
-  void expect_reg(const std::string& check, const emu::Reg& r, const std::string& what, uint64_t want,
-                  const std::string& from, uint64_t pc);
-  void expect_g(const std::string& check, const std::string& when, uint64_t want, const std::string& from, uint64_t pc);
-  void expect_field(const std::string& check, const std::string& field, uint64_t want, const Slot& slot,
-                    const std::string& from, uint64_t pc);
 
   Harness* h_ = nullptr;
   SystemstackSymbols sym_;
