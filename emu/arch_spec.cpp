@@ -35,6 +35,13 @@ Reg named(const std::vector<Reg>& regs, std::string_view name) {
   return {};
 }
 
+// prefix<lo> .. prefix<hi> of a register set, by name ("R", 4, 7: R4-R7).
+std::vector<Reg> span_of(const std::vector<Reg>& regs, const char* prefix, int lo, int hi) {
+  std::vector<Reg> out;
+  for (int i = lo; i <= hi; i++) out.push_back(named(regs, fmt::format("{}{}", prefix, i)));
+  return out;
+}
+
 std::vector<Reg> pick(const std::vector<Reg>& regs, std::initializer_list<const char*> names) {
   std::vector<Reg> out;
   for (const char* n : names) out.push_back(named(regs, n));
@@ -152,6 +159,13 @@ ArchSpec row_386() {
                 {"eflags", UC_X86_REG_EFLAGS, 4}, {"cs", UC_X86_REG_CS, 4},   {"ss", UC_X86_REG_SS, 4},
                 {"ds", UC_X86_REG_DS, 4},         {"es", UC_X86_REG_ES, 4},   {"fs", UC_X86_REG_FS, 4},
                 {"gs", UC_X86_REG_GS, 4}};
+  // i386 System V as Linux's GCC assumes it: the argument in the stack word at the
+  // call (the callee's), SP 16-byte aligned there, EAX, ECX, EDX and every XMM free.
+  a.c_abi.name = "i386 System V psABI";
+  a.c_abi.result = named(a.regs, "AX");
+  a.c_abi.stack_align = 16;
+  a.c_abi.reserved_lo = 0, a.c_abi.reserved_hi = 4;
+  a.c_abi.clobbered = concat(pick(a.regs, {"CX", "DX"}), a.float_regs);
   return a;
 }
 
@@ -164,6 +178,11 @@ ArchSpec row_amd64() {
   a.regabi.g = named(a.regs, "R14");
   a.regabi.fixed = {named(a.float_regs, "X15")};  // zero under ABIInternal
   a.user_top = 0x7ffffffff000;                    // TASK_SIZE_MAX, 4-level paging
+  a.c_abi.name = "System V AMD64 psABI";
+  a.c_abi.arg = named(a.regs, "DI");
+  a.c_abi.result = named(a.regs, "AX");
+  a.c_abi.stack_align = 16;
+  a.c_abi.clobbered = concat(pick(a.regs, {"CX", "DX", "SI", "DI", "R8", "R9", "R10", "R11"}), a.float_regs);
   return a;
 }
 
@@ -215,6 +234,11 @@ ArchSpec row_arm() {
   // Unicorn's default ARM CPU (Cortex-A15, ARMv7-A; uc_ctl_get_cpu_model == 17) runs
   // what Go 1.19 assembles here, with GOARM=5 (this toolchain's cross default) and 7
   // alike (BLX register calls, MOVW.W/MOVW.P write-back): no uc_cpu needed.
+  // AAPCS (EABI): SP 8-byte aligned at a public interface; R4-R11 and D8-D15 kept.
+  a.c_abi.name = "AAPCS (ARM EABI)";
+  a.c_abi.arg = a.c_abi.result = named(a.regs, "R0");
+  a.c_abi.stack_align = 8;
+  a.c_abi.clobbered = concat(pick(a.regs, {"R1", "R2", "R3", "R12", "R14"}), span_of(a.float_regs, "F", 0, 7));
   return a;
 }
 
@@ -253,6 +277,12 @@ ArchSpec row_arm64() {
                             {"pc", UC_ARM64_REG_PC},
                             {"cpsr", UC_ARM64_REG_NZCV, 4}}});
   a.gdb.watch_before_store = true;
+  // AAPCS64: R19-R29 and the low halves of V8-V15 kept; R18 is the platform's.
+  a.c_abi.name = "AAPCS64";
+  a.c_abi.arg = a.c_abi.result = named(a.regs, "R0");
+  a.c_abi.stack_align = 16;
+  a.c_abi.clobbered = concat(concat(span_of(a.regs, "R", 1, 17), {named(a.regs, "R30")}),
+                             concat(span_of(a.float_regs, "F", 0, 7), span_of(a.float_regs, "F", 16, 31)));
   return a;
 }
 
@@ -318,6 +348,15 @@ ArchSpec row_mips64(std::string goarch, ByteOrder order) {
                                        {"cause", -1},
                                        {"pc", UC_MIPS_REG_PC}});
   a.gdb.watch_before_store = true;
+  // n64: SP 16-byte aligned, a PIC callee's address in t9 (R25); s0-s8 (R16-R23,
+  // R30), gp (R28) and F24-F31 kept.
+  a.c_abi.name = "MIPS n64";
+  a.c_abi.arg = named(a.regs, "R4");
+  a.c_abi.result = named(a.regs, "R2");
+  a.c_abi.entry = named(a.regs, "R25");
+  a.c_abi.stack_align = 16;
+  a.c_abi.clobbered = concat(concat(span_of(a.regs, "R", 1, 15), pick(a.regs, {"R24", "R25", "R31"})),
+                             span_of(a.float_regs, "F", 0, 23));
   return a;
 }
 
@@ -384,6 +423,16 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
                                        {"cause", -1, 4},
                                        {"pc", UC_MIPS_REG_PC, 4}});
   a.gdb.watch_before_store = true;
+  // o32: SP 8-byte aligned, 16 bytes of argument homes above it for the callee, a
+  // PIC callee's address in t9 (R25); s0-s8 (R16-R23, R30) and F20-F31 kept.
+  a.c_abi.name = "MIPS o32";
+  a.c_abi.arg = named(a.regs, "R4");
+  a.c_abi.result = named(a.regs, "R2");
+  a.c_abi.entry = named(a.regs, "R25");
+  a.c_abi.stack_align = 8;
+  a.c_abi.reserved_lo = 0, a.c_abi.reserved_hi = 16;
+  a.c_abi.clobbered = concat(concat(span_of(a.regs, "R", 1, 15), pick(a.regs, {"R24", "R25", "R31"})),
+                             span_of(a.float_regs, "F", 0, 19));
   return a;
 }
 
@@ -437,6 +486,17 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
                             {"ctr", UC_PPC_REG_CTR},
                             {"xer", UC_PPC_REG_XER, 4}}});
   a.gdb.watch_before_store = true;
+  // ELFv2 on both byte orders, as Go's linux runtime lays C frames out (its
+  // cgoCalleeStackSize is ELFv2's 32; big-endian linux/ppc64 Go has no cgo): SP
+  // 16-byte aligned, the callee's CR, LR and TOC words at 8..32 above it, its
+  // global entry address in R12; R14-R31 and F14-F31 kept, R2 restored by the caller.
+  a.c_abi.name = "64-bit ELF V2 ABI";
+  a.c_abi.arg = a.c_abi.result = named(a.regs, "R3");
+  a.c_abi.entry = named(a.regs, "R12");
+  a.c_abi.stack_align = 16;
+  a.c_abi.reserved_lo = 8, a.c_abi.reserved_hi = 32;
+  a.c_abi.clobbered = concat(concat({named(a.regs, "R0")}, span_of(a.regs, "R", 4, 12)),
+                             concat(pick(a.regs, {"LR", "CTR"}), span_of(a.float_regs, "F", 0, 13)));
   return a;
 }
 
@@ -476,6 +536,13 @@ ArchSpec row_s390x() {
   a.gdb.arch = "s390:64-bit";
   a.gdb.regs =
       gdb_concat({{{"pswm", UC_S390X_REG_PSWM}, {"pswa", UC_S390X_REG_PC}}, gdb_numbered("r", UC_S390X_REG_R0, 16, 8)});
+  // s390x ELF ABI: SP 8-byte aligned, 160 bytes above it for the callee to save
+  // registers in (all but the back chain at 0), R6-R15 and F8-F15 kept.
+  a.c_abi.name = "s390x ELF ABI";
+  a.c_abi.arg = a.c_abi.result = named(a.regs, "R2");
+  a.c_abi.stack_align = 8;
+  a.c_abi.reserved_lo = 8, a.c_abi.reserved_hi = 160;
+  a.c_abi.clobbered = concat(pick(a.regs, {"R0", "R1", "R3", "R4", "R5", "R14"}), span_of(a.float_regs, "F", 0, 7));
   return a;
 }
 
@@ -536,6 +603,15 @@ ArchSpec row_riscv64() {
   for (int i = 0; i < 32; i++) a.gdb.regs.push_back({names[i], UC_RISCV_REG_X0 + i});
   a.gdb.regs.push_back({"pc", UC_RISCV_REG_PC});
   a.gdb.watch_before_store = true;
+  // RISC-V psABI (LP64D): SP 16-byte aligned at a call; s0-s11 (X8, X9, X18-X27)
+  // and fs0-fs11 kept.
+  a.c_abi.name = "RISC-V psABI (LP64D)";
+  a.c_abi.arg = a.c_abi.result = named(a.regs, "X10");
+  a.c_abi.stack_align = 16;
+  a.c_abi.clobbered = concat(concat(pick(a.regs, {"X1", "X5", "X6", "X7"}), span_of(a.regs, "X", 11, 17)),
+                             concat(span_of(a.regs, "X", 28, 31),
+                                    concat(concat(span_of(a.float_regs, "F", 0, 7), span_of(a.float_regs, "F", 10, 17)),
+                                           span_of(a.float_regs, "F", 28, 31))));
   return a;
 }
 

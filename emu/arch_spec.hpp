@@ -158,6 +158,27 @@ struct ArchSpec {
   std::vector<Reg> regs;  // general registers, in the order traces list them
   GdbFacts gdb;           // for gotramp debug
 
+  // The platform's C calling convention on linux/GOARCH (its psABI), as the runtime
+  // must call C from asmcgocall: where the argument and the int result go, the
+  // alignment of SP at the call, the words above that SP the callee owns, and the
+  // registers a C function may change. Offsets count from SP at the call, before
+  // CALL pushes a return PC (x86).
+  struct CAbi {
+    std::string name;  // "System V AMD64 psABI"
+    Reg arg;           // the first integer argument; invalid: in the stack word at 0 (i386)
+    Reg result;        // an int result
+    // The register that holds the callee's own address at its entry, where the ABI
+    // wants one (MIPS PIC calls through t9; ppc64 ELFv2's global entry reads R12).
+    Reg entry;
+    int stack_align = 16;
+    // [reserved_lo, reserved_hi): the callee's own words in its caller's frame (o32's
+    // four argument homes, ELFv2's CR/LR/TOC words, s390x's register save area,
+    // i386's argument), which it may overwrite at will.
+    int reserved_lo = 0, reserved_hi = 0;
+    std::vector<Reg> clobbered;  // general and floating-point, besides result
+    bool valid() const { return result.valid(); }
+  } c_abi;
+
   // Has a Go 1.8 transcription under guest_asm/: the transcription paths (verify
   // and trace without --go, build-guests, their tests and goldens) run only these.
   bool transcribed() const { return !guest_dir.empty(); }

@@ -37,6 +37,10 @@ class Arena {
   static constexpr uint64_t kTlsSize = 0x100;
   // Where a host-made call returns to: reaching it ends the run (nothing runs there).
   static constexpr uint64_t kExitPad = 0x40120000;
+  // Where the host's C function lives (asmcgocall's fn), on the exit pad's page:
+  // the host implements it, and lays a copy of real instructions under it so that
+  // the CPU can decode what it fetches there.
+  static constexpr uint64_t kCFunction = kExitPad + 0x800;
   static constexpr uint64_t kG0StackBase = 0x40140000;
   static constexpr uint64_t kG0StackSize = 0x4000;
   static constexpr uint64_t kStackRegion = 0x402a0000;

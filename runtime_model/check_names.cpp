@@ -26,7 +26,9 @@ const std::vector<std::string>& check_names() {
                                       // mcall: at fn's entry, and the goroutine it saved.
                                       "fn-entered", "fn-g", "fn-sp", "fn-arg", "fn-ctxt", "fn-fp", "fn-closure",
                                       // systemstack: without a switch, and once it returned.
-                                      "g0-sched-intact", "return-sp", "return-g", "return-fp", "sched.sp-cleared"};
+                                      "g0-sched-intact", "return-sp", "return-g", "return-fp", "sched.sp-cleared",
+                                      // asmcgocall: the C call at fn's entry.
+                                      "c-entered", "c-g", "c-sp", "c-align", "c-arg", "c-entry", "c-reserved"};
     for (const auto& c : contracts()) {
       names.push_back(c.names.saved_lr_check);
       names.push_back(c.names.return_pc_check);

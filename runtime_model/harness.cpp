@@ -69,6 +69,7 @@ std::string Harness::describe(uint64_t pc) const {
   // Where host-made calls return: no code of the image, the end of the run.
   if (pc == sym_.harness_exit.addr && program_->entry == ProbeProgram::Entry::HostCall)
     return fmt::format("{:#x} (harness exit)", pc);
+  if (pc == Arena::kCFunction) return fmt::format("{:#x} (the host's C function)", pc);
   return fmt::format("{:#x} ({})", pc, image_.describe(pc));
 }
 

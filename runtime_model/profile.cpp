@@ -39,7 +39,8 @@ std::shared_ptr<const RuntimeProfile> make_transcription(const emu::ArchSpec& sp
               "",
               "",
               "",
-              ""};  // no mcall, no systemstack: Go 1.8 transcriptions carry morestack alone
+              "",
+              ""};  // no mcall, no systemstack, no asmcgocall: Go 1.8 transcriptions carry morestack alone
   return p;
 }
 
@@ -154,7 +155,8 @@ std::shared_ptr<const RuntimeProfile> probe_profile(const emu::ArchSpec& spec, c
               "runtime.systemstack",
               "runtime.systemstack_switch",
               "runtime.badsystemstack",
-              "runtime.gcResetMarkState"};
+              "runtime.gcResetMarkState",
+              "runtime.asmcgocall"};
   std::vector<const std::string*> needed = {&p->names.morestack, &p->names.morestack_noctxt, &p->names.newstack,
                                             &p->names.gogo, &p->names.abort};
   for (const auto& f : program.functions) needed.push_back(&f.symbol);

@@ -67,6 +67,8 @@ struct RuntimeProfile {
     // (gcResetMarkState), which the host implements at its own address (real
     // toolchains; empty for the transcriptions).
     std::string systemstack, systemstack_switch, badsystemstack, systemstack_fn;
+    // asmcgocall (real toolchains; empty for the transcriptions).
+    std::string asmcgocall;
   } names;
   // Of names' checks (badmorestackg0, badmorestackgsignal), those the binary lacks:
   // only the trampoline calls them, and the linker drops a function nothing calls,

@@ -49,6 +49,9 @@ struct Exercise {
   // mcall: fn is a closure, reading a captured word through the context register
   // (else a plain func value).
   bool fn_closure = false;
+  // asmcgocall: the C function calls back into Go, whose stack grows (moves) before
+  // C returns.
+  bool moves_stack = false;
 };
 
 // A host runtime broken on purpose, to see that the trampoline catches it.

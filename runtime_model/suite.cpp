@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "runtime_model/asmcgocall/asmcgocall_suite.hpp"
 #include "runtime_model/mcall/mcall_suite.hpp"
 #include "runtime_model/morestack/morestack_suite.hpp"
 #include "runtime_model/systemstack/systemstack_suite.hpp"
@@ -17,6 +18,9 @@ std::vector<Column> mcall_columns();
 // runtime_model/systemstack/scenarios.cpp
 std::span<const Scenario> systemstack_scenarios();
 std::vector<Column> systemstack_columns();
+// runtime_model/asmcgocall/scenarios.cpp
+std::span<const Scenario> asmcgocall_scenarios();
+std::vector<Column> asmcgocall_columns();
 
 std::span<const Trampoline> trampolines() {
   static const std::vector<Trampoline> all = {
@@ -36,6 +40,12 @@ std::span<const Trampoline> trampolines() {
        "systemstack crashes",
        &systemstack_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<SystemstackSuite>()); },
        &systemstack_columns, true, "fn", "call"},
+      {"asmcgocall",
+       "calling C: a goroutine calls asmcgocall(fn, arg), which saves it in g.sched as if in systemstack_switch and "
+       "calls fn(arg) on g0 as the platform's C ABI wants, then comes back to the depth it saved; on g0 or gsignal "
+       "fn runs where it is",
+       &asmcgocall_scenarios, [] { return std::unique_ptr<Suite>(std::make_unique<AsmcgocallSuite>()); },
+       &asmcgocall_columns, true, "fn", "call"},
   };
   return all;
 }

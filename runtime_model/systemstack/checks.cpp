@@ -9,26 +9,10 @@
 #include "emu/byte_order.hpp"
 #include "runtime_model/expect.hpp"
 #include "runtime_model/frame_pointer.hpp"
+#include "runtime_model/switch_saved.hpp"
 #include "runtime_model/systemstack/systemstack_suite.hpp"
 
 namespace gotramp::model {
-
-bool SystemstackSuite::reaches_caller(uint64_t fp, int* chain_steps) const {
-  Harness& h = *h_;
-  const emu::ArchSpec& spec = h.spec();
-  const uint64_t want = s_.entry ? s_.entry->fp : 0;
-  if (want == 0) return false;
-  std::vector<uint8_t> buf(spec.ptr_size);
-  for (int i = 0; i < 4 && fp != 0; i++) {
-    if (fp == want) {
-      if (chain_steps) *chain_steps = i;
-      return true;
-    }
-    if (!h.engine().try_read(fp, buf)) return false;
-    fp = emu::load_uint(buf.data(), spec.ptr_size, spec.order);
-  }
-  return false;
-}
 
 void SystemstackSuite::check_fn_entry() {
   Harness& h = *h_;
@@ -94,7 +78,11 @@ void SystemstackSuite::check_fn_entry() {
                   at);
   report.notes["g0 SP at fn"] = sp <= g0_sp ? fmt::format("sched.sp-{}", g0_sp - sp) : h.hex(sp);
   if (h.fp().valid()) check_fn_fp(at, sp);
-  check_switch_saved(at);
+  check_switch_saved(
+      h,
+      {"systemstack", m.sp, m.g, m.fp, m.sp - systemstack_frame_,
+       fmt::format("SP at systemstack's entry less its frame of {} bytes (pclntab)", systemstack_frame_)},
+      sym_.systemstack_switch, switch_has_frame_, at);
 }
 
 // The frame pointer at fn's entry: 0, a frame record on g0 at or above SP, or a
@@ -109,7 +97,7 @@ void SystemstackSuite::check_fn_fp(uint64_t at, uint64_t sp) {
   RunReport& report = h.report();
   const uint64_t fp = h.engine().reg(h.fp()) & emu::width_mask(spec.ptr_size);
   int steps = -1;
-  const bool chain = reaches_caller(fp, &steps);
+  const bool chain = frame_chain_reaches(h, fp, s_.entry->fp, &steps);
   const std::string problem = chain ? "" : g0_frame_pointer_problem(h, fp, sp);
   report.notes["fn FP"] = fp == 0                                     ? "0"
                           : chain && steps == 0                       ? "caller's"
@@ -129,71 +117,6 @@ void SystemstackSuite::check_fn_fp(uint64_t at, uint64_t sp) {
   else
     f.reg = h.fp().name;
   log.fail(std::move(f));
-}
-
-// g.sched describes the goroutine as if it were in systemstack_switch, called from
-// systemstack's frame: a traceback of the goroutine (the GC's stack scan) unwinds
-// from there through systemstack to its caller.
-void SystemstackSuite::check_switch_saved(uint64_t at) {
-  Harness& h = *h_;
-  emu::Engine& e = h.engine();
-  const emu::ArchSpec& spec = h.spec();
-  const RuntimeFields& F = h.fields();
-  CheckLog& log = h.log();
-  RunReport& report = h.report();
-  const SystemstackEntry& m = *s_.entry;
-  Ptr<rt::g> gp(e, m.g);
-
-  // g.sched.pc: inside systemstack_switch, past its prologue where it has one.
-  {
-    const Slot slot = gp[F.g.sched.pc];
-    const uint64_t pc = slot.get();
-    const emu::Symbol& sw = sym_.systemstack_switch;
-    const bool inside = sw.contains(pc) || (sw.size == 0 && pc == sw.addr);
-    const bool past = !switch_has_frame_ || pc > sw.addr;
-    report.notes["sched.pc"] = inside                      ? fmt::format("systemstack_switch+{}", pc - sw.addr)
-                               : h.code_symbol(pc).empty() ? h.hex(pc)
-                                                           : h.code_symbol(pc);
-    if (inside && past) {
-      log.pass("sched.pc");
-    } else {
-      Finding f = h.finding("sched.pc", "g.sched.pc",
-                            fmt::format("inside {} [{}, {}){}", sw.name, h.hex(sw.addr), h.hex(sw.addr + sw.size),
-                                        switch_has_frame_ ? ", past its prologue" : ""),
-                            h.describe_value(pc), h.episode(), at);
-      f.addr = slot.addr(), f.size = slot.width();
-      f.expected_from = "gosave_systemstack_switch: the goroutine looks as if in systemstack_switch";
-      f.seen_symbol = h.code_symbol(pc);
-      if (log.keeps("sched.pc")) h.blame(f, std::nullopt);
-      log.fail(std::move(f));
-    }
-  }
-  // g.sched.sp: systemstack's SP once its prologue made its frame (the frame
-  // systemstack_switch appears called from).
-  expect_field(h, "sched.sp", "g.sched.sp", m.sp - systemstack_frame_, gp[F.g.sched.sp],
-               fmt::format("SP at systemstack's entry less its frame of {} bytes (pclntab)", systemstack_frame_), at);
-  if (spec.has_link())
-    expect_field(h, "sched.lr", "g.sched.lr", 0, gp[F.g.sched.lr], "zero: the goroutine is resumed at g.sched.pc", at);
-  expect_field(h, "sched.ctxt", "g.sched.ctxt", 0, gp[F.g.sched.ctxt], "zero: systemstack_switch has no closure", at);
-  if (h.fp().valid() && m.fp != 0) {
-    const Slot bp = gp[F.g.sched.bp];
-    const uint64_t got = bp.get();
-    int steps = -1;
-    const bool chain = reaches_caller(got, &steps);
-    report.notes["sched.bp"] = !chain ? h.hex(got) : steps == 0 ? "caller's" : fmt::format("caller+{}", steps);
-    if (chain) {
-      log.pass("sched.bp");
-    } else {
-      Finding f =
-          h.finding("sched.bp", "g.sched.bp",
-                    fmt::format("the caller's frame pointer {}, or a frame record whose chain reaches it", h.hex(m.fp)),
-                    h.describe_value(got), h.episode(), at);
-      f.addr = bp.addr(), f.size = bp.width();
-      f.expected_from = fmt::format("{} at systemstack's entry", h.fp().name);
-      if (log.keeps("sched.bp")) h.blame(f, m.fp);
-      log.fail(std::move(f));
-    }
-  }
 }
 
 // At the caller's return PC (the exit pad): the caller's SP, g and frame pointer,

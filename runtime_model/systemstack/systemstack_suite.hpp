@@ -75,13 +75,9 @@ class SystemstackSuite final : public Suite {
   void fn();
   void on_bad();
   void check_fn_entry();
-  void check_switch_saved(uint64_t at);
   void check_fn_fp(uint64_t at, uint64_t sp);
   void check_returned(const emu::RunResult& stop);
   void diagnose(const emu::RunResult& stop);
-  // "" when fp is the caller's frame pointer or a frame record whose chain reaches
-  // it; otherwise what it is. chain_steps: records walked before the caller's.
-  bool reaches_caller(uint64_t fp, int* chain_steps) const;
 
   Harness* h_ = nullptr;
   SystemstackSymbols sym_;

@@ -1,0 +1,134 @@
+// The asmcgocall suite on the probes of both real toolchains, every GOARCH: the C
+// call on g0 verified against the row's C ABI, the calls on g0 and gsignal made
+// without a switch, a stack moved while C ran; and what gotramp finds in released
+// runtimes, each by the check that names it (docs/findings.md): mips64x's and
+// riscv64's C calls off the 16-byte alignment their psABIs require, and arm64's
+// nosave path returning with the caller's frame pointer overwritten.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "probe_support.hpp"
+#include "runtime_model/asmcgocall/asmcgocall_suite.hpp"
+#include "runtime_model/harness.hpp"
+#include "runtime_model/suite.hpp"
+#include "support.hpp"
+
+namespace gotramp {
+namespace {
+
+using model::Harness;
+using model::RunReport;
+using test::RealCase;
+
+std::string findings(const RunReport& r) {
+  std::string out;
+  for (const auto& f : r.findings) out += "\n  " + f.message();
+  if (r.stop.reason != emu::StopReason::Until) out += "\n  stop: " + r.stop.detail;
+  return out;
+}
+
+std::set<std::string> failing(const RunReport& r) {
+  std::set<std::string> out;
+  for (const auto& c : r.checks)
+    if (!c.ok) out.insert(c.name);
+  return out;
+}
+
+bool switches(const model::Scenario& s) { return s.world.runs == model::World::Runs::Curg; }
+
+// The checks a run that reaches fn and returns must make, on this row.
+std::set<std::string> asmcgocall_checks(const emu::ArchSpec& spec, const model::Scenario& s) {
+  const bool fp = spec.modern_frame_pointer.valid();
+  std::set<std::string> want = {"c-g", "c-sp", "c-align", "c-arg", "run-completed", "return-sp", "return-g", "result"};
+  if (spec.c_abi.entry.valid()) want.insert("c-entry");
+  if (spec.c_abi.reserved_hi > spec.c_abi.reserved_lo) want.insert("c-reserved");
+  if (fp && !s.exercise.moves_stack) want.insert("return-fp");
+  if (switches(s)) {
+    want.insert({"sched.pc", "sched.sp", "sched.ctxt"});
+    if (spec.has_link()) want.insert("sched.lr");
+    if (fp) want.insert("sched.bp");
+  } else {
+    want.insert("g0-sched-intact");
+  }
+  return want;
+}
+
+// What gotramp finds in the released runtimes (go1.19.8 and go1.27.3 alike), by
+// GOARCH and by whether the scenario switches; empty: verified.
+std::set<std::string> found(const std::string& goarch, const model::Scenario& s) {
+  // mips64x and riscv64: `ADDV $-16, R29` / `SUB $16, X2` from a Go SP, which is only
+  // 8-byte aligned (goarch.StackAlign), where n64 and LP64D require 16.
+  if ((goarch == "mips64" || goarch == "mips64le" || goarch == "riscv64") && switches(s)) return {"c-align"};
+  // arm64's nosave path stores the original SP at 8(RSP) after `SUB $16`: the word
+  // where its prologue saved the caller's R29, which its epilogue then reloads.
+  if (goarch == "arm64" && !switches(s)) return {"return-fp"};
+  return {};
+}
+
+class Asmcgocall : public ::testing::TestWithParam<RealCase> {};
+
+TEST_P(Asmcgocall, TheCCallIsCheckedAgainstTheRowsCAbi) {
+  const RealCase& c = GetParam();
+  const auto& tc = test::real_toolchain(c.toolchain);
+  auto m = Harness::for_probe(*c.spec, test::probe_path(c.toolchain, c.spec->goarch), tc.version);
+  const model::Contract& modern = *model::find_contract("modern");
+  const auto scenarios = model::scenarios("asmcgocall");
+  ASSERT_EQ(scenarios.size(), 4u);
+  for (const auto& s : scenarios) {
+    RunReport r = m->run(s, modern);
+    const std::string what = c.spec->goarch + " " + tc.version + " " + s.name;
+    EXPECT_EQ(r.trampoline, "asmcgocall") << what;
+    if (c.spec->goarch == "ppc64" && tc.version.starts_with("go1.19")) {
+      // go1.19 links linux/ppc64 for ELFv1 (e_flags 1) and calls fn through an
+      // ELFv1 function descriptor, which the host does not build yet: asmcgocall
+      // jumps to the descriptor's first word, read from the C function's code.
+      EXPECT_EQ(r.verdict, "FAILED") << what;
+      EXPECT_EQ(failing(r), (std::set<std::string>{"c-entered", "run-completed"})) << what << findings(r);
+      continue;
+    }
+    EXPECT_EQ(test::check_names(r), asmcgocall_checks(*c.spec, s)) << what << findings(r);
+    const std::set<std::string> bug = found(c.spec->goarch, s);
+    EXPECT_EQ(failing(r), bug) << what << findings(r);
+    EXPECT_EQ(r.verdict, bug.empty() ? "verified" : "FAILED") << what << findings(r);
+    for (const auto& f : r.findings) {
+      if (f.check == "c-align") {
+        EXPECT_TRUE(f.slot.starts_with(c.spec->sp.name + " (SP at fn's entry")) << f.slot;
+        // Blamed on asmcgocall's instruction that made SP (`SUB $16, X2`, `ADDV $-16, R29`).
+        ASSERT_TRUE(f.cause) << what;
+        EXPECT_NE(f.message().find(fmt::format("written to {} by asm_", c.spec->sp.name)), std::string::npos)
+            << f.message();
+        EXPECT_NE(f.message().find("runtime.asmcgocall+"), std::string::npos) << f.message();
+      }
+      if (f.check == "return-fp") {
+        EXPECT_TRUE(f.slot.starts_with("R29 (frame pointer")) << f.slot;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Asmcgocall, Asmcgocall, ::testing::ValuesIn(test::real_cases()), test::real_name);
+
+// Every row that real toolchains build describes its C ABI, with registers it names.
+TEST(CAbi, EveryRealRowNamesItsCCallingConvention) {
+  for (const auto& spec : emu::arch_table()) {
+    if (!spec.real_toolchains) continue;
+    const auto& c = spec.c_abi;
+    EXPECT_FALSE(c.name.empty()) << spec.goarch;
+    EXPECT_TRUE(c.result.valid()) << spec.goarch;
+    EXPECT_TRUE(c.stack_align == 8 || c.stack_align == 16) << spec.goarch;
+    EXPECT_LE(c.reserved_lo, c.reserved_hi) << spec.goarch;
+    for (const auto& r : c.clobbered) EXPECT_TRUE(r.valid()) << spec.goarch << ": a clobbered register the row lacks";
+    // C keeps SP, and g's register where Go keeps g in one C preserves.
+    for (const auto& r : c.clobbered) {
+      EXPECT_NE(r.uc, spec.sp.uc) << spec.goarch;
+      if (spec.g.valid()) {
+        EXPECT_NE(r.uc, spec.g.uc) << spec.goarch << ": C would clobber g's register";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gotramp
