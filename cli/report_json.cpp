@@ -13,7 +13,12 @@ nlohmann::ordered_json commit_json(const model::GoCommit& c) { return {{"hash", 
 
 // What a Finding says of the known bug it is: enough to follow it up.
 nlohmann::ordered_json known_ref_json(const model::KnownBug& b) {
-  return {{"id", b.id}, {"issue", b.issue}, {"url", b.url}, {"fixed_in", b.fixed_in}, {"fix", commit_json(b.fix)}};
+  using json = nlohmann::ordered_json;
+  return {{"id", b.id},
+          {"issue", b.reported() ? json(b.issue) : json(nullptr)},
+          {"url", b.url},
+          {"fixed_in", b.fix ? json(b.fixed_in) : json(nullptr)},
+          {"fix", b.fix ? commit_json(*b.fix) : json(nullptr)}};
 }
 
 // --overlay as go build -overlay's Replace: each GOROOT file replaced -> the file
@@ -35,19 +40,25 @@ nlohmann::ordered_json known_bug_json(const model::KnownBug& b) {
     step["what"] = s.what;
     behaviour.push_back(step);
   }
-  return {{"id", b.id},
-          {"title", b.title},
-          {"issue", b.issue},
-          {"url", b.url},
-          {"trampoline", b.trampoline},
-          {"goarch", b.goarches},
-          {"first_affected", b.first_affected},
-          {"fixed_in", b.fixed_in},
-          {"fix", commit_json(b.fix)},
-          {"introduced", b.introduced ? commit_json(*b.introduced) : json(nullptr)},
-          {"behaviour", behaviour},
-          {"finding",
-           b.finding ? json{{"check", b.finding->check}, {"slot_prefix", b.finding->slot_prefix}} : json(nullptr)}};
+  json out = {{"id", b.id},
+              {"title", b.title},
+              {"issue", b.reported() ? json(b.issue) : json(nullptr)},
+              {"url", b.url},
+              {"trampoline", b.trampoline},
+              {"goarch", b.goarches},
+              {"first_affected", b.first_affected},
+              {"fixed_in", b.fix ? json(b.fixed_in) : json(nullptr)},
+              {"fix", b.fix ? commit_json(*b.fix) : json(nullptr)},
+              {"introduced", b.introduced ? commit_json(*b.introduced) : json(nullptr)},
+              {"behaviour", behaviour},
+              {"finding",
+               b.finding ? json{{"check", b.finding->check}, {"slot_prefix", b.finding->slot_prefix}} : json(nullptr)}};
+  if (!b.also.empty()) {
+    json also = json::array();
+    for (const auto& s : b.also) also.push_back({{"check", s.check}, {"slot_prefix", s.slot_prefix}});
+    out["also"] = also;
+  }
+  return out;
 }
 
 nlohmann::ordered_json known_bugs_json(const std::vector<std::shared_ptr<const model::KnownBug>>& bugs) {

@@ -43,7 +43,9 @@ void add_known_properties(pugi::xml_node testcase, const model::RunReport& r) {
   for (const auto& b : r.known_bugs) {
     auto p = props.append_child("property");
     p.append_attribute("name") = "known-bug";
-    p.append_attribute("value") = fmt::format("{} {} fixed in {}", b->id, b->issue, b->fixed_in).c_str();
+    p.append_attribute("value") = fmt::format("{} {} {}", b->id, b->reported() ? b->issue : "unreported",
+                                              b->fix ? "fixed in " + b->fixed_in : std::string("not fixed"))
+                                      .c_str();
   }
 }
 

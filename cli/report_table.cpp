@@ -275,9 +275,11 @@ std::string format_run_verdict(const model::RunReport& r) {
 std::string format_known_bugs(const std::vector<std::shared_ptr<const model::KnownBug>>& bugs) {
   std::vector<std::vector<std::string>> rows = {{"id", "issue", "trampoline", "GOARCH", "affected", "fix", "finding"}};
   for (const auto& b : bugs)
-    rows.push_back({b->id, b->issue, b->trampoline, fmt::format("{}", fmt::join(b->goarches, ",")),
-                    fmt::format("{} <= version < {}", b->first_affected, b->fixed_in),
-                    fmt::format("{} {}", b->fix.short_hash(), b->fix.subject),
+    rows.push_back({b->id, b->reported() ? b->issue : "unreported", b->trampoline,
+                    fmt::format("{}", fmt::join(b->goarches, ",")),
+                    b->fix ? fmt::format("{} <= version < {}", b->first_affected, b->fixed_in)
+                           : fmt::format("{} <= version", b->first_affected),
+                    b->fix ? fmt::format("{} {}", b->fix->short_hash(), b->fix->subject) : "(none yet)",
                     b->finding ? fmt::format("{}: {}...", b->finding->check, b->finding->slot_prefix)
                                : "(no check finds it yet)"});
   std::vector<size_t> width(rows[0].size());

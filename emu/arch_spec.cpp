@@ -497,6 +497,21 @@ ArchSpec row_ppc64(std::string goarch, ByteOrder order) {
   a.c_abi.reserved_lo = 8, a.c_abi.reserved_hi = 32;
   a.c_abi.clobbered = concat(concat({named(a.regs, "R0")}, span_of(a.regs, "R", 4, 12)),
                              concat(pick(a.regs, {"LR", "CTR"}), span_of(a.float_regs, "F", 0, 13)));
+  if (order == ByteOrder::Big) {
+    // Go 1.19's big-endian binaries say ELFv1 (e_flags EF_PPC64_ABI 1; go1.27.3's
+    // say 2), and their asmcgocall calls fn through an ELFv1 function descriptor:
+    // R2 is the descriptor's TOC at the callee's entry, and the callee's linkage
+    // words above SP run to 48 (CR 8, LR 16, two reserved, TOC save 40). ELFv1's
+    // 64-byte parameter save area above them is the caller's to give a callee that
+    // spills its register arguments there, which a prototyped C function need not.
+    ArchSpec::CAbi v1 = a.c_abi;
+    v1.name = "64-bit PowerPC ELF ABI (ELFv1)";
+    v1.entry = named(a.regs, "R2");
+    v1.descriptors = true;
+    v1.e_flags_mask = 3, v1.e_flags = 1;
+    v1.reserved_hi = 48;
+    a.c_abi_alt = v1;
+  }
   return a;
 }
 

@@ -167,9 +167,16 @@ struct ArchSpec {
     std::string name;  // "System V AMD64 psABI"
     Reg arg;           // the first integer argument; invalid: in the stack word at 0 (i386)
     Reg result;        // an int result
-    // The register that holds the callee's own address at its entry, where the ABI
-    // wants one (MIPS PIC calls through t9; ppc64 ELFv2's global entry reads R12).
+    // The register the callee finds itself by at its entry, where the ABI wants one:
+    // its own address (MIPS PIC calls through t9; ppc64 ELFv2's global entry reads
+    // R12), or with function descriptors the TOC its descriptor holds (ELFv1's R2).
     Reg entry;
+    // C functions are called through descriptors ({entry, TOC, environment}), and
+    // a function pointer is the descriptor's address (ppc64 ELFv1).
+    bool descriptors = false;
+    // The binaries this convention is for: those whose ELF header's e_flags, under
+    // the mask, equal e_flags (mask 0: any).
+    uint32_t e_flags_mask = 0, e_flags = 0;
     int stack_align = 16;
     // [reserved_lo, reserved_hi): the callee's own words in its caller's frame (o32's
     // four argument homes, ELFv2's CR/LR/TOC words, s390x's register save area,
@@ -178,6 +185,13 @@ struct ArchSpec {
     std::vector<Reg> clobbered;  // general and floating-point, besides result
     bool valid() const { return result.valid(); }
   } c_abi;
+  // Another convention the row's binaries may be linked for, chosen by their ELF
+  // header (big-endian ppc64: ELFv1, where Go 1.19 links it).
+  std::optional<CAbi> c_abi_alt;
+  // The convention a binary with these e_flags calls C with.
+  const CAbi& c_abi_for(uint32_t e_flags) const {
+    return c_abi_alt && (e_flags & c_abi_alt->e_flags_mask) == c_abi_alt->e_flags ? *c_abi_alt : c_abi;
+  }
 
   // Has a Go 1.8 transcription under guest_asm/: the transcription paths (verify
   // and trace without --go, build-guests, their tests and goldens) run only these.

@@ -88,6 +88,7 @@ ElfImage ElfImage::load(const std::string& path, std::string_view symbol_prefix)
   if (!gelf_getehdr(elf.get(), &eh)) fail(path, fmt::format("bad ELF header: {}", elf_errmsg(-1)));
   if (eh.e_type != ET_EXEC) fail(path, "not an executable ELF (a guest is built with go build)");
   img.machine_ = eh.e_machine;
+  img.e_flags_ = eh.e_flags;
   img.word_bytes_ = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
   img.order_ = eh.e_ident[EI_DATA] == ELFDATA2MSB ? ByteOrder::Big : ByteOrder::Little;
 

@@ -49,6 +49,7 @@ class ElfImage {
 
   const std::string& path() const { return path_; }
   uint16_t machine() const { return machine_; }
+  uint32_t e_flags() const { return e_flags_; }  // the header's processor flags (ppc64: its ELF ABI version)
   int word_bytes() const { return word_bytes_; }
   ByteOrder order() const { return order_; }
   const std::vector<Segment>& segments() const { return segments_; }
@@ -83,6 +84,7 @@ class ElfImage {
   std::shared_ptr<MappedFile> file_;
   std::string path_;
   uint16_t machine_ = 0;
+  uint32_t e_flags_ = 0;
   int word_bytes_ = 8;
   ByteOrder order_ = ByteOrder::Little;
   std::vector<Segment> segments_;

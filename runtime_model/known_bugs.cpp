@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -40,6 +41,14 @@ class EntryReader {
     return v.get<std::string>();
   }
 
+  // A Finding about no one slot (diagnosis's, run-completed's) has an empty one,
+  // which the prefix "" matches.
+  std::string slot_prefix(const json& in, const std::string& path) const {
+    const json& v = field(in, "slot_prefix", path);
+    if (!v.is_string()) fail(path, "must be a string");
+    return v.get<std::string>();
+  }
+
   GoCommit commit(const json& v, std::string_view path) const {
     if (!v.is_object()) fail(path, "must be an object {hash, subject}");
     only(v, {"hash", "subject"}, path);
@@ -68,19 +77,27 @@ class EntryReader {
   KnownBug read() const {
     only(j_,
          {"id", "title", "issue", "url", "trampoline", "goarch", "first_affected", "fixed_in", "fix", "introduced",
-          "behaviour", "finding"},
+          "behaviour", "finding", "also"},
          "");
     KnownBug b;
     b.id = text(j_, "id", "id");
     b.title = text(j_, "title", "title");
-    b.issue = text(j_, "issue", "issue");
     b.url = text(j_, "url", "url");
-    const std::string prefix = "golang/go#";
-    const std::string number = b.issue.starts_with(prefix) ? b.issue.substr(prefix.size()) : "";
-    if (number.empty() || !std::all_of(number.begin(), number.end(), [](unsigned char c) { return std::isdigit(c); }))
-      fail("issue", fmt::format("\"{}\" is not golang/go#N", b.issue));
-    if (b.url != "https://go.dev/issue/" + number)
-      fail("url", fmt::format("\"{}\" is not the issue's address, https://go.dev/issue/{}", b.url, number));
+    if (field(j_, "issue", "issue").is_null()) {
+      // Found by gotramp, reported nowhere upstream yet: the repository says where.
+      const std::string doc = "docs/findings.md#";
+      if (!b.url.starts_with(doc) || b.url.size() == doc.size())
+        fail("url", fmt::format("\"{}\" is not a section of {} (an entry without an issue cites gotramp's own report)",
+                                b.url, doc.substr(0, doc.size() - 1)));
+    } else {
+      b.issue = text(j_, "issue", "issue");
+      const std::string prefix = "golang/go#";
+      const std::string number = b.issue.starts_with(prefix) ? b.issue.substr(prefix.size()) : "";
+      if (number.empty() || !std::all_of(number.begin(), number.end(), [](unsigned char c) { return std::isdigit(c); }))
+        fail("issue", fmt::format("\"{}\" is not golang/go#N", b.issue));
+      if (b.url != "https://go.dev/issue/" + number)
+        fail("url", fmt::format("\"{}\" is not the issue's address, https://go.dev/issue/{}", b.url, number));
+    }
     b.trampoline = text(j_, "trampoline", "trampoline");
 
     const json& goarch = field(j_, "goarch", "goarch");
@@ -94,13 +111,19 @@ class EntryReader {
     }
 
     b.first_affected = text(j_, "first_affected", "first_affected");
-    b.fixed_in = text(j_, "fixed_in", "fixed_in");
     b.affected_from = version(b.first_affected, "first_affected");
-    b.fixed_from = version(b.fixed_in, "fixed_in");
-    if (!(b.affected_from < b.fixed_from))
-      fail("fixed_in", fmt::format("{} does not come after first_affected {}", b.fixed_in, b.first_affected));
-
-    b.fix = commit(field(j_, "fix", "fix"), "fix");
+    const bool unfixed = field(j_, "fixed_in", "fixed_in").is_null();
+    if (unfixed != field(j_, "fix", "fix").is_null())
+      fail(unfixed ? "fix" : "fixed_in", "and fixed_in are both null (no fix yet) or both given");
+    if (unfixed) {
+      b.fixed_from = GoVersion{std::numeric_limits<int>::max(), 0};  // after every release
+    } else {
+      b.fixed_in = text(j_, "fixed_in", "fixed_in");
+      b.fixed_from = version(b.fixed_in, "fixed_in");
+      if (!(b.affected_from < b.fixed_from))
+        fail("fixed_in", fmt::format("{} does not come after first_affected {}", b.fixed_in, b.first_affected));
+      b.fix = commit(field(j_, "fix", "fix"), "fix");
+    }
     if (const json& v = field(j_, "introduced", "introduced"); !v.is_null()) b.introduced = commit(v, "introduced");
 
     const json& steps = field(j_, "behaviour", "behaviour");
@@ -119,8 +142,8 @@ class EntryReader {
       if (i > 0 && !(previous < since))
         fail(path + ".since", fmt::format("{} does not come after {}", step.since, b.behaviour.back().since));
       if (!b.affects(since))
-        fail(path + ".since",
-             fmt::format("{} is outside the affected range [{}, {})", step.since, b.first_affected, b.fixed_in));
+        fail(path + ".since", fmt::format("{} is outside the affected range [{}, {})", step.since, b.first_affected,
+                                          unfixed ? "unfixed" : b.fixed_in));
       if (auto it = s.find("commit"); it != s.end() && !it->is_null()) step.commit = commit(*it, path + ".commit");
       // A change within the range has a commit to cite; the first step's is `introduced`.
       if (i > 0 && !step.commit) fail(path + ".commit", "is missing: a change of behaviour cites its commit");
@@ -132,7 +155,17 @@ class EntryReader {
     if (const json& f = field(j_, "finding", "finding"); !f.is_null()) {
       if (!f.is_object()) fail("finding", "must be an object {check, slot_prefix} or null");
       only(f, {"check", "slot_prefix"}, "finding");
-      b.finding = KnownBug::Signature{text(f, "check", "finding.check"), text(f, "slot_prefix", "finding.slot_prefix")};
+      b.finding = KnownBug::Signature{text(f, "check", "finding.check"), slot_prefix(f, "finding.slot_prefix")};
+    }
+    if (auto it = j_.find("also"); it != j_.end()) {
+      if (!it->is_array() || !b.finding) fail("also", "must be a list of {check, slot_prefix}, beside a finding");
+      for (size_t i = 0; i < it->size(); i++) {
+        const std::string path = fmt::format("also[{}]", i);
+        const json& f = (*it)[i];
+        if (!f.is_object()) fail(path, "must be an object {check, slot_prefix}");
+        only(f, {"check", "slot_prefix"}, path);
+        b.also.push_back({text(f, "check", path + ".check"), slot_prefix(f, path + ".slot_prefix")});
+      }
     }
     return b;
   }
@@ -149,11 +182,17 @@ bool KnownBug::for_goarch(std::string_view goarch) const {
 }
 
 bool KnownBug::matches(std::string_view check, std::string_view slot) const {
-  return finding && check == finding->check && slot.starts_with(finding->slot_prefix);
+  if (!finding) return false;
+  if (check == finding->check && slot.starts_with(finding->slot_prefix)) return true;
+  for (const auto& s : also)
+    if (check == s.check && slot.starts_with(s.slot_prefix)) return true;
+  return false;
 }
 
 std::string KnownBug::describe() const {
-  return fmt::format("known upstream bug {}, fixed in {} by {} ({})", issue, fixed_in, fix.short_hash(), fix.subject);
+  if (!reported()) return "bug found by gotramp, not reported upstream yet";
+  if (!fix) return fmt::format("known upstream bug {}, not fixed yet", issue);
+  return fmt::format("known upstream bug {}, fixed in {} by {} ({})", issue, fixed_in, fix->short_hash(), fix->subject);
 }
 
 std::shared_ptr<const KnownBug> KnownBugMatcher::explain(std::string_view check, std::string_view slot) const {

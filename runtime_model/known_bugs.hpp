@@ -31,16 +31,20 @@ struct GoCommit {
 };
 
 struct KnownBug {
-  std::string id;                     // "go63630-morestack-arm64"
-  std::string title;                  // one line
-  std::string issue;                  // "golang/go#63630"
-  std::string url;                    // "https://go.dev/issue/63630"
+  std::string id;     // "go63630-morestack-arm64"
+  std::string title;  // one line
+  // "golang/go#63630"; empty for a bug gotramp found that no upstream issue
+  // reports yet (its url then names the section of docs/findings.md that does).
+  std::string issue;
+  std::string url;  // "https://go.dev/issue/63630", "docs/findings.md#..."
+
   std::string trampoline;             // "morestack" (entries may name a trampoline no suite tests yet)
   std::vector<std::string> goarches;  // "arm64"
   // Affected: first_affected <= version < fixed_in, as written in the catalog and parsed.
+  // fixed_in is empty (and fixed_from past every version) while no release has a fix.
   std::string first_affected, fixed_in;
   GoVersion affected_from, fixed_from;
-  GoCommit fix;                        // the upstream commit that changed exactly this behaviour
+  std::optional<GoCommit> fix;         // the upstream commit that changed exactly this behaviour
   std::optional<GoCommit> introduced;  // the commit that brought it, when known
   // What affected runtimes do, oldest first; a later step names the commit that
   // changed the behaviour within the range.
@@ -57,6 +61,10 @@ struct KnownBug {
     std::string slot_prefix;  // "R29 (frame pointer) at newstack's entry"
   };
   std::optional<Signature> finding;
+  // Findings the same runs show because of it (the crash a clobbered word leads to).
+  std::vector<Signature> also;
+  bool reported() const { return !issue.empty(); }
+  bool fixed() const { return fix.has_value(); }
 
   bool affects(const GoVersion& v) const { return affected_from <= v && v < fixed_from; }
   bool for_goarch(std::string_view goarch) const;

@@ -52,6 +52,10 @@ struct Exercise {
   // asmcgocall: the C function calls back into Go, whose stack grows (moves) before
   // C returns.
   bool moves_stack = false;
+  // asmcgocall: the caller's SP and g0.sched.sp 16-byte aligned, where otherwise
+  // they are at the worst alignment Go allows (goarch.StackAlign): a trampoline
+  // that aligns by a fixed offset is right for one of the two only.
+  bool aligned_sp = false;
 };
 
 // A host runtime broken on purpose, to see that the trampoline catches it.

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/exit_code.hpp"
@@ -141,8 +143,8 @@ TEST(KnownBugsCatalog, Go63630OnArm64AndAmd64CitesTheCommitThatMadeTheFramePoint
   EXPECT_EQ(arm64->url, "https://go.dev/issue/63630");
   EXPECT_EQ(arm64->trampoline, "morestack");
   EXPECT_EQ(arm64->goarches, std::vector<std::string>{"arm64"});
-  EXPECT_EQ(arm64->fix.hash, "93fb2c90740aef00553c9ce6a7cd4578c2469675");
-  EXPECT_EQ(arm64->fix.subject, "runtime: clear frame pointer in morestack");
+  EXPECT_EQ(arm64->fix->hash, "93fb2c90740aef00553c9ce6a7cd4578c2469675");
+  EXPECT_EQ(arm64->fix->subject, "runtime: clear frame pointer in morestack");
   ASSERT_TRUE(arm64->introduced);
   EXPECT_EQ(arm64->introduced->hash, "8f4fd3f34e8e218cb90435b5a8c6ba9be23a1e1e");
   EXPECT_EQ(arm64->first_affected, "go1.12");
@@ -158,7 +160,7 @@ TEST(KnownBugsCatalog, Go63630OnArm64AndAmd64CitesTheCommitThatMadeTheFramePoint
   // the fix cited is the commit that made BP 0.
   const auto amd64 = KnownBugs::builtin().find("go63630-morestack-amd64");
   ASSERT_TRUE(amd64);
-  EXPECT_EQ(amd64->fix.hash, arm64->fix.hash);
+  EXPECT_EQ(amd64->fix->hash, arm64->fix->hash);
   EXPECT_EQ(amd64->fixed_in, "go1.25.0");
   ASSERT_EQ(amd64->behaviour.size(), 2u);
   EXPECT_EQ(amd64->behaviour[0].since, amd64->first_affected);
@@ -274,6 +276,54 @@ TEST(KnownBugsCatalog, AWellFormedEntryParses) {
   EXPECT_EQ(bugs.for_run("arm64", "morestack", "go1.19.8").explain("c", "p and more")->id, "x");
 }
 
+// A bug gotramp found that no upstream issue reports: no issue, its url a section
+// of docs/findings.md, no fix yet (every later version affected), and the Findings
+// its runs show besides (`also`) explained with it.
+TEST(KnownBugsCatalog, AnUnreportedUnfixedEntryParsesAndExplainsItsOtherFindings) {
+  std::string e = entry_json(R"("issue": "golang/go#1", "url": "https://go.dev/issue/1")",
+                             R"("issue": null, "url": "docs/findings.md#some-bug")");
+  e = e.replace(e.find(R"("fixed_in": "go1.25.0")"), 22, R"("fixed_in": null)");
+  const std::string fix = R"("fix": {"hash": "93fb2c90740aef00553c9ce6a7cd4578c2469675", "subject": "s"})";
+  e = e.replace(e.find(fix), fix.size(), R"("fix": null)");
+  e = e.replace(e.rfind('}'), 1, R"(, "also": [{"check": "run-completed", "slot_prefix": ""}]})");
+  ASSERT_EQ(catalog_error(e), "") << e;
+  const auto bugs = KnownBugs::parse(R"({"entries": [)" + e + "]}");
+  const auto& b = *bugs.entries().front();
+  EXPECT_FALSE(b.reported());
+  EXPECT_FALSE(b.fixed());
+  EXPECT_EQ(b.describe(), "bug found by gotramp, not reported upstream yet");
+  const auto m = bugs.for_run("arm64", "morestack", "go1.27.3");
+  EXPECT_EQ(m.explain("c", "p and more")->id, "x");
+  EXPECT_EQ(m.explain("run-completed", "")->id, "x");
+  EXPECT_EQ(m.explain("result", ""), nullptr);
+  EXPECT_TRUE(bugs.for_run("arm64", "morestack", "go1.11").empty());
+}
+
+// Every entry without an upstream issue cites a section docs/findings.md has.
+TEST(KnownBugsCatalog, UnreportedEntriesCiteASectionOfFindings) {
+  std::ifstream in(std::string(GOTRAMP_SOURCE_DIR) + "/docs/findings.md");
+  std::set<std::string> anchors;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("#")) continue;
+    std::string slug;  // GitHub's: lower case, spaces to '-', other punctuation dropped
+    for (char ch : line.substr(line.find(' ') + 1)) {
+      if (std::isalnum(static_cast<unsigned char>(ch)))
+        slug += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      else if (ch == ' ' || ch == '-')
+        slug += '-';
+    }
+    anchors.insert(slug);
+  }
+  int unreported = 0;
+  for (const auto& b : KnownBugs::builtin().entries()) {
+    if (b->reported()) continue;
+    unreported++;
+    const std::string anchor = b->url.substr(b->url.find('#') + 1);
+    EXPECT_TRUE(anchors.count(anchor)) << b->id << ": docs/findings.md has no section #" << anchor;
+  }
+  EXPECT_GE(unreported, 5);
+}
+
 TEST(KnownBugsCatalog, AMalformedEntryIsRefusedNamingItsField) {
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
       {R"("fix": {"hash": "93fb2c90740aef00553c9ce6a7cd4578c2469675", "subject": "s"},)", "", "fix is missing"},
@@ -287,6 +337,10 @@ TEST(KnownBugsCatalog, AMalformedEntryIsRefusedNamingItsField) {
       {R"({"since": "go1.12")", R"({"since": "go1.13")", "behaviour[0].since go1.13 is not first_affected go1.12"},
       {R"("what": "w"}])", R"("what": "w"}, {"since": "go1.21.0", "what": "v"}])", "behaviour[1].commit is missing"},
       {R"("check": "c",)", "", "finding.check is missing"},
+      // Found by gotramp: no issue, then the url is a section of docs/findings.md.
+      {R"("issue": "golang/go#1")", R"("issue": null)", "is not a section of docs/findings.md"},
+      {R"("fixed_in": "go1.25.0")", R"("fixed_in": null)", "fix and fixed_in are both null"},
+      {R"("finding": {"check": "c", "slot_prefix": "p"})", R"("finding": null, "also": [])", "also must be a list"},
   };
   for (const auto& [from, to, want] : cases) {
     const std::string got = catalog_error(entry_json(from, to));

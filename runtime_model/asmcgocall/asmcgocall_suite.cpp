@@ -47,6 +47,13 @@ void AsmcgocallSuite::install(Harness& h) {
   // the host implements the function there). runtime.abort's crash at worst.
   const uint64_t n = std::min<uint64_t>(sym_.abort.size ? sym_.abort.size : 16, 64);
   h.engine().write(Arena::kCFunction, h.engine().read(sym_.abort.addr, n));
+  cabi_ = &h.spec().c_abi_for(h.image().e_flags());
+  if (cabi_->descriptors) {
+    const int w = h.spec().ptr_size;
+    h.engine().write_ptr(kDescriptor, Arena::kCFunction);
+    h.engine().write_ptr(kDescriptor + w, kToc);
+    h.engine().write_ptr(kDescriptor + 2 * w, 0);  // no environment
+  }
   hooks_.push_back(h.add_observer(sym_.asmcgocall.addr, [this](uint64_t pc) { on_entry(pc); }));
   hooks_.push_back(h.add_host_function(Arena::kCFunction, [this](uint64_t) { c_function(); }));
   if (sym_.gosave)
@@ -68,8 +75,9 @@ bool AsmcgocallSuite::switches() const {
 // enter: the runner (the goroutine, g0 or gsignal) calls asmcgocall(fn, arg) as
 // compiled Go code would, from a frame with a frame record on rows that keep them,
 // with SP at the worst alignment Go allows (goarch.StackAlign, PtrSize on most
-// rows): C's alignment is asmcgocall's to make. g0.sched.sp, where a switch lands,
-// is a Go SP as well, and as badly aligned.
+// rows) or, in the scenarios that ask, 16-byte aligned: C's alignment is
+// asmcgocall's to make from either. g0.sched.sp, where a switch lands, is a Go SP
+// as well, and aligned alike.
 uint64_t AsmcgocallSuite::enter(Harness& h) {
   s_ = State{};
   const emu::ArchSpec& spec = h.spec();
@@ -77,7 +85,8 @@ uint64_t AsmcgocallSuite::enter(Harness& h) {
   const WorldObjects& w = h.world();
   const RuntimeFields& F = h.fields();
   const uint64_t word = spec.ptr_size;
-  const uint64_t skew = spec.stack_align % 16;  // Go's alignment short of 16 bytes
+  // Go's alignment short of 16 bytes, unless the scenario wants SPs aligned.
+  const uint64_t skew = h.scenario().exercise.aligned_sp ? 0 : spec.stack_align % 16;
 
   const uint64_t top = w.sp & ~uint64_t{15};
   const uint64_t caller_sp = ((top - 16 * word) & ~uint64_t{15}) - skew;
@@ -97,7 +106,7 @@ uint64_t AsmcgocallSuite::enter(Harness& h) {
   e.set_reg(spec.ctxt, Harness::kCtxtPoison & emu::width_mask(spec.ptr_size));
   e.set_current_g(w.runner);
   if (h.profile().regabi && spec.regabi.g.valid()) e.set_reg(spec.regabi.g, w.runner);
-  s_.call = h.call(sym_.abi, sym_.asmcgocall.addr, {GuestArg::word(Arena::kCFunction), GuestArg::word(kArg)}, entry_sp,
+  s_.call = h.call(sym_.abi, sym_.asmcgocall.addr, {GuestArg::word(fn_pointer()), GuestArg::word(kArg)}, entry_sp,
                    Arena::kExitPad);
   h.report().ctxt_reg = spec.ctxt.name;
   return sym_.asmcgocall.addr;
@@ -131,7 +140,7 @@ void AsmcgocallSuite::on_entry(uint64_t) {
   m.g0_sched_bp = g0[F.g.sched.bp].get();
   s_.entry = m;
   h.trace_host(fmt::format("asmcgocall (observed): called from {} with fn {:#x}, arg {:#x}, SP {:#x}",
-                           h.describe(m.ret_pc), Arena::kCFunction, kArg, m.sp));
+                           h.describe(m.ret_pc), fn_pointer(), kArg, m.sp));
 }
 
 // The C function: checks the call as its ABI defines it, then does what C may do
@@ -142,7 +151,7 @@ void AsmcgocallSuite::c_function() {
   Harness& h = *h_;
   emu::Engine& e = h.engine();
   const emu::ArchSpec& spec = h.spec();
-  const emu::ArchSpec::CAbi& c = spec.c_abi;
+  const emu::ArchSpec::CAbi& c = *cabi_;
   s_.c_entered = true;
   if (h.in_episode()) h.episode_closes();
   const auto call = e.last_insn(e.previous_block());

@@ -64,6 +64,10 @@ class AsmcgocallSuite final : public Suite {
   static constexpr uint32_t kResult = 0x8badf00d;
   // What the C function writes over the words its ABI reserves for it.
   static constexpr uint8_t kReservedPoison = 0xc5;
+  // Where the C function's descriptor lies, for conventions that call through one
+  // (on the exit pad's page, beside the function), and the TOC it holds.
+  static constexpr uint64_t kDescriptor = Arena::kCFunction + 0x400;
+  static constexpr uint64_t kToc = 0x40128000;
 
  private:
   struct State {
@@ -78,6 +82,8 @@ class AsmcgocallSuite final : public Suite {
   };
 
   bool switches() const;  // asmcgocall on m.curg: it must switch to g0
+  // fn as asmcgocall's caller passes it: the C function's address, or its descriptor's.
+  uint64_t fn_pointer() const { return cabi_->descriptors ? kDescriptor : Arena::kCFunction; }
   void on_entry(uint64_t pc);
   void c_function();
   void move_stack();
@@ -86,7 +92,8 @@ class AsmcgocallSuite final : public Suite {
 
   Harness* h_ = nullptr;
   AsmcgocallSymbols sym_;
-  uint32_t frame_ = 0;  // asmcgocall's largest frame, from pclntab
+  const emu::ArchSpec::CAbi* cabi_ = nullptr;  // the C ABI the binary is linked for
+  uint32_t frame_ = 0;                         // asmcgocall's largest frame, from pclntab
   bool switch_has_frame_ = false;
   std::vector<Harness::HostId> hooks_;
   State s_;

@@ -6,6 +6,10 @@
 // taken as the caller entered asmcgocall and from the row's C ABI.
 #include <fmt/format.h>
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "emu/byte_order.hpp"
 #include "runtime_model/asmcgocall/asmcgocall_suite.hpp"
 #include "runtime_model/expect.hpp"
@@ -23,7 +27,7 @@ void AsmcgocallSuite::check_c_entry(uint64_t at) {
   Harness& h = *h_;
   emu::Engine& e = h.engine();
   const emu::ArchSpec& spec = h.spec();
-  const emu::ArchSpec::CAbi& c = spec.c_abi;
+  const emu::ArchSpec::CAbi& c = *cabi_;
   const RuntimeFields& F = h.fields();
   const WorldObjects& w = h.world();
   CheckLog& log = h.log();
@@ -103,7 +107,10 @@ void AsmcgocallSuite::check_c_entry(uint64_t at) {
       log.fail(std::move(f));
     }
   }
-  if (c.entry.valid())
+  if (c.entry.valid() && c.descriptors)
+    expect_register(h, "c-entry", c.entry, fmt::format("fn's TOC, {}", c.name), kToc,
+                    "the TOC word of the function descriptor passed as fn", at);
+  else if (c.entry.valid())
     expect_register(h, "c-entry", c.entry, fmt::format("fn's own address, {}", c.name), Arena::kCFunction,
                     "the fn passed: a position-independent callee finds itself through it", at);
 
@@ -111,8 +118,26 @@ void AsmcgocallSuite::check_c_entry(uint64_t at) {
   // in the frame above it (the scheduler's on g0, the caller's without a switch).
   if (c.reserved_hi > c.reserved_lo) {
     const uint64_t lo = sp_at_call + c.reserved_lo, hi = sp_at_call + c.reserved_hi;
-    if (hi <= bound) {
+    // What asmcgocall needs back after the call, which it must not keep there.
+    const std::vector<std::pair<uint64_t, std::string>> own = {
+        {m.g, "the old g"}, {m.stack_hi - m.sp, "the depth below g.stack.hi"}, {m.sp, "the entry SP"}};
+    std::optional<std::pair<uint64_t, std::string>> kept;  // the first such word: its address, what
+    for (uint64_t a = (lo + spec.ptr_size - 1) / spec.ptr_size * spec.ptr_size; a + spec.ptr_size <= hi && !kept;
+         a += spec.ptr_size)
+      for (const auto& [v, what] : own)
+        if (e.read_ptr(a) == v) kept = {a, what};
+    if (hi <= bound && !kept) {
       log.pass("c-reserved");
+    } else if (kept) {
+      const int64_t off = static_cast<int64_t>(kept->first - sp_at_call) + spec.call_pushes;
+      Finding f = h.finding("c-reserved", fmt::format("{} (a word the callee owns, {})", spec.slot(off), c.name),
+                            fmt::format("none of {}'s own values: the callee may overwrite [{}, {}) above SP", who,
+                                        c.reserved_lo, c.reserved_hi),
+                            fmt::format("{} {}", kept->second, h.hex(e.read_ptr(kept->first))), h.episode(), at);
+      f.addr = kept->first, f.size = spec.ptr_size;
+      f.expected_from = fmt::format("the {}: the words the callee may overwrite", c.name);
+      if (log.keeps("c-reserved")) h.blame(f, std::nullopt);
+      log.fail(std::move(f));
     } else {
       Finding f = h.finding("c-reserved",
                             fmt::format("{}..{} (the callee's words, {})", spec.slot(c.reserved_lo + spec.call_pushes),
@@ -194,7 +219,7 @@ void AsmcgocallSuite::check_returned(const emu::RunResult& stop) {
     log.pass("result");
   } else {
     Finding f = h.finding("result", slot, h.hex(kResult), h.describe_value(got), h.episode(), at);
-    f.expected_from = fmt::format("what fn returned in {}, as an int32", spec.c_abi.result.name);
+    f.expected_from = fmt::format("what fn returned in {}, as an int32", cabi_->result.name);
     if (addr) {
       f.addr = *addr, f.size = 4;
       if (log.keeps("result")) h.blame(f, kResult);

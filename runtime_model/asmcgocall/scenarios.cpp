@@ -22,12 +22,14 @@ std::vector<Scenario> build() {
       "while C runs, it calls back into Go and the goroutine's stack grows (moves): asmcgocall must come back to the "
       "new stack, at the depth it saved, not to the SP it left";
   moved.exercise.moves_stack = true;
+  moved.exercise.aligned_sp = true;
   all.push_back(moved);
 
   Scenario on_g0 = call;
   on_g0.name = "on-g0";
   on_g0.description = "scheduler code on m.g0 calls asmcgocall: fn runs on g0's own stack, with no switch";
   on_g0.world.runs = World::Runs::G0;
+  on_g0.exercise.aligned_sp = true;
   all.push_back(on_g0);
 
   Scenario on_gsignal = call;
