@@ -270,7 +270,8 @@ std::string failure_story(const Inspection& what, const toolchain::GuestBuildCon
     }
   } else {
     const model::Trampoline* t = model::find_trampoline(run.report.trampoline);
-    out += fmt::format("  ({} was never reached: no frame to draw)\n", t ? t->callee : "newstack");
+    // newstack never reached, or a suite that records no g0 frame (systemstack, asmcgocall).
+    out += fmt::format("  (no g0 frame at {}'s entry was recorded: nothing to draw)\n", t ? t->callee : "newstack");
   }
   return out;
 }

@@ -265,12 +265,14 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
     throw;
   }
   run.stores.stop(engine_);
-  run.regs.stop(engine_);
   if (run.audit) engine_.remove_hook(*run.audit);
 
   run.report.stop = stop;
   safe_point();  // the goroutine ran to completion
+  // The register log stays until the suite's last checks (made at the run's end, on
+  // the way back from the trampoline) have blamed what they find.
   suite.finish(*this, stop);
+  run.regs.stop(engine_);
   run.report.gc_phase = gc_phase_name(run.wb.phase());
   run.report.unbarriered = run.wb.unbarriered();
   run.report.shaded.assign(run.wb.shaded().begin(), run.wb.shaded().end());
