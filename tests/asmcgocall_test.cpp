@@ -13,6 +13,7 @@
 
 #include "planted_switch.hpp"
 #include "probe_support.hpp"
+#include "run_report_support.hpp"
 #include "runtime_model/asmcgocall/asmcgocall_suite.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/suite.hpp"
@@ -24,20 +25,6 @@ namespace {
 using model::Harness;
 using model::RunReport;
 using test::RealCase;
-
-std::string findings(const RunReport& r) {
-  std::string out;
-  for (const auto& f : r.findings) out += "\n  " + f.message();
-  if (r.stop.reason != emu::StopReason::Until) out += "\n  stop: " + r.stop.detail;
-  return out;
-}
-
-std::set<std::string> failing(const RunReport& r) {
-  std::set<std::string> out;
-  for (const auto& c : r.checks)
-    if (!c.ok) out.insert(c.name);
-  return out;
-}
 
 bool switches(const model::Scenario& s) { return s.world.runs == model::World::Runs::Curg; }
 
@@ -100,18 +87,19 @@ TEST_P(Asmcgocall, TheCCallIsCheckedAgainstTheRowsCAbi) {
       // descriptor, and asmcgocall keeps the depth and the old g at 32(R1) and
       // 40(R1), in the callee's linkage words; the C function overwrites them and
       // the way back loads g from there.
-      EXPECT_EQ(failing(r), (std::set<std::string>{"c-reserved", "run-completed"})) << what << findings(r);
-      EXPECT_EQ(r.verdict, "known") << what << findings(r);
+      EXPECT_EQ(test::failing_checks(r), (std::set<std::string>{"c-reserved", "run-completed"}))
+          << what << test::findings_text(r);
+      EXPECT_EQ(r.verdict, "known") << what << test::findings_text(r);
       for (const auto& f : r.findings) {
         ASSERT_TRUE(f.known) << f.message();
         EXPECT_EQ(f.known->id, "gotramp-asmcgocall-elfv1-ppc64");
       }
       continue;
     }
-    EXPECT_EQ(test::check_names(r), asmcgocall_checks(*c.spec, cabi, s)) << what << findings(r);
+    EXPECT_EQ(test::check_names(r), asmcgocall_checks(*c.spec, cabi, s)) << what << test::findings_text(r);
     const Found bug = found(c.spec->goarch, s);
-    EXPECT_EQ(failing(r), bug.checks) << what << findings(r);
-    EXPECT_EQ(r.verdict, bug.checks.empty() ? "verified" : "known") << what << findings(r);
+    EXPECT_EQ(test::failing_checks(r), bug.checks) << what << test::findings_text(r);
+    EXPECT_EQ(r.verdict, bug.checks.empty() ? "verified" : "known") << what << test::findings_text(r);
     for (const auto& f : r.findings) {
       ASSERT_TRUE(f.known) << f.message();
       EXPECT_EQ(f.known->id, bug.id);

@@ -15,6 +15,7 @@
 
 #include "planted_switch.hpp"
 #include "probe_support.hpp"
+#include "run_report_support.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/suite.hpp"
 #include "support.hpp"
@@ -27,20 +28,6 @@ namespace fs = std::filesystem;
 using model::Harness;
 using model::RunReport;
 using test::RealCase;
-
-std::string findings(const RunReport& r) {
-  std::string out;
-  for (const auto& f : r.findings) out += "\n  " + f.message();
-  if (r.stop.reason != emu::StopReason::Until) out += "\n  stop: " + r.stop.detail;
-  return out;
-}
-
-std::set<std::string> failing(const RunReport& r) {
-  std::set<std::string> out;
-  for (const auto& c : r.checks)
-    if (!c.ok) out.insert(c.name);
-  return out;
-}
 
 // The checks a run that reaches fn and resumes must make, on this row.
 std::set<std::string> mcall_checks(const emu::ArchSpec& spec, const model::Scenario& s, bool resumes) {
@@ -69,24 +56,24 @@ TEST_P(Mcall, TheSwitchIsVerifiedAndItsFaultsDiagnosed) {
     EXPECT_EQ(r.trampoline, "mcall") << what;
     if (s.world.runs == model::World::Runs::G0) {
       // mcall refuses before it switches: nothing but the diagnosis.
-      EXPECT_EQ(r.verdict, "diagnosed") << what << findings(r);
+      EXPECT_EQ(r.verdict, "diagnosed") << what << test::findings_text(r);
       EXPECT_EQ(test::check_names(r), std::set<std::string>{"diagnosis"}) << what;
       EXPECT_EQ(r.throw_text.value_or(""), "runtime: mcall called on m->g0 stack") << what;
       continue;
     }
     auto want = mcall_checks(*c.spec, s, !s.expects_failure());
     if (s.expects_failure()) want.insert("diagnosis");
-    EXPECT_EQ(test::check_names(r), want) << what << findings(r);
+    EXPECT_EQ(test::check_names(r), want) << what << test::findings_text(r);
     if (fp_bug) {
-      EXPECT_EQ(failing(r), std::set<std::string>{"fn-fp"}) << what << findings(r);
-      EXPECT_EQ(r.verdict, "known") << what << findings(r);
+      EXPECT_EQ(test::failing_checks(r), std::set<std::string>{"fn-fp"}) << what << test::findings_text(r);
+      EXPECT_EQ(r.verdict, "known") << what << test::findings_text(r);
       for (const auto& f : r.findings) {
         ASSERT_TRUE(f.known) << what << ": " << f.message();
         EXPECT_EQ(f.known->issue, "golang/go#63630") << what;
       }
       continue;
     }
-    EXPECT_EQ(r.verdict, s.expects_failure() ? "diagnosed" : "verified") << what << findings(r);
+    EXPECT_EQ(r.verdict, s.expects_failure() ? "diagnosed" : "verified") << what << test::findings_text(r);
     if (s.expects_failure()) {
       EXPECT_EQ(r.throw_text.value_or(""), s.expect) << what;
     }

@@ -16,6 +16,7 @@
 
 #include "planted_switch.hpp"
 #include "probe_support.hpp"
+#include "run_report_support.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/suite.hpp"
 #include "runtime_model/systemstack/systemstack_suite.hpp"
@@ -29,20 +30,6 @@ namespace fs = std::filesystem;
 using model::Harness;
 using model::RunReport;
 using test::RealCase;
-
-std::string findings(const RunReport& r) {
-  std::string out;
-  for (const auto& f : r.findings) out += "\n  " + f.message();
-  if (r.stop.reason != emu::StopReason::Until) out += "\n  stop: " + r.stop.detail;
-  return out;
-}
-
-std::set<std::string> failing(const RunReport& r) {
-  std::set<std::string> out;
-  for (const auto& c : r.checks)
-    if (!c.ok) out.insert(c.name);
-  return out;
-}
 
 // The checks a run that reaches fn and returns must make, on this row.
 std::set<std::string> systemstack_checks(const emu::ArchSpec& spec, const model::Scenario& s) {
@@ -86,21 +73,21 @@ TEST_P(Systemstack, TheSwitchIsVerifiedAndAForeignGoroutineDiagnosed) {
         // after `JALR RA, T1` to badsystemstack, and falls into its switch with
         // T1 (badsystemstack's address) as g. Found by gotramp, catalogued without
         // an upstream issue (docs/findings.md): known.
-        EXPECT_EQ(r.verdict, "known") << what << findings(r);
-        ASSERT_EQ(r.findings.size(), 1u) << what << findings(r);
+        EXPECT_EQ(r.verdict, "known") << what << test::findings_text(r);
+        ASSERT_EQ(r.findings.size(), 1u) << what << test::findings_text(r);
         EXPECT_NE(r.findings[0].seen.find("called fn"), std::string::npos) << r.findings[0].seen;
         ASSERT_TRUE(r.findings[0].known) << what;
         EXPECT_EQ(r.findings[0].known->id, "gotramp-systemstack-riscv64-fallthrough");
         EXPECT_FALSE(r.findings[0].known->reported());
         continue;
       }
-      EXPECT_EQ(r.verdict, "diagnosed") << what << findings(r);
+      EXPECT_EQ(r.verdict, "diagnosed") << what << test::findings_text(r);
       continue;
     }
-    EXPECT_EQ(test::check_names(r), systemstack_checks(*c.spec, s)) << what << findings(r);
+    EXPECT_EQ(test::check_names(r), systemstack_checks(*c.spec, s)) << what << test::findings_text(r);
     if (fp_bug && s.world.runs == model::World::Runs::Curg) {
-      EXPECT_EQ(failing(r), std::set<std::string>{"fn-fp"}) << what << findings(r);
-      EXPECT_EQ(r.verdict, "known") << what << findings(r);
+      EXPECT_EQ(test::failing_checks(r), std::set<std::string>{"fn-fp"}) << what << test::findings_text(r);
+      EXPECT_EQ(r.verdict, "known") << what << test::findings_text(r);
       for (const auto& f : r.findings) {
         ASSERT_TRUE(f.known) << what << ": " << f.message();
         EXPECT_EQ(f.known->issue, "golang/go#63630") << what;
@@ -108,7 +95,7 @@ TEST_P(Systemstack, TheSwitchIsVerifiedAndAForeignGoroutineDiagnosed) {
       }
       continue;
     }
-    EXPECT_EQ(r.verdict, "verified") << what << findings(r);
+    EXPECT_EQ(r.verdict, "verified") << what << test::findings_text(r);
     if (s.exercise.fn_closure) {
       EXPECT_EQ(r.ctxt_read.value_or(0), model::SystemstackSuite::kCaptured) << what;
     }

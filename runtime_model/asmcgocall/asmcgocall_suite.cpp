@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/call_entry.hpp"
 #include "runtime_model/pclntab.hpp"
 #include "runtime_model/tracer.hpp"
 
@@ -81,7 +82,6 @@ bool AsmcgocallSuite::switches() const {
 uint64_t AsmcgocallSuite::enter(Harness& h) {
   s_ = State{};
   const emu::ArchSpec& spec = h.spec();
-  emu::Engine& e = h.engine();
   const WorldObjects& w = h.world();
   const RuntimeFields& F = h.fields();
   const uint64_t word = spec.ptr_size;
@@ -91,21 +91,11 @@ uint64_t AsmcgocallSuite::enter(Harness& h) {
   const uint64_t top = w.sp & ~uint64_t{15};
   const uint64_t caller_sp = ((top - 16 * word) & ~uint64_t{15}) - skew;
   const uint64_t entry_sp = caller_sp - spec.call_pushes;
-  if (h.fp().valid()) {
-    // The caller's frame record, and its caller's, where the chain ends.
-    const uint64_t outer = top - 2 * word;
-    const uint64_t inner = spec.fp_below_sp ? caller_sp - word : top - 8 * word;
-    e.write_ptr(outer, 0);
-    e.write_ptr(inner, outer);
-    e.set_reg(h.fp(), inner);
-  }
+  enter_as_go_caller(h, top, caller_sp);
   if (skew) {
     Slot sched_sp = w.g0[F.g.sched.sp];
     sched_sp.set(sched_sp.get() - skew);
   }
-  e.set_reg(spec.ctxt, Harness::kCtxtPoison & emu::width_mask(spec.ptr_size));
-  e.set_current_g(w.runner);
-  if (h.profile().regabi && spec.regabi.g.valid()) e.set_reg(spec.regabi.g, w.runner);
   s_.call = h.call(sym_.abi, sym_.asmcgocall.addr, {GuestArg::word(fn_pointer()), GuestArg::word(kArg)}, entry_sp,
                    Arena::kExitPad);
   h.report().ctxt_reg = spec.ctxt.name;
@@ -117,22 +107,12 @@ uint64_t AsmcgocallSuite::enter(Harness& h) {
 void AsmcgocallSuite::on_entry(uint64_t) {
   if (s_.entry) return;
   Harness& h = *h_;
-  const emu::ArchSpec& spec = h.spec();
   emu::Engine& e = h.engine();
   const RuntimeFields& F = h.fields();
   h.episode_opens();
   h.register_window_opens();
   AsmcgocallEntry m;
-  m.sp = e.sp();
-  if (spec.has_link()) {
-    m.ret_pc = e.reg(spec.link) & emu::width_mask(spec.ptr_size);
-    m.caller_sp = m.sp;
-  } else {
-    m.ret_pc = e.read_uint(m.sp, spec.call_pushes);
-    m.caller_sp = m.sp + spec.call_pushes;
-  }
-  m.g = e.current_g();
-  if (h.fp().valid()) m.fp = e.reg(h.fp()) & emu::width_mask(spec.ptr_size);
+  static_cast<CallEntry&>(m) = call_entry(h);
   m.stack_hi = Ptr<rt::g>(e, m.g)[F.g.stack.hi].get();
   Ptr<rt::g> g0 = h.world().g0;
   m.g0_sched_sp = g0[F.g.sched.sp].get();

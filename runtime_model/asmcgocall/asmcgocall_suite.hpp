@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "emu/elf_image.hpp"
+#include "runtime_model/call_entry.hpp"
 #include "runtime_model/call_frame.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/suite.hpp"
@@ -38,13 +39,8 @@ struct AsmcgocallSymbols {
 };
 
 // The CPU as the caller entered asmcgocall.
-struct AsmcgocallEntry {
-  uint64_t sp = 0;         // SP at its entry
-  uint64_t ret_pc = 0;     // the caller's return PC
-  uint64_t caller_sp = 0;  // the caller's SP once the call has returned
-  uint64_t g = 0;          // the g that called
-  uint64_t fp = 0;         // the caller's frame pointer (rows that keep them)
-  uint64_t stack_hi = 0;   // g.stack.hi of the g that called
+struct AsmcgocallEntry : CallEntry {
+  uint64_t stack_hi = 0;  // g.stack.hi of the g that called
   // g0.sched as it was: a call that does not switch leaves it alone.
   uint64_t g0_sched_sp = 0, g0_sched_pc = 0, g0_sched_bp = 0;
 };

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "runtime_model/asmcgocall/asmcgocall_suite.hpp"
+#include "runtime_model/note_column.hpp"
 
 namespace gotramp::model {
 namespace {
@@ -42,12 +43,6 @@ std::vector<Scenario> build() {
   return all;
 }
 
-std::string note(const RunReport* r, const char* key) {
-  if (!r || r->verdict == "error") return "-";
-  auto it = r->notes.find(key);
-  return it == r->notes.end() ? "-" : it->second;
-}
-
 }  // namespace
 
 std::span<const Scenario> asmcgocall_scenarios() {
@@ -56,14 +51,11 @@ std::span<const Scenario> asmcgocall_scenarios() {
 }
 
 std::vector<Column> asmcgocall_columns() {
-  auto column = [](const char* key) {
-    return [key](const RunReport* r, const emu::ArchSpec&) { return note(r, key); };
-  };
   return {
-      {"sched.pc", column("sched.pc")},
-      {"C SP", column("C SP")},
-      {"C align", column("C align")},
-      {"result", column("result")},
+      note_column("sched.pc"),
+      note_column("C SP"),
+      note_column("C align"),
+      note_column("result"),
   };
 }
 

@@ -103,19 +103,11 @@ void McallSuite::on_mcall(uint64_t) {
   h.episode_opens();
   h.register_window_opens();
   McallEntry m;
-  m.sp = e.sp();
-  if (spec.has_link()) {
-    m.ret_pc = e.reg(spec.link) & emu::width_mask(spec.ptr_size);
-    m.caller_sp = m.sp;
-  } else {
-    m.ret_pc = e.read_uint(m.sp, spec.call_pushes);
-    m.caller_sp = m.sp + spec.call_pushes;
-  }
-  m.g = e.current_g();
+  static_cast<CallEntry&>(m) = call_entry(h);
   m.fn = sym_.abi == Abi::ABIInternal ? e.reg(spec.regabi.int_args.front()) & emu::width_mask(spec.ptr_size)
                                       : e.read_ptr(m.sp + spec.arg0_offset());
   if (h.fp().valid()) {
-    uint64_t fp = e.reg(h.fp()) & emu::width_mask(spec.ptr_size);
+    uint64_t fp = m.fp;
     std::vector<uint8_t> buf(spec.ptr_size);
     for (int i = 0; fp != 0 && i < 8; i++) {
       m.fp_chain.push_back(fp);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emu/elf_image.hpp"
+#include "runtime_model/call_entry.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/suite.hpp"
@@ -36,12 +37,9 @@ struct McallSymbols {
 };
 
 // The CPU as the caller entered mcall: what g.sched must describe afterwards.
-struct McallEntry {
-  uint64_t sp = 0;         // SP at mcall's entry
-  uint64_t ret_pc = 0;     // the caller's return PC                    -> g.sched.pc
-  uint64_t caller_sp = 0;  // the caller's SP once the call has returned -> g.sched.sp
-  uint64_t g = 0;          // the goroutine                              -> fn's argument
-  uint64_t fn = 0;         // the func value (fn's funcval)              -> the context register at fn
+// ret_pc -> g.sched.pc, caller_sp -> g.sched.sp, g -> fn's argument.
+struct McallEntry : CallEntry {
+  uint64_t fn = 0;  // the func value (fn's funcval) -> the context register at fn
   // The frame pointer and the records up its chain: g.sched.bp is one of them
   // (the caller's own, or the record it points at, as the version saves it).
   std::vector<uint64_t> fp_chain;

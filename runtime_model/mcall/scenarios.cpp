@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "runtime_model/mcall/mcall_suite.hpp"
+#include "runtime_model/note_column.hpp"
 
 namespace gotramp::model {
 namespace {
@@ -39,12 +40,6 @@ std::vector<Scenario> build() {
   return all;
 }
 
-std::string note(const RunReport* r, const char* key) {
-  if (!r || r->verdict == "error") return "-";
-  auto it = r->notes.find(key);
-  return it == r->notes.end() ? "-" : it->second;
-}
-
 }  // namespace
 
 std::span<const Scenario> mcall_scenarios() {
@@ -53,14 +48,11 @@ std::span<const Scenario> mcall_scenarios() {
 }
 
 std::vector<Column> mcall_columns() {
-  auto column = [](const char* key) {
-    return [key](const RunReport* r, const emu::ArchSpec&) { return note(r, key); };
-  };
   return {
-      {"fn arg", column("fn arg")},
-      {"g0 SP at fn", column("g0 SP at fn")},
-      {"sched.bp", column("sched.bp")},
-      {"fn FP", column("fn FP")},
+      note_column("fn arg"),
+      note_column("g0 SP at fn"),
+      note_column("sched.bp"),
+      note_column("fn FP"),
   };
 }
 

@@ -1,6 +1,7 @@
 // The systemstack suite's scenarios and its report columns.
 #include <vector>
 
+#include "runtime_model/note_column.hpp"
 #include "runtime_model/systemstack/systemstack_suite.hpp"
 
 namespace gotramp::model {
@@ -45,12 +46,6 @@ std::vector<Scenario> build() {
   return all;
 }
 
-std::string note(const RunReport* r, const char* key) {
-  if (!r || r->verdict == "error") return "-";
-  auto it = r->notes.find(key);
-  return it == r->notes.end() ? "-" : it->second;
-}
-
 }  // namespace
 
 std::span<const Scenario> systemstack_scenarios() {
@@ -59,14 +54,11 @@ std::span<const Scenario> systemstack_scenarios() {
 }
 
 std::vector<Column> systemstack_columns() {
-  auto column = [](const char* key) {
-    return [key](const RunReport* r, const emu::ArchSpec&) { return note(r, key); };
-  };
   return {
-      {"sched.pc", column("sched.pc")},
-      {"g0 SP at fn", column("g0 SP at fn")},
-      {"sched.bp", column("sched.bp")},
-      {"fn FP", column("fn FP")},
+      note_column("sched.pc"),
+      note_column("g0 SP at fn"),
+      note_column("sched.bp"),
+      note_column("fn FP"),
   };
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "emu/byte_order.hpp"
+#include "runtime_model/call_entry.hpp"
 #include "runtime_model/expect.hpp"
 #include "runtime_model/tracer.hpp"
 
@@ -61,27 +62,15 @@ bool SystemstackSuite::switches() const {
 uint64_t SystemstackSuite::enter(Harness& h) {
   s_ = State{};
   const emu::ArchSpec& spec = h.spec();
-  emu::Engine& e = h.engine();
-  const WorldObjects& w = h.world();
   const uint64_t word = spec.ptr_size;
 
   funcval_ = new_func_value(h, sym_.fn.addr,
                             h.scenario().exercise.fn_closure ? std::optional<uint64_t>(kCaptured) : std::nullopt);
 
-  const uint64_t top = w.sp & ~uint64_t{15};
-  const uint64_t entry_sp = ((top - 16 * word) & ~uint64_t{15}) - spec.call_pushes;
-  if (h.fp().valid()) {
-    // The caller's frame record, and its caller's, where the chain ends.
-    const uint64_t caller_sp = entry_sp + spec.call_pushes;
-    const uint64_t outer = top - 2 * word;
-    const uint64_t inner = spec.fp_below_sp ? caller_sp - word : top - 8 * word;
-    e.write_ptr(outer, 0);
-    e.write_ptr(inner, outer);
-    e.set_reg(h.fp(), inner);
-  }
-  e.set_reg(spec.ctxt, Harness::kCtxtPoison & emu::width_mask(spec.ptr_size));
-  e.set_current_g(w.runner);
-  if (h.profile().regabi && spec.regabi.g.valid()) e.set_reg(spec.regabi.g, w.runner);
+  const uint64_t top = h.world().sp & ~uint64_t{15};
+  const uint64_t caller_sp = (top - 16 * word) & ~uint64_t{15};
+  const uint64_t entry_sp = caller_sp - spec.call_pushes;
+  enter_as_go_caller(h, top, caller_sp);
   h.call(Abi::ABI0, sym_.systemstack.addr, {GuestArg::word(funcval_)}, entry_sp, Arena::kExitPad);
 
   RunReport& r = h.report();
@@ -101,17 +90,8 @@ void SystemstackSuite::on_systemstack(uint64_t) {
   h.episode_opens();
   h.register_window_opens();
   SystemstackEntry m;
-  m.sp = e.sp();
-  if (spec.has_link()) {
-    m.ret_pc = e.reg(spec.link) & emu::width_mask(spec.ptr_size);
-    m.caller_sp = m.sp;
-  } else {
-    m.ret_pc = e.read_uint(m.sp, spec.call_pushes);
-    m.caller_sp = m.sp + spec.call_pushes;
-  }
-  m.g = e.current_g();
+  static_cast<CallEntry&>(m) = call_entry(h);
   m.fn = e.read_ptr(m.sp + spec.arg0_offset());
-  if (h.fp().valid()) m.fp = e.reg(h.fp()) & emu::width_mask(spec.ptr_size);
   Ptr<rt::g> g0 = h.world().g0;
   m.g0_sched_sp = g0[F.g.sched.sp].get();
   m.g0_sched_pc = g0[F.g.sched.pc].get();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "emu/elf_image.hpp"
+#include "runtime_model/call_entry.hpp"
 #include "runtime_model/harness.hpp"
 #include "runtime_model/pclntab.hpp"
 #include "runtime_model/suite.hpp"
@@ -35,13 +36,8 @@ struct SystemstackSymbols {
 };
 
 // The CPU as the caller entered systemstack.
-struct SystemstackEntry {
-  uint64_t sp = 0;         // SP at systemstack's entry
-  uint64_t ret_pc = 0;     // the caller's return PC
-  uint64_t caller_sp = 0;  // the caller's SP once the call has returned
-  uint64_t g = 0;          // the g that called
-  uint64_t fn = 0;         // the func value: the context register at fn
-  uint64_t fp = 0;         // the caller's frame pointer (rows that keep them)
+struct SystemstackEntry : CallEntry {
+  uint64_t fn = 0;  // the func value: the context register at fn
   // g0.sched as it was: a call that does not switch leaves it alone.
   uint64_t g0_sched_sp = 0, g0_sched_pc = 0, g0_sched_bp = 0;
 };
