@@ -138,11 +138,10 @@ std::optional<std::string> frame_svg(const InspectedRun& run, int growth) {
   double y = kMargin + 18;
 
   // Heading: what ran, which growth, and the verdict.
-  c.text(
-      kMargin, y,
-      fmt::format("GOARCH {}  ·  {}  ·  contract {}  ·  scenario {}  ·  {} {} of {}  ·  verdict ", spec.goarch,
-                  report.trampoline, report.contract, report.scenario, f->roles.episode, growth, report.frames.size()),
-      "", {.size = 17, .bold = true, .tail = report.verdict, .tail_fill = verdict_colour(report.verdict)});
+  c.text(kMargin, y,
+         fmt::format("GOARCH {}  ·  {}  ·  contract {}  ·  scenario {}  ·  {} {} of {}  ·  verdict ", spec.goarch,
+                     report.trampoline, report.contract, report.scenario, f->roles.episode, growth, report.episodes),
+         "", {.size = 17, .bold = true, .tail = report.verdict, .tail_fill = verdict_colour(report.verdict)});
   y += 24;
   c.text(kMargin, y,
          fmt::format("the g0 frame at {}'s entry, as the emulator saw it, beside the goroutine {} {}", f->roles.callee,

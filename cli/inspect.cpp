@@ -38,8 +38,9 @@ model::SequenceExpect InspectedRun::frame_expectations() const {
 }
 
 const model::G0Frame* frame_of(const InspectedRun& run, int growth) {
-  if (growth < 1 || growth > static_cast<int>(run.report.frames.size())) return nullptr;
-  return &run.report.frames[growth - 1];
+  for (const auto& f : run.report.frames)
+    if (f.growth == growth) return &f;
+  return nullptr;
 }
 
 FrameDiagram frame_diagram(const InspectedRun& run, const model::G0Frame& f) {
@@ -54,10 +55,15 @@ std::vector<std::pair<std::string, std::string>> goroutine_fields(const Inspecte
   auto d = [&](uint64_t pc) { return pc == 0 ? std::string("0x0") : run.harness->describe(pc); };
   const auto& gp = f.gp;
   const auto& who = f.roles;
+  const bool saved = !who.saver.empty();  // by the saver, for the trampoline (gosave_systemstack_switch)
   std::vector<std::pair<std::string, std::string>> out = {
-      {"g.sched.sp", fmt::format("{:#x}  {}'s SP when it called {}", gp.sched_sp, who.interrupted, who.trampoline)},
-      {"g.sched.pc", d(gp.sched_pc) + (who.morebuf ? "  where f resumes (then branches to its entry)"
-                                                   : fmt::format("  where {} resumes", who.interrupted))},
+      {"g.sched.sp",
+       saved ? fmt::format("{:#x}  {}'s own SP when it called {}", gp.sched_sp, who.trampoline, who.saver)
+             : fmt::format("{:#x}  {}'s SP when it called {}", gp.sched_sp, who.interrupted, who.trampoline)},
+      {"g.sched.pc",
+       d(gp.sched_pc) + (who.morebuf ? "  where f resumes (then branches to its entry)"
+                         : saved     ? fmt::format("  where a traceback finds the goroutine ({} sets it)", who.saver)
+                                     : fmt::format("  where {} resumes", who.interrupted))},
       {"g.sched.lr", fmt::format("{:#x}", gp.sched_lr)},
       {"g.sched.bp", fmt::format("{:#x}", gp.sched_bp)},
       {"g.sched.g", fmt::format("{:#x}", gp.sched_g)},
@@ -227,7 +233,7 @@ std::optional<json> frame_json(const InspectedRun& run, int growth) {
               {"g0_sched_sp", hex(f->g0_sched_sp)},
               {"ctxt_reg", what.spec->ctxt.name},
               {"ctxt_reg_value", hex(f->ctxt_reg)},
-              {"growths", run.report.frames.size()},
+              {"growths", run.report.episodes},
               {"g0_stack", {{"lo", hex(d.g0_stack.lo)}, {"hi", hex(d.g0_stack.hi)}}},
               {"g0_frame", slots(d.g0)},
               {"goroutine",
@@ -260,7 +266,7 @@ std::string failure_story(const Inspection& what, const toolchain::GuestBuildCon
       growth = f.growth;
       break;
     }
-  if (growth == 0) growth = static_cast<int>(run.report.frames.size());
+  if (growth == 0 && !run.report.frames.empty()) growth = run.report.frames.back().growth;
   if (auto diagram = format_frame(run, growth)) {
     out += "\n";
     for (size_t pos = 0; pos < diagram->size();) {
@@ -270,7 +276,7 @@ std::string failure_story(const Inspection& what, const toolchain::GuestBuildCon
     }
   } else {
     const model::Trampoline* t = model::find_trampoline(run.report.trampoline);
-    // newstack never reached, or a suite that records no g0 frame (systemstack, asmcgocall).
+    // newstack never reached, or a call that switched to no g0 frame (on g0, gsignal).
     out += fmt::format("  (no g0 frame at {}'s entry was recorded: nothing to draw)\n", t ? t->callee : "newstack");
   }
   return out;

@@ -269,6 +269,8 @@ int cmd_trace(const InspectArgs& a) {
   const auto cfg = cli::config(a.run.common);
   model::RunOptions opt;
   opt.trace.enabled = true;
+  const model::Trampoline* trampoline = model::find_trampoline(what.scenario->trampoline);
+  const std::string episode = trampoline ? trampoline->episode : "growth";  // what --growth counts
   int growth = a.growth;
   if (a.growth == 0) {
     // An untraced run first (runs are deterministic). One that ends on its budget (a
@@ -277,7 +279,7 @@ int cmd_trace(const InspectArgs& a) {
     // failed, else the first (a whole run is thousands of lines per growth).
     auto probe = cli::run_one(what, {}, cfg);
     const auto& stop = probe.report.stop;
-    const int growths = static_cast<int>(probe.report.frames.size());
+    const int growths = probe.report.episodes;
     if (stop.reason == emu::StopReason::Budget && stop.insns > cli::kStoryWindow) {
       opt.trace.from_insn = stop.insns - cli::kStoryWindow;
       std::cerr << fmt::format(
@@ -288,16 +290,20 @@ int cmd_trace(const InspectArgs& a) {
                                        [](const model::Finding& f) { return f.growth > 0; });
       growth = failed != probe.report.findings.end() ? failed->growth : 1;
       std::cerr << fmt::format(
-          "gotramp: tracing growth {} of {} ({}); --growth N for another, --whole for the whole run ({} "
+          "gotramp: tracing {} {} of {} ({}); --growth N for another, --whole for the whole run ({} "
           "instructions)\n",
-          growth, growths, failed != probe.report.findings.end() ? "the first to fail" : "the first", stop.insns);
+          episode, growth, growths, failed != probe.report.findings.end() ? "the first to fail" : "the first",
+          stop.insns);
     }
   }
   opt.trace.growth = growth;
   opt.trace.all_regs = a.regs;
   auto run = cli::run_one(what, opt, cfg);
-  if (a.growth > static_cast<int>(run.report.frames.size()))
-    throw BadInput(fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.frames.size()));
+  if (a.growth > run.report.episodes)
+    throw BadInput(episode == "growth"
+                       ? fmt::format("growth {} never happened: the run grew {} times", a.growth, run.report.episodes)
+                       : fmt::format("{} {} never happened: the run made {} {} call(s)", episode, a.growth,
+                                     run.report.episodes, what.scenario->trampoline));
   if (a.json)
     std::cout << cli::trace_json(run, growth).dump(2) << "\n";
   else
@@ -329,20 +335,28 @@ int cmd_frame(const InspectArgs& a) {
         "no frame is expected in scenario {}: {}, so {} is never entered; the run ended as the scenario "
         "expects ({}: {})",
         what.scenario->name, what.scenario->description, callee, run.report.verdict, what.scenario->expect));
+  // A switch that did not happen (systemstack or asmcgocall called on g0 or gsignal
+  // runs fn where it is) built no g0 frame.
   if (frames == 0 && run_status(run, a.run.strict) == cli::kExitPassed)
     throw BadInput(
-        fmt::format("the {} suite keeps no frame diagram yet (morestack and mcall do); `gotramp trace` "
-                    "shows its run ({}: {})",
-                    what.scenario->trampoline, run.report.verdict, what.scenario->name));
+        fmt::format("no g0 frame in scenario {}: {}; {} ran on the stack it was called on, so there is nothing to draw "
+                    "(`gotramp trace` shows the run, {})",
+                    what.scenario->name, what.scenario->description, callee, run.report.verdict));
   if (frames == 0) {
     std::cerr << fmt::format(
-        "gotramp: the run FAILED before {} was entered: no frame to draw ({})\n", callee,
+        "gotramp: the run FAILED before {} was entered on g0: no frame to draw ({})\n", callee,
         run.report.findings.empty() ? run.report.stop.detail : run.report.findings.front().message());
     return cli::kExitFailed;
   }
-  if (growth > frames)
-    throw BadInput(fmt::format("growth {} never reached newstack: the run has {} growths (frames 1 to {})", growth,
-                               frames, frames));
+  if (!cli::frame_of(run, growth)) {
+    const std::string episode = trampoline ? trampoline->episode : "growth";
+    if (episode == "growth")
+      throw BadInput(fmt::format("growth {} never reached newstack: the run has {} growths (frames 1 to {})", growth,
+                                 frames, frames));
+    throw BadInput(fmt::format("{} {} of {} built no g0 frame: the run made {} {} call(s), {} with a frame", episode,
+                               growth, what.scenario->trampoline, run.report.episodes, what.scenario->trampoline,
+                               frames));
+  }
   if (svg) {
     *svg << *cli::frame_svg(run, growth);
     svg->close();

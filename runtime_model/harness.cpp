@@ -163,6 +163,14 @@ void Harness::episode_closes() {
   run.episodes_done++;
 }
 
+void Harness::episode_continues() {
+  Run& run = r();
+  if (run.episode_open || run.episodes_done == 0) return episode_opens();
+  run.episodes_done--;  // not done after all: its call goes on
+  run.episode_open = true;
+  run.stores.restart();
+}
+
 bool Harness::in_episode() const { return r().episode_open; }
 int Harness::episode() const { return r().episodes_done + (r().episode_open ? 1 : 0); }
 int Harness::episodes_done() const { return r().episodes_done; }
@@ -280,6 +288,7 @@ RunReport Harness::run_once(const Scenario& s, const Contract& c, const RunOptio
   run.report.findings = run.log.findings();
   run.report.findings_omitted = run.log.omitted();
   run.report.known_bugs = run.log.matched();
+  run.report.episodes = episode();
   set_verdict();
   if (run.tracer) run.tracer->stop();
   RunReport out = std::move(run.report);

@@ -193,6 +193,10 @@ class Harness {
   // Findings are numbered by it (for morestack: the growth).
   void episode_opens();
   void episode_closes();
+  // The way back of the episode that closed last (a trampoline that calls a host
+  // function and returns: systemstack, asmcgocall): it opens again under its own
+  // number, its stores logged afresh, so that one call is one episode.
+  void episode_continues();
   bool in_episode() const;
   // The episode open now, else the last one (0 before the first).
   int episode() const;

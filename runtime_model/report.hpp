@@ -138,7 +138,8 @@ struct RunReport {
   uint64_t result_expected = 0, result_got = 0;
   std::optional<std::string> throw_text;  // a Go throw the model raised
   std::vector<std::string> printed;       // what the runtime wrote to stderr
-  std::vector<G0Frame> frames;            // the g0 frame at each newstack entry
+  std::vector<G0Frame> frames;            // the g0 frame at each callee entry (newstack, fn)
+  int episodes = 0;                       // the trampoline's calls the run made (for morestack: its growths)
   std::string gc_phase = "off";
   std::vector<UnbarrieredWrite> unbarriered;  // guest pointer stores no barrier covered
   std::vector<uint64_t> shaded;               // objects the barriers shaded

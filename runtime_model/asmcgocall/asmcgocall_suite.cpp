@@ -146,8 +146,9 @@ void AsmcgocallSuite::c_function() {
   const uint64_t upper = spec.reg_size == 8 ? (h.poison(c.result) & ~uint64_t{0xffffffff}) : 0;
   e.set_reg(c.result, upper | kResult);
   s_.c_returned = true;
-  // The way back: stores logged and registers followed until the run ends.
-  h.episode_opens();
+  // The way back, the same call's: stores logged and registers followed until the
+  // run ends.
+  h.episode_continues();
   h.register_window_opens();
 }
 

@@ -23,6 +23,7 @@
 #include "runtime_model/call_entry.hpp"
 #include "runtime_model/call_frame.hpp"
 #include "runtime_model/harness.hpp"
+#include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/suite.hpp"
 
 namespace gotramp::model {
@@ -84,6 +85,7 @@ class AsmcgocallSuite final : public Suite {
   void c_function();
   void move_stack();
   void check_c_entry(uint64_t at);
+  G0Frame frame_at_c(uint64_t sp) const;
   void check_returned(const emu::RunResult& stop);
 
   Harness* h_ = nullptr;

@@ -13,6 +13,7 @@
 #include "emu/byte_order.hpp"
 #include "runtime_model/asmcgocall/asmcgocall_suite.hpp"
 #include "runtime_model/expect.hpp"
+#include "runtime_model/g0_snapshot.hpp"
 #include "runtime_model/switch_saved.hpp"
 
 namespace gotramp::model {
@@ -22,6 +23,40 @@ namespace {
 // aligned.
 constexpr uint64_t kMaxCFrame = 512;
 }  // namespace
+
+// The g0 frame at the C function's entry, for frame diagrams: its words named by
+// what they hold (what asmcgocall keeps to come back by, fn's stack argument, the
+// words the C ABI gives the callee), and the goroutine asmcgocall saved.
+G0Frame AsmcgocallSuite::frame_at_c(uint64_t sp) const {
+  Harness& h = *h_;
+  emu::Engine& e = h.engine();
+  const emu::ArchSpec& spec = h.spec();
+  const emu::ArchSpec::CAbi& c = *cabi_;
+  const AsmcgocallEntry& m = *s_.entry;
+  G0Frame::Roles roles{"fn", "asmcgocall", "asmcgocall's caller", "call", false, true, "gosave_systemstack_switch", {}};
+  const int64_t at_call = spec.call_pushes;  // SP at the call, from SP at fn's entry
+  const uint64_t top = h.world().g0[h.fields().g.sched.sp].get();
+  // 0(SP) is the return PC on x86; on link machines a word the trampoline may use.
+  for (int64_t off = spec.has_link() ? 0 : spec.ptr_size; sp + off + spec.ptr_size <= top; off += spec.ptr_size) {
+    const uint64_t v = e.read_ptr(sp + off);
+    const bool reserved = off >= at_call + c.reserved_lo && off < at_call + c.reserved_hi;
+    std::string what;
+    if (!c.arg.valid() && off == at_call)
+      what = fmt::format("fn's argument arg ({}: on the stack)", c.name);
+    else if (v == m.g)
+      what = "the old g, kept by asmcgocall to come back to";
+    else if (v > 0 && v < m.stack_hi && m.stack_hi - v + 4 * spec.ptr_size >= m.sp &&
+             m.stack_hi - v <= m.sp + 4 * spec.ptr_size)
+      what = fmt::format("the depth below g.stack.hi ({:#x} - {:#x}), kept by asmcgocall to come back to", m.stack_hi,
+                         m.stack_hi - v);
+    else if (reserved)
+      what = fmt::format("reserved for fn by the {}", c.name);
+    if (!what.empty() && reserved && !what.starts_with("reserved") && !what.starts_with("fn's"))
+      what += fmt::format(", in a word the {} gives fn", c.name);
+    if (!what.empty()) roles.args.push_back({off, std::move(what)});
+  }
+  return g0_frame_at_entry(h, sp, m.g, std::move(roles));
+}
 
 void AsmcgocallSuite::check_c_entry(uint64_t at) {
   Harness& h = *h_;
@@ -44,6 +79,7 @@ void AsmcgocallSuite::check_c_entry(uint64_t at) {
   const bool sw = switches();
   const uint64_t g0 = w.m[F.m.g0].get();
   const std::string who = "asmcgocall";
+  if (sw) report.frames.push_back(frame_at_c(sp));
 
   // g: m.g0 after a switch; else the caller's, untouched.
   if (sw)

@@ -9,6 +9,7 @@
 #include "emu/byte_order.hpp"
 #include "runtime_model/expect.hpp"
 #include "runtime_model/frame_pointer.hpp"
+#include "runtime_model/g0_snapshot.hpp"
 #include "runtime_model/mcall/mcall_suite.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
 
@@ -17,43 +18,13 @@ namespace gotramp::model {
 // The g0 frame at fn's entry and the goroutine mcall saved, for frame diagrams.
 G0Frame McallSuite::frame_at_fn(uint64_t sp) const {
   Harness& h = *h_;
-  emu::Engine& e = h.engine();
   const emu::ArchSpec& spec = h.spec();
-  const RuntimeFields& F = h.fields();
-  const WorldObjects& w = h.world();
-  G0Frame f;
-  f.growth = 1;
-  f.sp = f.base = sp;
-  f.g0_sched_sp = w.g0[F.g.sched.sp].get();
-  const uint64_t top = f.g0_sched_sp + Arena::kG0Reserved;
-  if (h.arena().g0_stack().contains(sp) && sp < top) {
-    f.bytes.resize(top - sp);
-    e.try_read(sp, f.bytes);
-  }
-  if (spec.has_link()) f.link = e.reg(spec.link);
-  f.ctxt_reg = e.reg(spec.ctxt) & emu::width_mask(spec.ptr_size);
-  f.g = e.current_g();
-  f.g_slot = e.g_memory().value_or(0);
-  f.roles = {"fn", "mcall", "mcall's caller", "call", false, {}};
-  f.roles.args.push_back({spec.arg0_offset(), h.profile().regabi
-                                                  ? fmt::format("fn's argument's spill slot (gp itself is in {})",
-                                                                spec.regabi.int_args.front().name)
-                                                  : std::string("fn's argument gp: the g that called mcall")});
-  auto& gp = f.gp;
-  Ptr<rt::g> g(e, s_.entry ? s_.entry->g : w.gp.addr());
-  gp.g = g.addr();
-  gp.stack_lo = g[F.g.stack.lo].get(), gp.stack_hi = g[F.g.stack.hi].get();
-  gp.sched_sp = g[F.g.sched.sp].get(), gp.sched_pc = g[F.g.sched.pc].get();
-  gp.sched_lr = g[F.g.sched.lr].get(), gp.sched_bp = g[F.g.sched.bp].get();
-  gp.sched_g = g[F.g.sched.g].get(), gp.sched_ctxt = g[F.g.sched.ctxt].get();
-  const uint64_t word = spec.ptr_size;
-  const uint64_t lo = std::max(gp.stack_lo, gp.sched_sp - 2 * word), hi = std::min(gp.stack_hi, gp.sched_sp + 4 * word);
-  if (gp.sched_sp >= gp.stack_lo && gp.sched_sp < gp.stack_hi && lo < hi) {
-    gp.base = lo;
-    gp.bytes.resize(hi - lo);
-    if (!e.try_read(lo, gp.bytes)) gp.bytes.clear();
-  }
-  return f;
+  G0Frame::Roles roles{"fn", "mcall", "mcall's caller", "call", false, false, "", {}};
+  roles.args.push_back({spec.arg0_offset(), h.profile().regabi
+                                                ? fmt::format("fn's argument's spill slot (gp itself is in {})",
+                                                              spec.regabi.int_args.front().name)
+                                                : std::string("fn's argument gp: the g that called mcall")});
+  return g0_frame_at_entry(h, sp, s_.entry ? s_.entry->g : h.world().gp.addr(), std::move(roles));
 }
 
 void McallSuite::check_fn_entry() {

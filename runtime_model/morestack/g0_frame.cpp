@@ -45,8 +45,11 @@ std::vector<FrameSlot> g0_frame_slots(const emu::ArchSpec& spec, const Contract&
     out.push_back({f.sp + off, spec.slot(off), size, v.value_or(0), role, std::move(meaning)});
   };
   int64_t off = 0;
+  auto arg_at = [&](int64_t o) {
+    return std::find_if(f.roles.args.begin(), f.roles.args.end(), [&](const auto& p) { return p.first == o; });
+  };
   while (off < frame_size) {
-    if (off == 0) {
+    if (off == 0 && (!spec.has_link() || arg_at(0) == f.roles.args.end())) {
       // At newstack's entry, 0(SP) is what CALL pushed (x86), or the saved-LR
       // word of the frame the trampoline built for the call (link registers).
       const int size = spec.entry_slot_size();
@@ -58,12 +61,11 @@ std::vector<FrameSlot> g0_frame_slots(const emu::ArchSpec& spec, const Contract&
             fmt::format("return PC into {}: ",
                         f.roles.trampoline == "morestack" ? "the trampoline" : f.roles.trampoline) +
                 (want.describe_code ? want.describe_code(v) : fmt::format("{:#x}", v)) +
-                " (the crash-if-returns instruction)");
+                (f.roles.returns ? fmt::format(" (where {} returns)", f.roles.callee)
+                                 : std::string(" (the crash-if-returns instruction)")));
       }
       off += size;
-    } else if (auto a = std::find_if(f.roles.args.begin(), f.roles.args.end(),
-                                     [&](const auto& p) { return p.first == off; });
-               a != f.roles.args.end()) {
+    } else if (auto a = arg_at(off); a != f.roles.args.end()) {
       add(off, spec.ptr_size, FrameSlot::Role::Argument, a->second);
       off += spec.ptr_size;
     } else if (contract.newstack.ctxt_is_argument && off == arg0) {
@@ -104,7 +106,16 @@ std::vector<FrameSlot> goroutine_slots(const emu::ArchSpec& spec, const G0Frame&
     uint64_t v = emu::load_uint(gp.bytes.data() + i, w, spec.order);
     std::string meaning;
     const std::string& fn = f.roles.interrupted;
-    if (!f.roles.morebuf) {
+    if (!f.roles.saver.empty()) {
+      // g.sched.sp is the trampoline's own SP as it called the saver.
+      const std::string& t = f.roles.trampoline;
+      if (!spec.has_link() && rel == -static_cast<int64_t>(spec.call_pushes))
+        meaning = fmt::format("return PC into {}, pushed by its CALL to {}", t, f.roles.saver);
+      else if (rel < 0)
+        meaning = fmt::format("below {}'s SP: free", t);
+      else
+        meaning = fmt::format("{}'s frame, then {}'s", t, fn);
+    } else if (!f.roles.morebuf) {
       // The trampoline was called like any function: g.sched.sp is its caller's SP.
       if (!spec.has_link() && rel == -static_cast<int64_t>(spec.call_pushes))
         meaning = fmt::format("return PC into {}, pushed by its CALL to {} (= g.sched.pc)", fn, f.roles.trampoline);

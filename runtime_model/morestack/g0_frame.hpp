@@ -48,7 +48,12 @@ struct G0Frame {
     std::string interrupted = "f";
     std::string episode = "growth";  // what the snapshots are numbered by
     bool morebuf = true;             // m.morebuf describes interrupted's caller
-    // The callee's argument words in the frame, by offset from SP (beyond 0(SP)).
+    bool returns = false;            // the callee returns into the trampoline (systemstack, asmcgocall)
+    // The function that saved g.sched, when not the trampoline itself
+    // ("gosave_systemstack_switch": g.sched.sp is then the trampoline's own SP).
+    std::string saver;
+    // The callee's argument words in the frame (and other words the trampoline
+    // put there), by offset from SP, beyond 0(SP).
     std::vector<std::pair<int64_t, std::string>> args;
   } roles;
   // The width-byte word at SP+off, decoded in the given byte order.

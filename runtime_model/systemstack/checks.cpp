@@ -9,6 +9,7 @@
 #include "emu/byte_order.hpp"
 #include "runtime_model/expect.hpp"
 #include "runtime_model/frame_pointer.hpp"
+#include "runtime_model/g0_snapshot.hpp"
 #include "runtime_model/switch_saved.hpp"
 #include "runtime_model/systemstack/systemstack_suite.hpp"
 
@@ -34,6 +35,12 @@ void SystemstackSuite::check_fn_entry() {
   }
   const SystemstackEntry& m = *s_.entry;
   const uint64_t g0 = w.m[F.m.g0].get();
+  // The frame diagram: the g0 frame systemstack built for fn, and the goroutine it
+  // saved (on g0 or gsignal nothing is switched or saved: no diagram).
+  if (switches())
+    report.frames.push_back(g0_frame_at_entry(
+        h, sp, m.g,
+        {"fn", "systemstack", "systemstack's caller", "call", false, true, "gosave_systemstack_switch", {}}));
   expect_register(h, "fn-ctxt", spec.ctxt, "the context register at fn's entry", funcval_,
                   "the func value passed to systemstack", at);
 

@@ -129,8 +129,9 @@ void SystemstackSuite::fn() {
   h.clobber();
   if (fp) e.set_reg(h.fp(), *fp);
   s_.fn_returned = true;
-  // The way back: stores logged and registers followed until the run ends.
-  h.episode_opens();
+  // The way back, the same call's: stores logged and registers followed until the
+  // run ends.
+  h.episode_continues();
   h.register_window_opens();
 }
 
