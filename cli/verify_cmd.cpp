@@ -10,6 +10,7 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "cli/exit_code.hpp"
@@ -28,33 +29,42 @@ struct Job {
   std::vector<VerifyRow> rows;
 };
 
-// Runs every job, machines on all cores at once (one Unicorn engine each), and
-// returns their rows in job order.
-std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::function<void(Job&)>& run_job) {
+// Runs work(0..n-1) on all cores at once (-j: want threads), each item on one thread.
+void run_parallel(size_t n, int want, const std::function<void(size_t)>& work) {
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i; (i = next++) < jobs.size();) run_job(jobs[i]);
+    for (size_t i; (i = next++) < n;) work(i);
   };
   size_t threads = want > 0 ? static_cast<size_t>(want) : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, jobs.size());
+  threads = std::min(threads, n);
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; t++) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+}
 
+// Every job's rows, in job order.
+std::vector<VerifyRow> rows_of(std::vector<Job>& jobs) {
   std::vector<VerifyRow> rows;
   for (auto& job : jobs)
     for (auto& row : job.rows) rows.push_back(std::move(row));
   return rows;
 }
 
+// Runs every job, machines on all cores at once (one Unicorn engine each), and
+// returns their rows in job order.
+std::vector<VerifyRow> run_pool(std::vector<Job>& jobs, int want, const std::function<void(Job&)>& run_job) {
+  run_parallel(jobs.size(), want, [&](size_t i) { run_job(jobs[i]); });
+  return rows_of(jobs);
+}
+
 // Every row of a job `error`, with why and where (a GOARCH the toolchain does not
 // build, a runtime the model cannot describe): the other jobs run on.
-void error_rows(Job& job, const std::function<VerifyRow(const model::Scenario*)>& row_for, const std::string& why,
-                const std::string& source) {
+void error_rows(Job& job, const std::function<VerifyRow(const Job&, const model::Scenario*)>& row_for,
+                const std::string& why, const std::string& source) {
   job.rows.clear();
   for (const model::Scenario* s : job.scenarios) {
-    VerifyRow row = row_for(s);
+    VerifyRow row = row_for(job, s);
     row.verdict = "error";
     row.note = why;
     row.error_source = source;
@@ -62,25 +72,35 @@ void error_rows(Job& job, const std::function<VerifyRow(const model::Scenario*)>
   }
 }
 
-// Runs every scenario on the harness make() builds, a row each, in the order given.
-// The runs are independent (Harness::run starts each from a fresh world), so they
-// run in another order: those that drop the engine's translations last (the bundled
-// matrix: 0.78x wall, farm-bench --vs). A harness that
-// cannot be built or cannot run makes every row FAILED with the reason, except a
-// runtime the model cannot describe (ProfileError), which is the caller's to report.
-void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenarios,
-                   const std::function<VerifyRow(const model::Scenario*)>& row_for,
+using RowFor = std::function<VerifyRow(const Job&, const model::Scenario*)>;
+
+// Runs every scenario of the jobs given on the one harness make() builds (one
+// GOARCH's trampolines on its probe: suites switch on it, and what the engine
+// translated stays), a row each, in each job's order. The runs are independent
+// (Harness::run starts each from a fresh world), so they run in another order:
+// those that drop the engine's translations last (the bundled matrix: 0.78x wall,
+// farm-bench --vs). A harness that cannot be built or cannot run makes every row
+// FAILED with the reason, except a runtime the model cannot describe
+// (ProfileError), which is the caller's to report.
+void run_scenarios(std::span<Job* const> jobs, const RowFor& row_for,
                    const std::function<std::unique_ptr<model::Harness>()>& make) {
+  struct Run {
+    Job* job;
+    size_t i;  // the scenario's index in its job
+  };
+  std::vector<Run> order;
+  for (Job* job : jobs)
+    for (size_t i = 0; i < job->scenarios.size(); i++) order.push_back({job, i});
+  std::stable_partition(order.begin(), order.end(),
+                        [&](const Run& r) { return !model::drops_translations(*r.job->scenarios[r.i]); });
+  std::map<const Job*, std::vector<VerifyRow>> rows;
+  for (Job* job : jobs) rows[job].resize(job->scenarios.size());
   try {
     auto harness = make();
-    std::vector<size_t> order(scenarios.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_partition(order.begin(), order.end(),
-                          [&](size_t i) { return !model::drops_translations(*scenarios[i]); });
-    std::vector<VerifyRow> rows(scenarios.size());
-    for (size_t i : order) {
-      const model::Scenario* s = scenarios[i];
-      VerifyRow& row = rows[i] = row_for(s);
+    for (const Run& run : order) {
+      const Job& job = *run.job;
+      const model::Scenario* s = job.scenarios[run.i];
+      VerifyRow& row = rows[&job][run.i] = row_for(job, s);
       if (std::string why = model::world_unavailable(s->world, *job.spec); !why.empty()) {
         row.verdict = "not applicable";
         row.note = std::move(why);
@@ -91,16 +111,19 @@ void run_scenarios(Job& job, const std::vector<const model::Scenario*>& scenario
       row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       row.verdict = row.report->verdict;
     }
-    for (auto& row : rows) job.rows.push_back(std::move(row));
+    for (Job* job : jobs)
+      for (auto& row : rows[job]) job->rows.push_back(std::move(row));
   } catch (const model::ProfileError&) {
     throw;
   } catch (const std::exception& e) {
-    job.rows.clear();
-    for (const model::Scenario* s : scenarios) {
-      VerifyRow row = row_for(s);
-      row.verdict = "FAILED";
-      row.note = e.what();
-      job.rows.push_back(std::move(row));
+    for (Job* job : jobs) {
+      job->rows.clear();
+      for (const model::Scenario* s : job->scenarios) {
+        VerifyRow row = row_for(*job, s);
+        row.verdict = "FAILED";
+        row.note = e.what();
+        job->rows.push_back(std::move(row));
+      }
     }
   }
 }
@@ -123,28 +146,39 @@ std::vector<VerifyRow> run_real(const VerifyRequest& req, std::vector<Job>& jobs
       unbuilt.emplace(job.spec, e);
     }
   }
-  auto run_job = [&](Job& job) {
-    auto row_for = [&](const model::Scenario* s) {
-      VerifyRow row;
-      row.spec = job.spec, row.trampoline = job.trampoline, row.contract = job.contract, row.scenario = s;
-      row.toolchain = tc.version;
-      if (auto p = probes.find(job.spec); p != probes.end()) row.source = p->second.string();
-      return row;
-    };
-    if (auto e = unbuilt.find(job.spec); e != unbuilt.end()) {
-      error_rows(job, row_for, e->second.what(), e->second.source);
+  const RowFor row_for = [&](const Job& job, const model::Scenario* s) {
+    VerifyRow row;
+    row.spec = job.spec, row.trampoline = job.trampoline, row.contract = job.contract, row.scenario = s;
+    row.toolchain = tc.version;
+    if (auto p = probes.find(job.spec); p != probes.end()) row.source = p->second.string();
+    return row;
+  };
+  // One harness per GOARCH, for all its trampolines: a second engine would load the
+  // probe and translate its runtime again.
+  std::vector<std::vector<Job*>> groups;
+  std::map<const emu::ArchSpec*, size_t> group_of;
+  for (auto& job : jobs) {
+    auto [it, fresh] = group_of.try_emplace(job.spec, groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(&job);
+  }
+  run_parallel(groups.size(), req.jobs, [&](size_t i) {
+    std::vector<Job*>& group = groups[i];
+    const emu::ArchSpec& spec = *group.front()->spec;
+    if (auto e = unbuilt.find(&spec); e != unbuilt.end()) {
+      for (Job* job : group) error_rows(*job, row_for, e->second.what(), e->second.source);
     } else {
-      const std::string probe = probes.at(job.spec).string();
+      const std::string probe = probes.at(&spec).string();
       try {
-        run_scenarios(job, job.scenarios, row_for,
-                      [&] { return model::Harness::for_probe(*job.spec, probe, tc.version, tc.goroot); });
+        run_scenarios(group, row_for, [&] { return model::Harness::for_probe(spec, probe, tc.version, tc.goroot); });
       } catch (const model::ProfileError& e) {
-        error_rows(job, row_for, e.what(), "");
+        for (Job* job : group) error_rows(*job, row_for, e.what(), "");
       }
     }
-    if (req.progress) req.progress->ran(job.spec->goarch, job.rows.size());
-  };
-  return run_pool(jobs, req.jobs, run_job);
+    if (req.progress)
+      for (Job* job : group) req.progress->ran(spec.goarch, job->rows.size());
+  });
+  return rows_of(jobs);
 }
 
 template <typename T, typename Find>
@@ -322,9 +356,10 @@ std::optional<std::vector<const emu::ArchSpec*>> parse_real_archs(const std::vec
   return out;
 }
 
-// One harness per GOARCH x trampoline x contract runs every requested scenario of
-// the trampoline; harnesses are independent (one Unicorn engine each), so they run
-// on all cores at once.
+// Jobs are GOARCH x trampoline x contract. A transcription's job runs on a harness
+// of its own (each contract is its own ELF); a real toolchain's jobs of one GOARCH
+// share one (run_real). Harnesses are independent (one Unicorn engine each), so they
+// run on all cores at once.
 std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::GuestBuildConfig& cfg) {
   std::vector<Job> jobs;
   for (const emu::ArchSpec* spec : req.archs)
@@ -356,7 +391,7 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
   auto run_job = [&](Job& job) {
     const emu::ArchSpec* spec = job.spec;
     const model::Contract* c = job.contract;
-    auto row_for = [&](const model::Scenario* s) {
+    auto row_for = [&](const Job&, const model::Scenario* s) {
       VerifyRow row;
       row.spec = spec, row.trampoline = job.trampoline, row.contract = c, row.scenario = s;
       row.asm_file = req.asm_file;
@@ -366,16 +401,15 @@ std::vector<VerifyRow> run_verify(const VerifyRequest& req, const toolchain::Gue
     };
     if (!spec->verified && !req.unverified) {
       for (const model::Scenario* s : job.scenarios) {
-        VerifyRow row = row_for(s);
+        VerifyRow row = row_for(job, s);
         row.verdict = "not yet verified";
         row.note = "this GOARCH's row is not verified end to end yet";
         job.rows.push_back(std::move(row));
       }
       return;
     }
-    run_scenarios(job, job.scenarios, row_for, [&] {
-      return model::Harness::for_transcription(*spec, elves.at({spec, c}).string());
-    });
+    Job* one[] = {&job};
+    run_scenarios(one, row_for, [&] { return model::Harness::for_transcription(*spec, elves.at({spec, c}).string()); });
     if (req.progress) req.progress->ran(spec->goarch, job.rows.size());
   };
 

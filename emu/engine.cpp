@@ -87,6 +87,7 @@ struct Engine::Hook {
   CodeHook code;
   WriteHook write;
   uc_hook handle = 0;
+  uint64_t begin = 1, end = 0;  // the range it hooks (begin > end: everything)
 };
 
 Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
@@ -410,6 +411,7 @@ void Engine::set_current_g(uint64_t g) {
 
 void Engine::add_hook(int type, void* cb, uint64_t begin, uint64_t end, std::unique_ptr<Hook> h) {
   h->engine = this;
+  h->begin = begin, h->end = end;
   check(uc_hook_add(uc_, &h->handle, type, cb, h.get(), begin, end), "add hook");
   hooks_.push_back(std::move(h));
 }
@@ -451,10 +453,20 @@ Engine::HookId Engine::on_write(uint64_t begin, uint64_t end, WriteHook fn) {
 
 void Engine::remove_hook(HookId id) {
   if (id >= hooks_.size() || !hooks_[id]) return;
-  check(uc_hook_del(uc_, hooks_[id]->handle), "remove hook");
+  const Hook& h = *hooks_[id];
+  check(uc_hook_del(uc_, h.handle), "remove hook");
+  // A code hook within a page (a host function, an observer) is called from the
+  // blocks holding its addresses only: dropping those is enough, and the rest of
+  // the runtime stays translated (a suite switch on one harness costs no
+  // retranslation). Blocks translated and TLB entries made while any other hook
+  // existed keep the slow path (measured); drop them all.
+  const bool code_in_page = h.code && h.begin <= h.end && h.end - h.begin < kPageSize;
+  const uint64_t begin = h.begin, end = h.end;
   hooks_[id].reset();
-  // Blocks translated and TLB entries made while the hook existed keep the slow
-  // path (measured); drop them.
+  if (code_in_page) {
+    check(uc_ctl_remove_cache(uc_, begin, end + 1), "drop translations of the unhooked code");
+    return;
+  }
   check(uc_ctl_flush_tb(uc_), "flush the translation cache");
   check(uc_ctl_flush_tlb(uc_), "flush the TLB");
 }
