@@ -2,13 +2,18 @@
 
 #include <elfutils/libdw.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <thread>
 
 #include "emu/elf_image.hpp"
 
@@ -29,10 +34,7 @@ LineTable LineTable::load(const std::string& path, const std::string& suffix,
     throw ElfError(fmt::format("{}: no DWARF line table: {}", path, dwarf_errmsg(-1)));
   }
   LineTable t;
-  t.roots_ = std::move(roots);
-  if (!t.roots_.empty() && std::filesystem::is_directory(overlay_dir(path) / "src"))
-    t.roots_.insert(t.roots_.begin(), overlay_dir(path) / "src");
-  t.roots_.insert(t.roots_.begin(), source_dir(path));
+  t.set_roots(path, std::move(roots));
   std::map<std::string, uint32_t> file_ids;
   Dwarf_Off off = 0, next = 0;
   size_t header = 0;
@@ -63,6 +65,118 @@ LineTable LineTable::load(const std::string& path, const std::string& suffix,
   dwarf_end(dw);
   close(fd);
   std::stable_sort(t.rows_.begin(), t.rows_.end(), [](const Row& a, const Row& b) { return a.addr < b.addr; });
+  return t;
+}
+
+void LineTable::set_roots(const std::string& path, std::vector<std::filesystem::path> roots) {
+  roots_ = std::move(roots);
+  if (!roots_.empty() && std::filesystem::is_directory(overlay_dir(path) / "src"))
+    roots_.insert(roots_.begin(), overlay_dir(path) / "src");
+  roots_.insert(roots_.begin(), source_dir(path));
+}
+
+std::filesystem::path LineTable::cache_file(const std::filesystem::path& elf) {
+  return std::filesystem::path(elf).concat(".lines");
+}
+
+namespace {
+
+void put_varint(std::string& out, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) out += static_cast<char>((v & 0x7f) | 0x80);
+  out += static_cast<char>(v);
+}
+
+bool get_varint(const std::string& in, size_t& at, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; at < in.size() && shift < 64; shift += 7) {
+    const auto b = static_cast<uint8_t>(in[at++]);
+    v |= uint64_t{b & 0x7fu} << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// The key line, the file names (one a line after their count), then the rows as
+// varints: the address's distance from the row before, the file, the line.
+std::string LineTable::serialize(const std::string& key) const {
+  std::string out = key + "\n" + std::to_string(files_.size()) + "\n";
+  for (const auto& f : files_) out += f + "\n";
+  put_varint(out, rows_.size());
+  uint64_t last = 0;
+  for (const auto& r : rows_) {
+    put_varint(out, r.addr - last);
+    put_varint(out, r.file);
+    put_varint(out, static_cast<uint32_t>(r.line));
+    last = r.addr;
+  }
+  return out;
+}
+
+bool LineTable::deserialize(const std::string& data, const std::string& key) {
+  size_t at = data.find('\n');
+  if (at == std::string::npos || data.compare(0, at, key) != 0) return false;
+  at++;
+  size_t nl = data.find('\n', at);
+  if (nl == std::string::npos) return false;
+  const size_t files = std::strtoull(data.c_str() + at, nullptr, 10);
+  at = nl + 1;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < files; i++) {
+    nl = data.find('\n', at);
+    if (nl == std::string::npos) return false;
+    names.push_back(data.substr(at, nl - at));
+    at = nl + 1;
+  }
+  uint64_t n = 0;
+  if (!get_varint(data, at, n) || n > data.size()) return false;
+  std::vector<Row> rows;
+  rows.reserve(n);
+  uint64_t addr = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t d, file, line;
+    if (!get_varint(data, at, d) || !get_varint(data, at, file) || !get_varint(data, at, line) || file >= names.size())
+      return false;
+    addr += d;
+    rows.push_back({addr, static_cast<uint32_t>(file), static_cast<int>(line)});
+  }
+  if (at != data.size()) return false;
+  files_ = std::move(names);
+  rows_ = std::move(rows);
+  return true;
+}
+
+LineTable LineTable::load_cached(const std::string& path, const std::string& suffix,
+                                 std::vector<std::filesystem::path> roots, const std::string& cache) {
+  namespace fs = std::filesystem;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return load(path, suffix, std::move(roots));
+  const std::string key = fmt::format("gotramp-lines-1\t{}\t{}.{:09}\t{}", static_cast<uintmax_t>(st.st_size),
+                                      static_cast<intmax_t>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec, suffix);
+  std::string data;
+  if (std::FILE* in = std::fopen(cache.c_str(), "rb")) {
+    char buf[65536];
+    for (size_t got; (got = std::fread(buf, 1, sizeof buf, in)) > 0;) data.append(buf, got);
+    std::fclose(in);
+  }
+  LineTable t;
+  if (t.deserialize(data, key)) {
+    t.set_roots(path, std::move(roots));
+    return t;
+  }
+  t = load(path, suffix, std::move(roots));
+  // Apart per process and thread: two harnesses of one ELF may write it at once.
+  const std::string tmp =
+      fmt::format("{}.tmp{}-{}", cache, getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  std::error_code ec;
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << t.serialize(key);
+    if (!out) ec = std::make_error_code(std::errc::io_error);
+  }
+  if (!ec) fs::rename(tmp, cache, ec);
+  if (ec) fs::remove(tmp, ec);
   return t;
 }
 

@@ -27,6 +27,14 @@ class LineTable {
   // (a GOROOT's src/ for a real runtime's files, which DWARF names by import path).
   static LineTable load(const std::string& path, const std::string& suffix = ".s",
                         std::vector<std::filesystem::path> roots = {});
+  // load(), its rows remembered in `cache` (a file beside the ELF, "<elf>.lines"),
+  // keyed by the ELF's size and modification time and the suffix: a real runtime's
+  // whole line table is decompressed and decoded once (about 20 ms), not by every
+  // process that blames a Finding. A cache that cannot be written is skipped.
+  static LineTable load_cached(const std::string& path, const std::string& suffix,
+                               std::vector<std::filesystem::path> roots, const std::string& cache);
+  // Where load_cached keeps an ELF's rows.
+  static std::filesystem::path cache_file(const std::filesystem::path& elf);
   std::optional<SourceLine> at(uint64_t addr) const;
   size_t size() const { return rows_.size(); }
   // Where the source files an ELF was built from are kept, under the paths its DWARF
@@ -55,6 +63,10 @@ class LineTable {
     uint32_t file;
     int line;
   };
+  std::string serialize(const std::string& key) const;
+  bool deserialize(const std::string& data, const std::string& key);
+  void set_roots(const std::string& path, std::vector<std::filesystem::path> roots);
+
   std::vector<Row> rows_;  // sorted by address
   std::vector<std::string> files_;
   std::vector<std::filesystem::path> roots_;                       // the kept sources first

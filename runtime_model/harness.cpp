@@ -84,8 +84,8 @@ std::string Harness::code_symbol(uint64_t v) const {
 const emu::LineTable* Harness::lines() {
   if (!lines_) {
     try {
-      lines_ =
-          std::make_unique<emu::LineTable>(emu::LineTable::load(image_.path(), prof_->line_files, prof_->source_roots));
+      lines_ = std::make_unique<emu::LineTable>(emu::LineTable::load_cached(
+          image_.path(), prof_->line_files, prof_->source_roots, emu::LineTable::cache_file(image_.path()).string()));
     } catch (const emu::ElfError&) {
       lines_ = std::make_unique<emu::LineTable>();  // no DWARF: no source lines
     }

@@ -157,6 +157,50 @@ TEST(Blame, SourceTextIsTheAssembledLine) {
   std::filesystem::remove(bare);
 }
 
+// The line table remembered beside an ELF answers as the ELF's DWARF does; a cache
+// made for another ELF (or another build of it: size and mtime) or a damaged one is
+// read afresh and rewritten, never believed.
+TEST(Blame, TheRememberedLineTableIsTheElfs) {
+  namespace fs = std::filesystem;
+  const emu::ArchSpec& spec = *emu::find_arch("arm64");
+  const std::string elf = test::seed_elf(spec);
+  const fs::path dir = fs::temp_directory_path() / fmt::format("gotramp-lines-{}", getpid());
+  fs::create_directories(dir);
+  const fs::path copy = dir / "guest.elf", cache = emu::LineTable::cache_file(copy);
+  fs::copy_file(elf, copy, fs::copy_options::overwrite_existing);
+  const emu::LineTable fresh = emu::LineTable::load(copy.string());
+  ASSERT_GT(fresh.size(), 10u);
+  const uint64_t entry = emu::ElfImage::load(elf, "main.").func("main.morestack").addr;
+
+  const emu::LineTable first = emu::LineTable::load_cached(copy.string(), ".s", {}, cache.string());
+  ASSERT_TRUE(fs::exists(cache));
+  const emu::LineTable again = emu::LineTable::load_cached(copy.string(), ".s", {}, cache.string());
+  for (const emu::LineTable* t : {&first, &again}) {
+    EXPECT_EQ(t->size(), fresh.size());
+    for (uint64_t pc = entry; pc < entry + 0x40; pc += 4) {
+      auto want = fresh.at(pc), got = t->at(pc);
+      ASSERT_EQ(want.has_value(), got.has_value()) << std::hex << pc;
+      if (want) {
+        EXPECT_EQ(fmt::format("{}:{}", got->file, got->line), fmt::format("{}:{}", want->file, want->line));
+      }
+    }
+    EXPECT_EQ(t->text(*t->at(entry)), fresh.text(*fresh.at(entry)));
+  }
+
+  // Damaged: cut short. Then stale: the ELF rewritten (another mtime).
+  fs::resize_file(cache, fs::file_size(cache) / 2);
+  EXPECT_EQ(emu::LineTable::load_cached(copy.string(), ".s", {}, cache.string()).size(), fresh.size());
+  { std::ofstream(cache, std::ios::binary) << "gotramp-lines-1\tsomething else\n0\n\x01\x00\x00\x07"; }
+  EXPECT_EQ(emu::LineTable::load_cached(copy.string(), ".s", {}, cache.string()).size(), fresh.size());
+  fs::last_write_time(copy, fs::last_write_time(copy) - std::chrono::hours(1));
+  EXPECT_EQ(emu::LineTable::load_cached(copy.string(), ".s", {}, cache.string()).size(), fresh.size());
+  std::ifstream in(cache, std::ios::binary);
+  std::string key;
+  std::getline(in, key);
+  EXPECT_TRUE(key.starts_with("gotramp-lines-1\t")) << key;
+  fs::remove_all(dir);
+}
+
 TEST(Verdicts, TraceAndFrameEndWithTheVerdictAndTheFindings) {
   const std::string broken = variant("arm64", "no-morebuf-pc.s");
   for (const char* cmd : {"trace", "frame"}) {

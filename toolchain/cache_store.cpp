@@ -56,11 +56,12 @@ bool is_goarch(const std::string& name) {
 }
 
 // An ELF with the files kept beside it: the sources (.src/) and, for probes, the
-// layouts read from its DWARF (.layouts). Its last use is its .src folder's mtime.
+// layouts read from its DWARF (.layouts); its line table (.lines, once a Finding was
+// blamed). Its last use is its .src folder's mtime.
 CacheEntry elf_entry(CachePart part, const fs::path& elf, std::string toolchain, std::string goarch) {
   CacheEntry e;
   e.part = part, e.paths = {elf}, e.toolchain = std::move(toolchain), e.goarch = std::move(goarch);
-  for (const char* beside : {".src", ".layouts"}) {
+  for (const char* beside : {".src", ".layouts", ".lines"}) {
     fs::path p = fs::path(elf).concat(beside);
     std::error_code ec;
     if (fs::exists(fs::symlink_status(p, ec))) e.paths.push_back(p);

@@ -1,9 +1,9 @@
 // What gotramp keeps in its cache folder (toolchain/guest_build.hpp default_cache(),
 // --cache, GOTRAMP_CACHE), read back from the layout the builders write:
 //
-//   <goarch>/<trampoline>-<hash>.elf (+ .elf.src/)        guest ELFs (--asm, built-ins)
+//   <goarch>/<trampoline>-<hash>.elf (+ .elf.src/, .elf.lines)   guest ELFs (--asm, built-ins)
 //   go-build/                                            Go's build cache for guest builds
-//   probes/<version>/<goarch>/probe-<hash>.elf (+ .layouts, .src/)   real-toolchain probes
+//   probes/<version>/<goarch>/probe-<hash>.elf (+ .layouts, .lines, .src/)   real-toolchain probes
 //   probes/go-build-tools/<fingerprint>/                 Go's build cache per compile/asm/link
 //   probes/go-build/                                     the same, before it was kept per tools
 //   gopath/, probes/gopath/                              Go's module folders (GOPROXY=off: tiny)
