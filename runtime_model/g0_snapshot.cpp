@@ -27,6 +27,7 @@ G0Frame g0_frame_at_entry(Harness& h, uint64_t sp, uint64_t goroutine, G0Frame::
   auto& gp = f.gp;
   Ptr<rt::g> g(e, goroutine);
   gp.g = g.addr();
+  if (g.is_nil()) return f;  // no goroutine (morestack's m.curg on a bare m)
   gp.stack_lo = g[F.g.stack.lo].get(), gp.stack_hi = g[F.g.stack.hi].get();
   gp.sched_sp = g[F.g.sched.sp].get(), gp.sched_pc = g[F.g.sched.pc].get();
   gp.sched_lr = g[F.g.sched.lr].get(), gp.sched_bp = g[F.g.sched.bp].get();

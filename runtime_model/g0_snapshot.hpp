@@ -12,8 +12,8 @@ namespace gotramp::model {
 
 // The CPU at the callee's entry with SP at sp; the g0 stack from SP up to the
 // scheduler's words above g0.sched.sp (when SP is on it); and the goroutine at
-// `goroutine` as the switch left its g.sched and its stack around g.sched.sp. The
-// frame belongs to the episode open now (or the last one).
+// `goroutine` (when not nil) as the switch left its g.sched and its stack around
+// g.sched.sp. The frame belongs to the episode open now (or the last one).
 G0Frame g0_frame_at_entry(Harness& h, uint64_t sp, uint64_t goroutine, G0Frame::Roles roles);
 
 }  // namespace gotramp::model

@@ -120,6 +120,27 @@ TEST_F(X86, CodeHookFiresBeforeItsInstruction) {
   EXPECT_EQ(hits, 1);
 }
 
+// A suite switching out removes its one-address hooks from blocks already
+// translated (only those blocks are dropped): the removed hook never fires again,
+// one left in the same block still does, and the code runs as before.
+TEST_F(X86, ARemovedCodeHookIsGoneFromItsTranslatedBlock) {
+  code({0x90, 0x90, 0x90, 0x90});
+  int removed = 0, kept = 0;
+  const Engine::HookId gone = e.on_code(kCode + 1, [&](uint64_t) { removed++; });
+  e.on_code(kCode + 2, [&](uint64_t) { kept++; });
+  EXPECT_EQ(e.run(kCode, kCode + 3, 100).reason, StopReason::Until);
+  EXPECT_EQ(removed, 1);
+  EXPECT_EQ(kept, 1);
+  e.remove_hook(gone);
+  for (int i = 0; i < 2; i++) {
+    RunResult r = e.run(kCode, kCode + 3, 100);
+    EXPECT_EQ(r.reason, StopReason::Until);
+    EXPECT_EQ(r.insns, 3u);
+  }
+  EXPECT_EQ(removed, 1);
+  EXPECT_EQ(kept, 3);
+}
+
 TEST_F(X86, HookThatThrowsStopsTheRunWithItsMessage) {
   code({0x90, 0x90, 0x90});
   e.on_code(kCode + 1, [](uint64_t) { throw std::runtime_error("fatal error: runtime: test throw"); });

@@ -40,19 +40,20 @@ G0Frame AsmcgocallSuite::frame_at_c(uint64_t sp) const {
   for (int64_t off = spec.has_link() ? 0 : spec.ptr_size; sp + off + spec.ptr_size <= top; off += spec.ptr_size) {
     const uint64_t v = e.read_ptr(sp + off);
     const bool reserved = off >= at_call + c.reserved_lo && off < at_call + c.reserved_hi;
+    // The depth is g.stack.hi less asmcgocall's SP where it takes it: near its entry SP.
+    const bool depth = v > 0 && v < m.stack_hi && m.stack_hi - v + 4 * spec.ptr_size >= m.sp &&
+                       m.stack_hi - v <= m.sp + 4 * spec.ptr_size;
     std::string what;
-    if (!c.arg.valid() && off == at_call)
+    if (!c.arg.valid() && off == at_call) {
       what = fmt::format("fn's argument arg ({}: on the stack)", c.name);
-    else if (v == m.g)
-      what = "the old g, kept by asmcgocall to come back to";
-    else if (v > 0 && v < m.stack_hi && m.stack_hi - v + 4 * spec.ptr_size >= m.sp &&
-             m.stack_hi - v <= m.sp + 4 * spec.ptr_size)
-      what = fmt::format("the depth below g.stack.hi ({:#x} - {:#x}), kept by asmcgocall to come back to", m.stack_hi,
-                         m.stack_hi - v);
-    else if (reserved)
+    } else if (v == m.g || depth) {
+      what = v == m.g ? "the old g, kept by asmcgocall to come back to"
+                      : fmt::format("the depth below g.stack.hi ({:#x} - {:#x}), kept by asmcgocall to come back to",
+                                    m.stack_hi, m.stack_hi - v);
+      if (reserved) what += fmt::format(", in a word the {} gives fn", c.name);
+    } else if (reserved) {
       what = fmt::format("reserved for fn by the {}", c.name);
-    if (!what.empty() && reserved && !what.starts_with("reserved") && !what.starts_with("fn's"))
-      what += fmt::format(", in a word the {} gives fn", c.name);
+    }
     if (!what.empty()) roles.args.push_back({off, std::move(what)});
   }
   return g0_frame_at_entry(h, sp, m.g, std::move(roles));

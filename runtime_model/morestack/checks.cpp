@@ -5,6 +5,7 @@
 
 #include "emu/byte_order.hpp"
 #include "runtime_model/frame_pointer.hpp"
+#include "runtime_model/g0_snapshot.hpp"
 #include "runtime_model/layout.hpp"
 #include "runtime_model/morestack/g0_frame.hpp"
 #include "runtime_model/morestack/morestack_suite.hpp"
@@ -52,41 +53,13 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
       fail(name, std::move(slot), h.hex(want), h.hex(got), field.addr(), field.width(), want, std::move(from), got);
   };
 
-  // The frame the trampoline built on g0, as the emulator holds it now.
-  G0Frame frame;
+  // The frame the trampoline built on g0, as the emulator holds it now, and the
+  // goroutine morestack interrupted (m.curg) with m.morebuf, before newstack
+  // changes anything.
+  G0Frame frame = g0_frame_at_entry(h, sp, w.m[F.m.curg].get(), G0Frame::Roles{});
   frame.growth = growth;
-  frame.sp = frame.base = sp;
-  frame.g0_sched_sp = w.g0[F.g.sched.sp].get();
-  const uint64_t top = frame.g0_sched_sp + Arena::kG0Reserved;
-  if (h.arena().g0_stack().contains(sp) && sp < top) {
-    frame.bytes.resize(top - sp);
-    e.try_read(sp, frame.bytes);
-  }
-  if (spec.has_link()) frame.link = e.reg(spec.link);
-  frame.ctxt_reg = e.reg(spec.ctxt) & emu::width_mask(spec.ptr_size);
-  frame.g = e.current_g();
-  frame.g_slot = e.g_memory().value_or(0);
-  {
-    // The goroutine morestack interrupted, before newstack changes anything.
-    auto& gp = frame.gp;
-    Ptr<rt::g> curg(e, w.m[F.m.curg].get());
-    gp.g = curg.addr();
-    if (!curg.is_nil()) {
-      gp.stack_lo = curg[F.g.stack.lo].get(), gp.stack_hi = curg[F.g.stack.hi].get();
-      gp.sched_sp = curg[F.g.sched.sp].get(), gp.sched_pc = curg[F.g.sched.pc].get();
-      gp.sched_lr = curg[F.g.sched.lr].get(), gp.sched_bp = curg[F.g.sched.bp].get();
-      gp.sched_g = curg[F.g.sched.g].get(), gp.sched_ctxt = curg[F.g.sched.ctxt].get();
-    }
-    gp.morebuf_pc = w.m[F.m.morebuf.pc].get(), gp.morebuf_sp = w.m[F.m.morebuf.sp].get();
-    gp.morebuf_g = w.m[F.m.morebuf.g].get();
-    const uint64_t word = spec.ptr_size;
-    uint64_t lo = std::max(gp.stack_lo, gp.sched_sp - 2 * word), hi = std::min(gp.stack_hi, gp.sched_sp + 4 * word);
-    if (gp.sched_sp >= gp.stack_lo && gp.sched_sp < gp.stack_hi && lo < hi) {
-      gp.base = lo;
-      gp.bytes.resize(hi - lo);
-      if (!e.try_read(lo, gp.bytes)) gp.bytes.clear();
-    }
-  }
+  frame.gp.morebuf_pc = w.m[F.m.morebuf.pc].get(), frame.gp.morebuf_sp = w.m[F.m.morebuf.sp].get();
+  frame.gp.morebuf_g = w.m[F.m.morebuf.g].get();
   SequenceExpect want = frame_expectations(h, h.report());
   want.ctxt = s_.ctxt_expected;
   want.g0 = w.g0.addr();
