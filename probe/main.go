@@ -26,7 +26,9 @@
 //	    sum's recursion with a frame in each larger prologue class: medium's
 //	    64-word array puts its frame between StackSmall (128) and StackBig
 //	    (4096) on every GOARCH, huge's 1280 words beyond StackBig; the closure
-//	    is newClosure's with huge's frame (its env is a probeEnv too).
+//	    is newClosure's with huge's frame (its env is a probeEnv too). The
+//	    arrays sit in a branch no level takes: they size the frame, and no
+//	    level spends instructions zeroing them.
 //	main.regargs(n int, a1, ..., a15 uintptr, f0, ..., f15 float64) uintptr
 //	    Sixteen integer and sixteen float parameters: every argument register
 //	    of the register ABI on every GOARCH (the rest on the stack), all live
@@ -79,20 +81,21 @@ func newClosure(env *probeEnv) func(int) uintptr {
 const (
 	mediumWords = 64   // 256 or 512 bytes: StackSmall < frame <= StackBig
 	hugeWords   = 1280 // 5120 or 10240 bytes: frame > StackBig
-	fillStride  = 16   // every 16th word written: the frame is the point, not the work
 )
 
-// medium is sum with a frame in the middle prologue class. The array is filled at
-// a stride and read back at an index the compiler cannot know, so it stays in the
-// frame; every written word is k ^ n.
+// medium is sum with a frame in the middle prologue class. buf is what gives the
+// frame that size; it lives in a branch no level takes (n is never negative), so
+// no level zeroes or fills it: the frame is the point, not the work (zeroing a
+// frame is a loop of stores the emulator would run at every level).
 //
 //go:noinline
 func medium(k uintptr, n int) uintptr {
-	var buf [mediumWords]uintptr
-	for i := 0; i < mediumWords; i += fillStride {
-		buf[i] = k ^ uintptr(n)
+	s := k ^ uintptr(n)
+	if n < 0 {
+		var buf [mediumWords]uintptr
+		buf[uint(-n)%mediumWords] = s
+		return buf[uint(n)%mediumWords]
 	}
-	s := buf[(n%(mediumWords/fillStride))*fillStride]
 	if n == 0 {
 		return s
 	}
@@ -100,14 +103,16 @@ func medium(k uintptr, n int) uintptr {
 }
 
 // huge is sum with a frame beyond StackBig: its prologue is the overflow-safe one.
+// Its buf, like medium's, is in a branch no level takes.
 //
 //go:noinline
 func huge(k uintptr, n int) uintptr {
-	var buf [hugeWords]uintptr
-	for i := 0; i < hugeWords; i += fillStride {
-		buf[i] = k ^ uintptr(n)
+	s := k ^ uintptr(n)
+	if n < 0 {
+		var buf [hugeWords]uintptr
+		buf[uint(-n)%hugeWords] = s
+		return buf[uint(n)%hugeWords]
 	}
-	s := buf[(n%(hugeWords/fillStride))*fillStride]
 	if n == 0 {
 		return s
 	}
@@ -120,11 +125,12 @@ func huge(k uintptr, n int) uintptr {
 //go:noinline
 func newHugeClosure(env *probeEnv) func(int) uintptr {
 	f := func(n int) uintptr {
-		var buf [hugeWords]uintptr
-		for i := 0; i < hugeWords; i += fillStride {
-			buf[i] = env.k ^ uintptr(n)
+		s := env.k ^ uintptr(n)
+		if n < 0 {
+			var buf [hugeWords]uintptr
+			buf[uint(-n)%hugeWords] = s
+			return buf[uint(n)%hugeWords]
 		}
-		s := buf[(n%(hugeWords/fillStride))*fillStride]
 		if n == 0 {
 			return s
 		}

@@ -187,7 +187,8 @@ std::set<uint64_t> immediates(const std::string& text) {
 
 // The frame each probe function's prologue checks for is the pclntab's largest SP
 // delta, in the class the probe program declares, the huge frame 1216 words beyond
-// the medium one: and the prologue of a medium frame computes SP - (frame -
+// the medium one (give or take a word of spill slot or alignment: the two are
+// compiled apart): and the prologue of a medium frame computes SP - (frame -
 // StackSmall) with that very immediate (Go 1.27.3's go tool objdump, which reads
 // Go 1.19's binaries too and knows riscv64 and s390x, unlike Go 1.19's; MIPS it
 // does not disassemble).
@@ -206,7 +207,9 @@ TEST_P(Pclntab, FrameSizesAreThoseThePrologueComparesFor) {
     EXPECT_EQ(model::frame_class(f->max_sp_delta, P.stack_small, P.stack_big), fn.frame)
         << fn.symbol << ": " << f->max_sp_delta << " bytes";
   }
-  EXPECT_EQ(frame["huge"] - frame["medium"], (1280 - 64) * uint64_t(c.spec->ptr_size));
+  const uint64_t words = (frame["huge"] - frame["medium"]) / c.spec->ptr_size;
+  EXPECT_GE(words, 1280u - 64 - 1) << frame["huge"] << " and " << frame["medium"] << " bytes";
+  EXPECT_LE(words, 1280u - 64 + 1) << frame["huge"] << " and " << frame["medium"] << " bytes";
   for (const char* role : {"medium", "regargs"}) {
     const std::string symbol = h->program().function(role).symbol;
     const auto text =
