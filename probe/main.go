@@ -41,8 +41,8 @@
 // the toolchain itself keeps on amd64 and arm64), so moving the stack needs no
 // pointer adjustment beyond what copystack does for every frame (the arrays are
 // indexed in place, their addresses never kept across a call). sum's and the
-// closure's frames are small (well under the 128-byte StackSmall): the ordinary
-// small-frame stack check.
+// closure's frames are small (under the 128-byte StackSmall on every GOARCH, their
+// four-word pad included): the ordinary small-frame stack check.
 package main
 
 // probeEnv is what the closure captures (by pointer, on the heap).
@@ -52,12 +52,20 @@ type probeEnv struct {
 }
 
 // sum recurses n levels; the addition after the call keeps each level's frame
-// alive (no tail call) and makes the function a non-leaf with a stack check.
+// alive (no tail call) and makes the function a non-leaf with a stack check. pad,
+// in a branch no level takes (n is never negative, and the last level alone tests
+// it), widens the frame within the small class, so that fewer levels grow the
+// stack as often.
 //
 //go:noinline
 func sum(k uintptr, n int) uintptr {
 	s := k ^ uintptr(n)
-	if n == 0 {
+	if n <= 0 {
+		if n < 0 {
+			var pad [padWords]uintptr
+			pad[uint(-n)%padWords] = s
+			return pad[uint(n)%padWords]
+		}
 		return s
 	}
 	return s + sum(k, n-1)
@@ -69,7 +77,12 @@ func sum(k uintptr, n int) uintptr {
 func newClosure(env *probeEnv) func(int) uintptr {
 	f := func(n int) uintptr {
 		s := env.k ^ uintptr(n)
-		if n == 0 {
+		if n <= 0 {
+			if n < 0 { // never: pad widens the frame, as in sum
+				var pad [padWords]uintptr
+				pad[uint(-n)%padWords] = s
+				return pad[uint(n)%padWords]
+			}
 			return s
 		}
 		return s + env.self(n-1)
@@ -79,6 +92,7 @@ func newClosure(env *probeEnv) func(int) uintptr {
 }
 
 const (
+	padWords    = 4    // sum's and the closure's: 16 or 32 bytes, their frames still small
 	mediumWords = 64   // 256 or 512 bytes: StackSmall < frame <= StackBig
 	hugeWords   = 1280 // 5120 or 10240 bytes: frame > StackBig
 )
@@ -91,12 +105,12 @@ const (
 //go:noinline
 func medium(k uintptr, n int) uintptr {
 	s := k ^ uintptr(n)
-	if n < 0 {
-		var buf [mediumWords]uintptr
-		buf[uint(-n)%mediumWords] = s
-		return buf[uint(n)%mediumWords]
-	}
-	if n == 0 {
+	if n <= 0 {
+		if n < 0 {
+			var buf [mediumWords]uintptr
+			buf[uint(-n)%mediumWords] = s
+			return buf[uint(n)%mediumWords]
+		}
 		return s
 	}
 	return s + medium(k, n-1)
@@ -108,12 +122,12 @@ func medium(k uintptr, n int) uintptr {
 //go:noinline
 func huge(k uintptr, n int) uintptr {
 	s := k ^ uintptr(n)
-	if n < 0 {
-		var buf [hugeWords]uintptr
-		buf[uint(-n)%hugeWords] = s
-		return buf[uint(n)%hugeWords]
-	}
-	if n == 0 {
+	if n <= 0 {
+		if n < 0 {
+			var buf [hugeWords]uintptr
+			buf[uint(-n)%hugeWords] = s
+			return buf[uint(n)%hugeWords]
+		}
 		return s
 	}
 	return s + huge(k, n-1)
@@ -126,12 +140,12 @@ func huge(k uintptr, n int) uintptr {
 func newHugeClosure(env *probeEnv) func(int) uintptr {
 	f := func(n int) uintptr {
 		s := env.k ^ uintptr(n)
-		if n < 0 {
-			var buf [hugeWords]uintptr
-			buf[uint(-n)%hugeWords] = s
-			return buf[uint(n)%hugeWords]
-		}
-		if n == 0 {
+		if n <= 0 {
+			if n < 0 {
+				var buf [hugeWords]uintptr
+				buf[uint(-n)%hugeWords] = s
+				return buf[uint(n)%hugeWords]
+			}
 			return s
 		}
 		return s + env.self(n-1)
@@ -165,7 +179,7 @@ func expected(k uintptr, n int) uintptr {
 }
 
 const (
-	probeDepth = 5000                // levels: several stack growths from the initial stack
+	probeDepth = 2600                // levels: several stack growths from the initial stack
 	probeWord  = uintptr(0x5a5a1234) // the captured word (fits 4-byte GOARCHes)
 	// The larger frames need fewer levels for as many growths.
 	mediumDepth = 300

@@ -73,7 +73,7 @@ std::shared_ptr<const ProbeProgram> make_real_probe(const emu::ArchSpec& spec) {
   p->name = "probe/main.go";
   p->entry = ProbeProgram::Entry::HostCall;
   p->captured = 0x5a5a1234;  // probeWord
-  p->depth = 5000;           // probeDepth: at least five growths from 2 KiB on every GOARCH
+  p->depth = 2600;           // probeDepth: at least five growths from 2 KiB on every GOARCH
   // main.probeEnv is { k uintptr; self func(int) uintptr }: two pointer-sized words
   // (probe/main.go's header; tests/dwarf_types_test.cpp checks it against DWARF).
   auto env = std::make_shared<StructLayout>();
