@@ -16,8 +16,7 @@ Arena::Arena(emu::Engine& e) : e_(e) {
 }
 
 void Arena::reset() {
-  for (auto& slot : slots_)
-    if (slot.live) stackfree(slot.span);
+  for (auto& slot : slots_) slot.live = false;
   high_guard_ = 0;
   next_across_ = true;
   objects_.clear();
@@ -52,16 +51,17 @@ void Arena::place_stacks_across_sign_bit(uint64_t guard) {
   next_across_ = true;
 }
 
-StackSpan Arena::stackalloc(uint64_t n) {
+StackSpan Arena::stackalloc(uint64_t n, uint64_t top_written) {
   if (n == 0 || (n & (n - 1)) != 0) throw emu::EmuError(fmt::format("arena: stack size {} is not a power of 2", n));
   const bool high = high_guard_ != 0;
   if (high && std::exchange(next_across_, !next_across_)) return alloc_across(n);
   for (auto& slot : slots_)
     if (!slot.live && !slot.across && slot.span.size() == n && (slot.span.lo >= kAboveSignBit) == high) {
-      // Zeroed as a fresh slot is: what a stack holds never depends on the runs
-      // that used its slot before (a failed run is run again to blame it).
+      // Zeroed as a fresh slot is, but for the top the caller writes at once: what
+      // a stack holds never depends on the runs that used its slot before (a
+      // failed run is run again to blame it).
       slot.live = true;
-      e_.fill(slot.span.lo, n, 0);
+      e_.fill(slot.span.lo, n - std::min(top_written, n), 0);
       return slot.span;
     }
   StackSpan s =

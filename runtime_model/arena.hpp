@@ -64,7 +64,9 @@ class Arena {
   explicit Arena(emu::Engine& e);
 
   // Forgets every object and stack: zeroes the heap, re-poisons the g0 stack and
-  // unmaps goroutine stacks, ready for the next run on the same engine.
+  // frees goroutine stacks, ready for the next run on the same engine (their slots
+  // are not poisoned: the run is over, and a slot is initialised whole when it is
+  // allocated again).
   void reset();
 
   uint64_t tls_block() const { return kHeapBase; }
@@ -83,8 +85,9 @@ class Arena {
 
   static constexpr uint8_t kFreedStackPoison = 0xfc;
 
-  // Go's stackalloc/stackfree for power-of-two sizes.
-  StackSpan stackalloc(uint64_t n);
+  // Go's stackalloc/stackfree for power-of-two sizes. top_written: how many bytes at
+  // the top the caller overwrites at once (copystack's used part), left unzeroed.
+  StackSpan stackalloc(uint64_t n, uint64_t top_written = 0);
   // Until reset(), stackalloc places stacks by turns across 0x80000000 (its guard,
   // stack.lo + guard bytes, just below that address: SP above it, the guard below)
   // and wholly above it, starting across: so a goroutine's first stack, and every

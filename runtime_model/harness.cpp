@@ -175,6 +175,8 @@ bool Harness::in_episode() const { return r().episode_open; }
 int Harness::episode() const { return r().episodes_done + (r().episode_open ? 1 : 0); }
 int Harness::episodes_done() const { return r().episodes_done; }
 
+bool Harness::tracing() const { return run_ && run_->tracer; }
+
 void Harness::trace_host(std::string text) {
   if (run_ && run_->tracer) run_->tracer->host(std::move(text));
 }

@@ -240,6 +240,9 @@ class Harness {
   void safe_point();
   // A host step in the trace (no-op unless traced).
   void trace_host(std::string text);
+  // Whether this run is traced: a host function's trace line costs formatting that
+  // an untraced run need not pay.
+  bool tracing() const;
   // throw: Go prints "fatal error: <text>" and exits. The exception unwinds the
   // hook, and the engine ends the run with the message.
   // who: the host function that throws, for the trace.

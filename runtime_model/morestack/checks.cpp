@@ -44,13 +44,13 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
     log.fail(std::move(f));
   };
   // A field of g or m against the CPU's state at the trampoline's entry (from: where
-  // that value was, in Go's terms).
-  auto expect = [&](const std::string& name, std::string slot, uint64_t want, const Slot& field, std::string from) {
+  // that value was, in Go's terms, written only when the field is wrong).
+  auto expect = [&](const std::string& name, const char* slot, uint64_t want, const Slot& field, const auto& from) {
     const uint64_t got = field.get();
     if (want == got)
       log.pass(name);
     else
-      fail(name, std::move(slot), h.hex(want), h.hex(got), field.addr(), field.width(), want, std::move(from), got);
+      fail(name, slot, h.hex(want), h.hex(got), field.addr(), field.width(), want, from(), got);
   };
 
   // The frame the trampoline built on g0, as the emulator holds it now, and the
@@ -88,28 +88,31 @@ void MorestackSuite::check_newstack_entry(uint64_t sp, int growth) {
 
   // g.sched describes the interrupted f, m.morebuf its caller: each against where
   // the CPU held it as f entered the trampoline.
-  const EntryPlaces at = entry_places(h, m);
+  std::optional<EntryPlaces> places;
+  auto at = [&]() -> const EntryPlaces& { return places ? *places : places.emplace(entry_places(h, m)); };
   Ptr<rt::g> gp = w.gp;
-  const std::string curg = "m.curg: the goroutine whose f overflowed";
+  auto curg = [] { return std::string("m.curg: the goroutine whose f overflowed"); };
   expect("sched.g", "g.sched.g", gp.addr(), gp[F.g.sched.g], curg);
-  expect("sched.sp", "g.sched.sp", m.f_sp, gp[F.g.sched.sp], at.f_sp);
-  expect("sched.pc", "g.sched.pc", m.f_pc, gp[F.g.sched.pc], at.f_pc);
+  expect("sched.sp", "g.sched.sp", m.f_sp, gp[F.g.sched.sp], [&] { return at().f_sp; });
+  expect("sched.pc", "g.sched.pc", m.f_pc, gp[F.g.sched.pc], [&] { return at().f_pc; });
   expect("sched.lr", "g.sched.lr", spec.has_link() ? m.f_caller_pc : 0, gp[F.g.sched.lr],
-         spec.has_link() ? at.f_caller_pc : "zero: no link register on " + spec.goarch);
-  if (h.fp().valid()) expect("sched.bp", "g.sched.bp", m.bp, gp[F.g.sched.bp], at.bp);
+         [&] { return spec.has_link() ? at().f_caller_pc : "zero: no link register on " + spec.goarch; });
+  if (h.fp().valid()) expect("sched.bp", "g.sched.bp", m.bp, gp[F.g.sched.bp], [&] { return at().bp; });
   // Who writes g.sched.ctxt is the contract: the seed leaves it to newstack.
   if (c.newstack.ctxt_via_sched)
     expect("sched.ctxt", "g.sched.ctxt (newstack's only source of the context)", s_.ctxt_expected, gp[F.g.sched.ctxt],
-           s_.ctxt_expected ? "the closure f ran with, in " + spec.ctxt.name
-                            : "zero: f needs no context, so morestack_noctxt clears " + spec.ctxt.name);
+           [&] {
+             return s_.ctxt_expected ? "the closure f ran with, in " + spec.ctxt.name
+                                     : "zero: f needs no context, so morestack_noctxt clears " + spec.ctxt.name;
+           });
   else if (c.trampoline.stores_ctxt)
-    expect("sched.ctxt", "g.sched.ctxt", m.ctxt, gp[F.g.sched.ctxt], at.ctxt);
+    expect("sched.ctxt", "g.sched.ctxt", m.ctxt, gp[F.g.sched.ctxt], [&] { return at().ctxt; });
   else
     expect("sched.ctxt", "g.sched.ctxt (left to newstack)", m.sched_ctxt, gp[F.g.sched.ctxt],
-           "g.sched.ctxt before the trampoline ran: the seed's morestack leaves it alone");
+           [] { return std::string("g.sched.ctxt before the trampoline ran: the seed's morestack leaves it alone"); });
   expect("morebuf.g", "m.morebuf.g", gp.addr(), w.m[F.m.morebuf.g], curg);
-  expect("morebuf.sp", "m.morebuf.sp", m.f_caller_sp, w.m[F.m.morebuf.sp], at.f_caller_sp);
-  expect("morebuf.pc", "m.morebuf.pc", m.f_caller_pc, w.m[F.m.morebuf.pc], at.f_caller_pc);
+  expect("morebuf.sp", "m.morebuf.sp", m.f_caller_sp, w.m[F.m.morebuf.sp], [&] { return at().f_caller_sp; });
+  expect("morebuf.pc", "m.morebuf.pc", m.f_caller_pc, w.m[F.m.morebuf.pc], [&] { return at().f_caller_pc; });
 }
 
 // Where each value of a MorestackEntry was as f entered the trampoline, in Go's

@@ -148,11 +148,19 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
     auto w = f.word(off, width, spec.order);
     return w ? hex(*w) : "(outside the g0 frame)";
   };
-  auto add = [&](std::string check, bool ok, std::string slot, std::string expected, std::string seen,
-                 std::string from = {}) {
+  // A check's words (slot, expected, seen, where the expectation comes from) are
+  // written only when it fails: every growth runs these, and nearly all pass.
+  struct Words {
+    std::string slot, expected, seen, from;
+  };
+  auto add = [&](std::string check, bool ok, const auto& words) {
     SlotCheck c;
-    c.check = std::move(check), c.ok = ok, c.slot = std::move(slot);
-    c.expected = std::move(expected), c.seen = std::move(seen), c.expected_from = std::move(from);
+    c.check = std::move(check), c.ok = ok;
+    if (!ok) {
+      Words w = words();
+      c.slot = std::move(w.slot), c.expected = std::move(w.expected), c.seen = std::move(w.seen);
+      c.expected_from = std::move(w.from);
+    }
     out.push_back(std::move(c));
   };
   // The last check added is about the frame slot at SP+off.
@@ -163,21 +171,25 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   };
 
   // newstack runs on the scheduler stack, as m.g0.
-  add("sp-on-g0-stack", want.g0_stack.contains(f.sp), spec.sp.name,
-      fmt::format("in g0 stack [{:#x}, {:#x})", want.g0_stack.lo, want.g0_stack.hi), hex(f.sp),
-      "the g0 stack's bounds, g0.stack.{lo,hi}");
-  add("g-is-g0", f.g == want.g0, f.g_slot ? "g (current goroutine, in TLS)" : "g (current goroutine)", hex(want.g0),
-      hex(f.g), "m.g0: the trampoline switches to the scheduler's goroutine");
+  add("sp-on-g0-stack", want.g0_stack.contains(f.sp), [&] {
+    return Words{spec.sp.name, fmt::format("in g0 stack [{:#x}, {:#x})", want.g0_stack.lo, want.g0_stack.hi), hex(f.sp),
+                 "the g0 stack's bounds, g0.stack.{lo,hi}"};
+  });
+  add("g-is-g0", f.g == want.g0, [&] {
+    return Words{f.g_slot ? "g (current goroutine, in TLS)" : "g (current goroutine)", hex(want.g0), hex(f.g),
+                 "m.g0: the trampoline switches to the scheduler's goroutine"};
+  });
   if (f.g_slot) out.back().addr = f.g_slot, out.back().size = spec.ptr_size, out.back().want = want.g0;
 
   // newstack's argument: the context register's value at morestack.
   const int arg0 = spec.arg0_offset();
   if (contract.newstack.ctxt_is_argument) {
     auto seen = f.word(arg0, spec.ptr_size, spec.order);
-    add("ctxt-argument", seen == want.ctxt, spec.slot(arg0) + " ctxt argument", hex(want.ctxt),
-        word(arg0, spec.ptr_size),
-        want.ctxt ? fmt::format("the closure f runs with, in {} at morestack's entry", spec.ctxt.name)
-                  : fmt::format("zero: f needs no context, so morestack_noctxt clears {}", spec.ctxt.name));
+    add("ctxt-argument", seen == want.ctxt, [&] {
+      return Words{spec.slot(arg0) + " ctxt argument", hex(want.ctxt), word(arg0, spec.ptr_size),
+                   want.ctxt ? fmt::format("the closure f runs with, in {} at morestack's entry", spec.ctxt.name)
+                             : fmt::format("zero: f needs no context, so morestack_noctxt clears {}", spec.ctxt.name)};
+    });
     in_memory(arg0, spec.ptr_size, want.ctxt);
   }
 
@@ -187,23 +199,29 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   auto below = f.word(0, slot0, spec.order);
   if (spec.has_link()) {
     if (contract.trampoline.builds_g0_frame) {
-      add(contract.names.saved_lr_check, below == 0u, spec.slot(0) + " " + contract.names.saved_lr_slot, hex(0),
-          word(0, slot0), "the zero saved LR of the g0 frame the trampoline builds for newstack");
+      add(contract.names.saved_lr_check, below == 0u, [&] {
+        return Words{spec.slot(0) + " " + contract.names.saved_lr_slot, hex(0), word(0, slot0),
+                     "the zero saved LR of the g0 frame the trampoline builds for newstack"};
+      });
       in_memory(0, slot0);
     }
-    add("return-pc", want.trampoline.contains(f.link), spec.link.name + " (newstack's return address)",
-        "inside " + want.trampoline.name, want.describe_code ? want.describe_code(f.link) : hex(f.link),
-        "the trampoline's call of newstack: it returns into the trampoline, which crashes");
+    add("return-pc", want.trampoline.contains(f.link), [&] {
+      return Words{spec.link.name + " (newstack's return address)", "inside " + want.trampoline.name,
+                   want.describe_code ? want.describe_code(f.link) : hex(f.link),
+                   "the trampoline's call of newstack: it returns into the trampoline, which crashes"};
+    });
   } else {
-    bool ok = below && want.trampoline.contains(*below);
-    add(contract.names.return_pc_check, ok, spec.slot(0) + " " + contract.names.return_pc_slot,
-        "a return PC inside " + want.trampoline.name,
-        below && want.describe_code ? want.describe_code(*below) : word(0, slot0),
-        "the trampoline's CALL of newstack pushes it");
+    add(contract.names.return_pc_check, below && want.trampoline.contains(*below), [&] {
+      return Words{spec.slot(0) + " " + contract.names.return_pc_slot, "a return PC inside " + want.trampoline.name,
+                   below && want.describe_code ? want.describe_code(*below) : word(0, slot0),
+                   "the trampoline's CALL of newstack pushes it"};
+    });
     in_memory(0, slot0);
   }
-  add("sp-aligned", f.sp % spec.stack_align == 0, spec.sp.name, fmt::format("a multiple of {}", spec.stack_align),
-      hex(f.sp), "the ABI's stack alignment at a call");
+  add("sp-aligned", f.sp % spec.stack_align == 0, [&] {
+    return Words{spec.sp.name, fmt::format("a multiple of {}", spec.stack_align), hex(f.sp),
+                 "the ABI's stack alignment at a call"};
+  });
 
   // The scheduler's frame above g0.sched.sp belongs to the suspended g0: the
   // trampoline must build its frame below it.
@@ -211,13 +229,15 @@ std::vector<SlotCheck> check_calling_sequence(const emu::ArchSpec& spec, const C
   size_t off = top;
   while (off < f.bytes.size() && f.bytes[off] == want.g0_poison) off++;
   if (off == f.bytes.size()) {
-    add("g0-frame-intact", true, "", "", "");
+    add("g0-frame-intact", true, [] { return Words{}; });
   } else {
     uint64_t word_off = (off - top) / spec.ptr_size * spec.ptr_size;
-    std::vector<uint8_t> poison(8, want.g0_poison);
-    add("g0-frame-intact", false, fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off),
-        hex(emu::load_uint(poison.data(), spec.ptr_size, spec.order)), word(top + word_off, spec.ptr_size),
-        "the harness's poison in the scheduler's frame: no trampoline may write there");
+    add("g0-frame-intact", false, [&] {
+      std::vector<uint8_t> poison(8, want.g0_poison);
+      return Words{fmt::format("g0 stack at g0.sched.sp+{} (the suspended scheduler's frame)", word_off),
+                   hex(emu::load_uint(poison.data(), spec.ptr_size, spec.order)), word(top + word_off, spec.ptr_size),
+                   "the harness's poison in the scheduler's frame: no trampoline may write there"};
+    });
     in_memory(static_cast<int64_t>(top + word_off), spec.ptr_size);
   }
   return out;

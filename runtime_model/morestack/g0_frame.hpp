@@ -72,6 +72,7 @@ struct SequenceExpect {
 struct SlotCheck {
   std::string check;  // "ctxt-argument"
   bool ok = true;
+  // What a failing check says (a passing one leaves them empty).
   std::string slot;  // "8(RSP) ctxt argument"
   std::string expected, seen;
   std::string expected_from;  // where the expected value comes from

@@ -189,12 +189,15 @@ void MorestackSuite::newstack() {
   copystack(gp, newsize, g);
   gp[F.g.atomicstatus].set(kGrunning);
   report.growths.push_back(g);
-  h.trace_host(fmt::format(
-      "newstack (host): growth {}: ctxt {:#x} from {}; gp.sched.ctxt = {:#x} (write barrier {}); stack [{:#x}, {:#x}) "
-      "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
-      growth, ctxt, report.arg_slot, g.sched_ctxt, gc_phase_name(h.wb().phase()), g.old_lo, g.old_hi,
-      g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
-      h.fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "", h.describe(gp[F.g.sched.pc].get())));
+  if (h.tracing())
+    h.trace_host(
+        fmt::format("newstack (host): growth {}: ctxt {:#x} from {}; gp.sched.ctxt = {:#x} (write barrier {}); stack "
+                    "[{:#x}, {:#x}) "
+                    "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
+                    growth, ctxt, report.arg_slot, g.sched_ctxt, gc_phase_name(h.wb().phase()), g.old_lo, g.old_hi,
+                    g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
+                    h.fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "",
+                    h.describe(gp[F.g.sched.pc].get())));
   gogo(gp[F.g.sched.buf]);
 }
 
@@ -231,7 +234,7 @@ void MorestackSuite::copystack(Ptr<rt::g> gp, uint64_t newsize, Growth& growth) 
   if (old.lo == 0) h.throw_("nil stackbase");
   const uint64_t used = old.hi - gp[F.g.sched.sp].get();
 
-  StackSpan fresh = h.arena().stackalloc(newsize);
+  StackSpan fresh = h.arena().stackalloc(newsize, used <= old.size() ? used : 0);
   // The copy is aligned at the top: delta moves every address in the used part.
   const uint64_t delta = fresh.hi - old.hi;
   std::span<uint8_t> from = e.host_span(old.lo, old.size()), to = e.host_span(fresh.lo, fresh.size());
