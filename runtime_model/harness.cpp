@@ -178,7 +178,7 @@ int Harness::episodes_done() const { return r().episodes_done; }
 bool Harness::tracing() const { return run_ && run_->tracer; }
 
 void Harness::trace_host(std::string text) {
-  if (run_ && run_->tracer) run_->tracer->host(std::move(text));
+  if (tracing()) run_->tracer->host(std::move(text));
 }
 
 void Harness::throw_(const std::string& text, const std::string& who) {

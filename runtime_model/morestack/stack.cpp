@@ -191,9 +191,8 @@ void MorestackSuite::newstack() {
   report.growths.push_back(g);
   if (h.tracing())
     h.trace_host(
-        fmt::format("newstack (host): growth {}: ctxt {:#x} from {}; gp.sched.ctxt = {:#x} (write barrier {}); stack "
-                    "[{:#x}, {:#x}) "
-                    "{} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
+        fmt::format("newstack (host): growth {}: ctxt {:#x} from {}; gp.sched.ctxt = {:#x} (write barrier {}); "
+                    "stack [{:#x}, {:#x}) {} B -> [{:#x}, {:#x}) {} B, {} B copied{}; gogo(&gp.sched) resumes {}",
                     growth, ctxt, report.arg_slot, g.sched_ctxt, gc_phase_name(h.wb().phase()), g.old_lo, g.old_hi,
                     g.old_hi - g.old_lo, g.new_lo, g.new_hi, g.new_hi - g.new_lo, g.copied,
                     h.fp().valid() ? fmt::format(", {} frame pointers fixed", g.fp_fixes) : "",
