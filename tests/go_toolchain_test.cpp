@@ -46,6 +46,12 @@ TEST(GoVersion, ParsesReleasesAndDevelTrees) {
   EXPECT_EQ(GoVersion::parse("devel go1.28-0123abcd Tue Jan 1 +0000"), (GoVersion{1, 28, 0}));
   EXPECT_EQ(GoVersion::parse("weekly.2011-01-01"), std::nullopt);
   EXPECT_EQ(GoVersion::parse("algo1.2"), std::nullopt);
+  EXPECT_EQ(GoVersion::parse("go1."), std::nullopt);
+  EXPECT_EQ(GoVersion::parse("go1"), std::nullopt);
+  EXPECT_EQ(GoVersion::parse("go1.22.x"), (GoVersion{1, 22, 0}));
+  EXPECT_EQ(GoVersion::parse("algo1.2 go1.9.1"), (GoVersion{1, 9, 1}));
+  EXPECT_EQ(GoVersion::parse("go version\tgo1.19.8 linux/amd64"), (GoVersion{1, 19, 8}));
+  EXPECT_EQ(GoVersion::parse("go99999999999.1"), std::nullopt);
   EXPECT_LT((GoVersion{1, 18, 9}), kOldestGo);
   EXPECT_GE((GoVersion{1, 19, 0}), kOldestGo);
 }

@@ -23,6 +23,19 @@ TEST(ProbeBuild, BuildsTheTwelveGoarchesOnly) {
   }
 }
 
+// The probe's key covers the runtime files a linux build can read, by name only:
+// a test, another GOOS's file or a README edited in place rebuilds nothing.
+TEST(ProbeBuild, TheKeyCoversTheRuntimeFilesALinuxBuildReads) {
+  for (const char* name :
+       {"asm_arm64.s", "stack.go", "go_tls.h", "os_linux.go", "sys_linux_ppc64x.s", "os_linux_arm.go", "mem_bsd.go",
+        "os_windows_foo.go", "windows.go", "signal_unix.go", "lock_futex.go"})
+    EXPECT_TRUE(runtime_file_builds_for_linux(name)) << name;
+  for (const char* name : {"stack_test.go", "export_linux_test.go", "os_windows.go", "sys_darwin_arm64.s",
+                           "defs_openbsd_386.go", "os_android.go", "defs_freebsd_loong64.go", "rt0_ios_amd64.s",
+                           "HACKING.md", "Makefile", "runtime-gdb.py", "os_wasip1.go"})
+    EXPECT_FALSE(runtime_file_builds_for_linux(name)) << name;
+}
+
 TEST(ProbeBuild, ACachedProbeIsReusedAndDwarfChoiceIsPartOfTheKey) {
   const std::string a = test::probe_path("system", "arm");
   const auto before = fs::last_write_time(a);

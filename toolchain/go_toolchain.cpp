@@ -5,9 +5,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 
 #include "toolchain/process.hpp"
 
@@ -61,15 +62,31 @@ ToolchainConfig ToolchainConfig::defaults() {
   return c;
 }
 
+// The first "go<major>.<minor>[.<patch>]" that starts the text or follows white
+// space (a VERSION file's first line, `go env GOVERSION`, a devel build's banner).
 std::optional<GoVersion> GoVersion::parse(std::string_view text) {
-  static const std::regex re(R"((?:^|\s)go(\d+)\.(\d+)(?:\.(\d+))?)");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_search(text.begin(), text.end(), m, re)) return std::nullopt;
-  GoVersion v;
-  v.major = std::stoi(m[1].str());
-  v.minor = std::stoi(m[2].str());
-  v.patch = m[3].matched ? std::stoi(m[3].str()) : 0;
-  return v;
+  auto number = [&](size_t& at, int& out) {
+    const char* first = text.data() + at;
+    auto [end, ec] = std::from_chars(first, text.data() + text.size(), out);
+    if (ec != std::errc() || end == first) return false;
+    at += static_cast<size_t>(end - first);
+    return true;
+  };
+  for (size_t at = text.find("go"); at != std::string_view::npos; at = text.find("go", at + 1)) {
+    if (at > 0 && !std::isspace(static_cast<unsigned char>(text[at - 1]))) continue;
+    GoVersion v;
+    size_t i = at + 2;
+    if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i])) || !number(i, v.major)) continue;
+    if (i + 1 >= text.size() || text[i] != '.' || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) continue;
+    ++i;
+    if (!number(i, v.minor)) continue;
+    if (i + 1 < text.size() && text[i] == '.' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+      ++i;
+      if (!number(i, v.patch)) continue;
+    }
+    return v;
+  }
+  return std::nullopt;
 }
 
 fs::path bundled_goroot(const ToolchainConfig& cfg) {

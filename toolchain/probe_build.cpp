@@ -60,8 +60,9 @@ void write_file(const fs::path& p, const std::string& data) {
 }
 
 // Names, sizes and modification times of the files directly in GOROOT/src/runtime
-// (where morestack, gogo and the runtime's structures live): cheap to gather, and
-// it changes when a porter edits the tree in place without changing its VERSION.
+// (where morestack, gogo and the runtime's structures live) that a linux build can
+// use: cheap to gather, and it changes when a porter edits the tree in place
+// without changing its VERSION.
 void add_runtime_fingerprint(ContentHash& h, const fs::path& goroot) {
   // Gathered once per GOROOT in a process: a matrix asks for every GOARCH.
   // Hashing the rows is a function of the hash so far, remembered too (each
@@ -92,7 +93,8 @@ void add_runtime_fingerprint(ContentHash& h, const fs::path& goroot) {
   if (DIR* d = opendir(dir.c_str())) {
     while (const dirent* e = readdir(d)) {
       const std::string_view name = e->d_name;
-      if (name == "." || name == ".." || (e->d_type != DT_REG && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN))
+      if (!runtime_file_builds_for_linux(name) ||
+          (e->d_type != DT_REG && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN))
         continue;
       struct stat st;
       if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -197,6 +199,34 @@ fs::path write_overlays(const fs::path& stage, const fs::path& goroot,
 }
 
 }  // namespace
+
+bool runtime_file_builds_for_linux(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  const std::string_view ext = name.substr(dot), stem = name.substr(0, dot);
+  if (ext != ".go" && ext != ".s" && ext != ".h") return false;
+  if (ext == ".go" && stem.ends_with("_test")) return false;
+  static constexpr std::string_view kOtherGoos[] = {"aix",     "android", "darwin", "dragonfly", "freebsd", "hurd",
+                                                    "illumos", "ios",     "js",     "nacl",      "netbsd",  "openbsd",
+                                                    "plan9",   "solaris", "wasip1", "windows",   "zos"};
+  // The words after the first "_": the last names a GOOS, or the last two a GOOS
+  // and a GOARCH (go/build's known lists).
+  std::vector<std::string_view> words;
+  for (size_t at = stem.find('_'); at != std::string_view::npos;) {
+    const size_t next = stem.find('_', at + 1);
+    words.push_back(stem.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1));
+    at = next;
+  }
+  const auto other = [&](std::string_view w) { return std::ranges::find(kOtherGoos, w) != std::end(kOtherGoos); };
+  if (!words.empty() && other(words.back())) return false;
+  static constexpr std::string_view kKnownArch[] = {
+      "386",     "amd64",  "amd64p32", "arm",      "armbe",     "arm64",       "arm64be", "loong64",
+      "mips",    "mipsle", "mips64",   "mips64le", "mips64p32", "mips64p32le", "ppc",     "ppc64",
+      "ppc64le", "riscv",  "riscv64",  "s390",     "s390x",     "sparc",       "sparc64", "wasm"};
+  const auto arch = [&](std::string_view w) { return std::ranges::find(kKnownArch, w) != std::end(kKnownArch); };
+  if (words.size() >= 2 && other(words[words.size() - 2]) && arch(words.back())) return false;
+  return true;
+}
 
 std::span<const std::string_view> probe_goarches() { return real_goarches(); }
 

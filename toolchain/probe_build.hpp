@@ -39,6 +39,12 @@ struct ProbeBuildError : std::runtime_error {
 std::string first_goroot_line(const std::string& output, const std::filesystem::path& goroot,
                               const std::filesystem::path& cwd);
 
+// Whether a file directly in GOROOT/src/runtime can take part in a linux build (its
+// name is all that is read): Go source, assembly or an assembly header, not a test,
+// and not named for another GOOS (go/build's name_GOOS and name_GOOS_GOARCH). Only
+// these are in a probe's cache key.
+bool runtime_file_builds_for_linux(std::string_view name);
+
 // Every linux GOARCH the probe is built for: those Go 1.19 and 1.27 both support
 // and Unicorn 2.1.4 runs.
 std::span<const std::string_view> probe_goarches();
