@@ -48,9 +48,13 @@ const model::Contract& seed() { return *model::find_contract("seed"); }
 // wall time from its start to its reaping.
 struct ChildCost {
   double cpu_ms = 0, wall_ms = 0;
-  bool ok = false;     // exited 0
-  int exit_code = -1;  // when it exited
+  bool ok = false;         // exited 0
+  int exit_code = -1;      // when it exited
+  bool timed_out = false;  // killed at kChildTimeout
 };
+// No command here takes a second; a qemu-user run that hangs (Debian's qemu-i386 on
+// a Go program sometimes does, where it mostly crashes) is killed at this.
+constexpr std::chrono::seconds kChildTimeout{30};
 ChildCost run_measured(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -65,11 +69,12 @@ ChildCost run_measured(const std::vector<std::string>& args) {
   if (posix_spawnp(&pid, argv[0], &quiet, nullptr, argv.data(), environ) == 0) {
     int status = 0;
     rusage ru{};
+    c.timed_out = toolchain::kill_after(pid, t0 + kChildTimeout);
     if (wait4(pid, &status, 0, &ru) == pid) {
       c.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
       c.cpu_ms = ms(ru.ru_utime) + ms(ru.ru_stime);
-      if (WIFEXITED(status)) c.exit_code = WEXITSTATUS(status);
+      if (WIFEXITED(status) && !c.timed_out) c.exit_code = WEXITSTATUS(status);
       c.ok = c.exit_code == 0;
     }
   }
@@ -84,7 +89,8 @@ void BM_Measured(benchmark::State& state, std::vector<std::string> args) {
   for (auto _ : state) {
     ChildCost c = run_measured(args);
     if (!c.ok) {
-      state.SkipWithError(fmt::format("{} failed", fmt::join(args, " ")).c_str());
+      state.SkipWithError(
+          fmt::format("{} {}", fmt::join(args, " "), c.timed_out ? "hangs (killed at the timeout)" : "failed").c_str());
       return;
     }
     state.SetIterationTime(c.wall_ms / 1e3);
@@ -314,11 +320,17 @@ const std::map<std::string, std::string> kQemu = {
     {"mips64", "qemu-mips64"}, {"mips64le", "qemu-mips64el"}, {"ppc64", "qemu-ppc64"},   {"ppc64le", "qemu-ppc64le"},
     {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"}, {"riscv64", "qemu-riscv64"}};
 
+// How a run that did not exit 0 ended.
+std::string outcome(const toolchain::ProcessResult& r) {
+  return r.timed_out ? fmt::format("hangs (killed after {} s)", kChildTimeout.count())
+                     : fmt::format("exits {}", r.exit_code);
+}
+
 void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string program) {
   for (auto _ : state) {
-    auto r = toolchain::run_process({qemu, program}, {}, ".");
+    auto r = toolchain::run_process({qemu, program}, {}, ".", kChildTimeout);
     if (r.exit_code != 0) {
-      state.SkipWithError(fmt::format("{} exits {}: the route fails on this GOARCH", qemu, r.exit_code).c_str());
+      state.SkipWithError(fmt::format("{} {}: the route fails on this GOARCH", qemu, outcome(r)).c_str());
       break;
     }
   }
@@ -521,9 +533,9 @@ int main(int argc, char** argv) {
       auto program = std::filesystem::path(dir) / goarch;
       if (!std::filesystem::exists(program)) continue;
       // Only a route that works is work to compare with.
-      auto probe = toolchain::run_process({qemu, program.string()}, {}, ".");
+      auto probe = toolchain::run_process({qemu, program.string()}, {}, ".", kChildTimeout);
       if (probe.exit_code != 0) {
-        reporter.qemu_failures_.push_back(fmt::format("{} {} exits {}", qemu, goarch, probe.exit_code));
+        reporter.qemu_failures_.push_back(fmt::format("{} {} {}", qemu, goarch, outcome(probe)));
         continue;
       }
       comparable += (comparable.empty() ? "" : ",") + goarch;
@@ -589,8 +601,9 @@ int main(int argc, char** argv) {
     for (const auto& [goarch, program] : probes) {
       auto it = kQemu.find(goarch);
       if (it == kQemu.end()) continue;
-      if (!run_measured({it->second, program}).ok) {
-        reporter.qemu_failures_.push_back(fmt::format("{} on the {} probe of {} fails", it->second, goarch, go));
+      if (const ChildCost c = run_measured({it->second, program}); !c.ok) {
+        reporter.qemu_failures_.push_back(fmt::format("{} on the {} probe of {} {}", it->second, goarch, go,
+                                                      c.timed_out ? "hangs (killed at the timeout)" : "fails"));
         continue;
       }
       same += (same.empty() ? "" : ",") + goarch;

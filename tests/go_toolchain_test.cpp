@@ -1,12 +1,14 @@
 // Resolving real Go toolchains: the bundled 1.27.3, Debian's, and GOROOTs on disk
 // that are fine, too old, broken or absent.
 #include "toolchain/go_toolchain.hpp"
+#include "toolchain/process.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 
 namespace gotramp::toolchain {
@@ -38,6 +40,25 @@ std::string message_of(const std::string& selector) {
     return e.what();
   }
   return "(no error)";
+}
+
+// A program run with a timeout never holds its caller past it: one that keeps
+// running is killed and reaped, whether or not it still holds its output open.
+TEST(Process, AProgramStillRunningAtItsTimeoutIsKilledAndReaped) {
+  using namespace std::chrono_literals;
+  const auto t0 = std::chrono::steady_clock::now();
+  ProcessResult open = run_process({"sleep", "30"}, {}, ".", 200ms);
+  ProcessResult closed = run_process({"sh", "-c", "exec >/dev/null 2>&1; sleep 30"}, {}, ".", 200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  for (const ProcessResult* r : {&open, &closed}) {
+    EXPECT_TRUE(r->timed_out);
+    EXPECT_EQ(r->exit_code, -1);
+  }
+  EXPECT_NE(open.output.find("sleep: still running after 200 ms, killed"), std::string::npos) << open.output;
+  ProcessResult quick = run_process({"sh", "-c", "echo hi; exit 3"}, {}, ".", 10s);
+  EXPECT_FALSE(quick.timed_out);
+  EXPECT_EQ(quick.exit_code, 3);
+  EXPECT_EQ(quick.output, "hi\n");
 }
 
 TEST(GoVersion, ParsesReleasesAndDevelTrees) {
