@@ -55,6 +55,11 @@ struct ChildCost {
 // No command here takes a second; a qemu-user run that hangs (Debian's qemu-i386 on
 // a Go program sometimes does, where it mostly crashes) is killed at this.
 constexpr std::chrono::seconds kChildTimeout{30};
+// How a child that did not exit 0 ended.
+std::string outcome(bool timed_out, int exit_code) {
+  return timed_out ? fmt::format("hangs (killed after {} s)", kChildTimeout.count())
+                   : fmt::format("exits {}", exit_code);
+}
 ChildCost run_measured(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -89,8 +94,7 @@ void BM_Measured(benchmark::State& state, std::vector<std::string> args) {
   for (auto _ : state) {
     ChildCost c = run_measured(args);
     if (!c.ok) {
-      state.SkipWithError(
-          fmt::format("{} {}", fmt::join(args, " "), c.timed_out ? "hangs (killed at the timeout)" : "failed").c_str());
+      state.SkipWithError(fmt::format("{} {}", fmt::join(args, " "), outcome(c.timed_out, c.exit_code)).c_str());
       return;
     }
     state.SetIterationTime(c.wall_ms / 1e3);
@@ -320,17 +324,12 @@ const std::map<std::string, std::string> kQemu = {
     {"mips64", "qemu-mips64"}, {"mips64le", "qemu-mips64el"}, {"ppc64", "qemu-ppc64"},   {"ppc64le", "qemu-ppc64le"},
     {"s390x", "qemu-s390x"},   {"mips", "qemu-mips"},         {"mipsle", "qemu-mipsel"}, {"riscv64", "qemu-riscv64"}};
 
-// How a run that did not exit 0 ended.
-std::string outcome(const toolchain::ProcessResult& r) {
-  return r.timed_out ? fmt::format("hangs (killed after {} s)", kChildTimeout.count())
-                     : fmt::format("exits {}", r.exit_code);
-}
-
 void BM_QemuUserRoute(benchmark::State& state, std::string qemu, std::string program) {
   for (auto _ : state) {
     auto r = toolchain::run_process({qemu, program}, {}, ".", kChildTimeout);
     if (r.exit_code != 0) {
-      state.SkipWithError(fmt::format("{} {}: the route fails on this GOARCH", qemu, outcome(r)).c_str());
+      state.SkipWithError(
+          fmt::format("{} {}: the route fails on this GOARCH", qemu, outcome(r.timed_out, r.exit_code)).c_str());
       break;
     }
   }
@@ -535,7 +534,8 @@ int main(int argc, char** argv) {
       // Only a route that works is work to compare with.
       auto probe = toolchain::run_process({qemu, program.string()}, {}, ".", kChildTimeout);
       if (probe.exit_code != 0) {
-        reporter.qemu_failures_.push_back(fmt::format("{} {} {}", qemu, goarch, outcome(probe)));
+        reporter.qemu_failures_.push_back(
+            fmt::format("{} {} {}", qemu, goarch, outcome(probe.timed_out, probe.exit_code)));
         continue;
       }
       comparable += (comparable.empty() ? "" : ",") + goarch;
@@ -602,8 +602,8 @@ int main(int argc, char** argv) {
       auto it = kQemu.find(goarch);
       if (it == kQemu.end()) continue;
       if (const ChildCost c = run_measured({it->second, program}); !c.ok) {
-        reporter.qemu_failures_.push_back(fmt::format("{} on the {} probe of {} {}", it->second, goarch, go,
-                                                      c.timed_out ? "hangs (killed at the timeout)" : "fails"));
+        reporter.qemu_failures_.push_back(
+            fmt::format("{} on the {} probe of {} {}", it->second, goarch, go, outcome(c.timed_out, c.exit_code)));
         continue;
       }
       same += (same.empty() ? "" : ",") + goarch;

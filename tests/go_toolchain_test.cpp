@@ -1,5 +1,5 @@
 // Resolving real Go toolchains: the bundled 1.27.3, Debian's, and GOROOTs on disk
-// that are fine, too old, broken or absent.
+// that are fine, too old, broken or absent; and running their programs.
 #include "toolchain/go_toolchain.hpp"
 #include "toolchain/process.hpp"
 
@@ -73,6 +73,8 @@ TEST(GoVersion, ParsesReleasesAndDevelTrees) {
   EXPECT_EQ(GoVersion::parse("algo1.2 go1.9.1"), (GoVersion{1, 9, 1}));
   EXPECT_EQ(GoVersion::parse("go version\tgo1.19.8 linux/amd64"), (GoVersion{1, 19, 8}));
   EXPECT_EQ(GoVersion::parse("go99999999999.1"), std::nullopt);
+  EXPECT_EQ(GoVersion::parse("go1.2.99999999999"), std::nullopt);
+  EXPECT_EQ(GoVersion::parse("go-1.2"), std::nullopt);
   EXPECT_LT((GoVersion{1, 18, 9}), kOldestGo);
   EXPECT_GE((GoVersion{1, 19, 0}), kOldestGo);
 }

@@ -65,25 +65,31 @@ ToolchainConfig ToolchainConfig::defaults() {
 // The first "go<major>.<minor>[.<patch>]" that starts the text or follows white
 // space (a VERSION file's first line, `go env GOVERSION`, a devel build's banner).
 std::optional<GoVersion> GoVersion::parse(std::string_view text) {
+  // Digits at `at` (none, or too many for an int, fail), and `at` past them.
   auto number = [&](size_t& at, int& out) {
-    const char* first = text.data() + at;
-    auto [end, ec] = std::from_chars(first, text.data() + text.size(), out);
-    if (ec != std::errc() || end == first) return false;
-    at += static_cast<size_t>(end - first);
+    if (at >= text.size() || !std::isdigit(static_cast<unsigned char>(text[at]))) return false;
+    auto [end, ec] = std::from_chars(text.data() + at, text.data() + text.size(), out);
+    if (ec != std::errc()) return false;
+    at = static_cast<size_t>(end - text.data());
+    return true;
+  };
+  // "." and digits at `at`.
+  auto dotted = [&](size_t& at, int& out) {
+    if (at >= text.size() || text[at] != '.') return false;
+    size_t next = at + 1;
+    if (!number(next, out)) return false;
+    at = next;
     return true;
   };
   for (size_t at = text.find("go"); at != std::string_view::npos; at = text.find("go", at + 1)) {
     if (at > 0 && !std::isspace(static_cast<unsigned char>(text[at - 1]))) continue;
     GoVersion v;
     size_t i = at + 2;
-    if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i])) || !number(i, v.major)) continue;
-    if (i + 1 >= text.size() || text[i] != '.' || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) continue;
-    ++i;
-    if (!number(i, v.minor)) continue;
-    if (i + 1 < text.size() && text[i] == '.' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
-      ++i;
-      if (!number(i, v.patch)) continue;
-    }
+    if (!number(i, v.major) || !dotted(i, v.minor)) continue;
+    // A patch level is optional, but one too large for an int is no version.
+    const bool patch_follows =
+        i + 1 < text.size() && text[i] == '.' && std::isdigit(static_cast<unsigned char>(text[i + 1]));
+    if (patch_follows && !dotted(i, v.patch)) continue;
     return v;
   }
   return std::nullopt;

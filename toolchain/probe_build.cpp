@@ -209,22 +209,22 @@ bool runtime_file_builds_for_linux(std::string_view name) {
   static constexpr std::string_view kOtherGoos[] = {"aix",     "android", "darwin", "dragonfly", "freebsd", "hurd",
                                                     "illumos", "ios",     "js",     "nacl",      "netbsd",  "openbsd",
                                                     "plan9",   "solaris", "wasip1", "windows",   "zos"};
-  // The words after the first "_": the last names a GOOS, or the last two a GOOS
-  // and a GOARCH (go/build's known lists).
-  std::vector<std::string_view> words;
-  for (size_t at = stem.find('_'); at != std::string_view::npos;) {
-    const size_t next = stem.find('_', at + 1);
-    words.push_back(stem.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1));
-    at = next;
-  }
-  const auto other = [&](std::string_view w) { return std::ranges::find(kOtherGoos, w) != std::end(kOtherGoos); };
-  if (!words.empty() && other(words.back())) return false;
   static constexpr std::string_view kKnownArch[] = {
       "386",     "amd64",  "amd64p32", "arm",      "armbe",     "arm64",       "arm64be", "loong64",
       "mips",    "mipsle", "mips64",   "mips64le", "mips64p32", "mips64p32le", "ppc",     "ppc64",
       "ppc64le", "riscv",  "riscv64",  "s390",     "s390x",     "sparc",       "sparc64", "wasm"};
+  const auto other = [&](std::string_view w) { return std::ranges::find(kOtherGoos, w) != std::end(kOtherGoos); };
   const auto arch = [&](std::string_view w) { return std::ranges::find(kKnownArch, w) != std::end(kKnownArch); };
-  if (words.size() >= 2 && other(words[words.size() - 2]) && arch(words.back())) return false;
+  // After the first "_", the last word names a GOOS, or the last two a GOOS and a
+  // GOARCH (go/build's known lists).
+  const size_t first = stem.find('_');
+  if (first == std::string_view::npos) return true;
+  const std::string_view words = stem.substr(first + 1);
+  const size_t cut = words.rfind('_');
+  const std::string_view last = cut == std::string_view::npos ? words : words.substr(cut + 1);
+  const std::string_view before = cut == std::string_view::npos ? std::string_view() : words.substr(0, cut);
+  if (other(last)) return false;
+  if (!before.empty() && other(before.substr(before.rfind('_') + 1)) && arch(last)) return false;
   return true;
 }
 
