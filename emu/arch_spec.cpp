@@ -391,6 +391,9 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
   // fault the next uc_emu_start segfaults (unicorn #2134, #2339), with or without
   // UC_TLB_VIRTUAL. Land such fetches on a page of TEQ R0, R0 (Go's UNDEF).
   a.fetch_fault_landing = 0x00000034;
+  // Physical addresses keep 32 bits (measured: a TLB entry to 0x8_0040_3000 reaches
+  // 0x403000), so reserved windows have no room for shadow pages (Engine::reserve).
+  a.phys_mask = 0xffffffff;
   a.insn_width = 4;
   a.elf_machine = EM_MIPS;
   a.elf_word = 4;

@@ -101,7 +101,7 @@ struct ArchSpec {
   bool cpu_mmu = false;
   // The physical address the CPU's MMU makes of a virtual one, which faults name;
   // the virtual TLB's fills make the same. x86-64 keeps 52 bits (measured: a load
-  // from 0xfcfcfcfcfcfcfcfc is a fault at 0xcfcfcfcfcfcfc).
+  // from 0xfcfcfcfcfcfcfcfc is a fault at 0xcfcfcfcfcfcfc; MIPS32: 32 bits).
   uint64_t phys_mask = ~uint64_t{0};
   int insn_width = 0;        // fixed instruction size, 0 when variable
   uint16_t elf_machine = 0;  // e_machine of the guest ELF

@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstring>
 #include <map>
+#include <utility>
 
 #include "emu/byte_order.hpp"
 #include "emu/elf_image.hpp"
@@ -103,7 +104,10 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
     // Rows that land faulting fetches do it for quiet regions in the TLB fill,
     // which only the virtual TLB calls.
     quiet_stores_ = !spec.cpu_mmu && (!spec.fetch_fault_landing || spec.tlb_virtual);
-    if (spec.tlb_virtual || quiet_stores_) {
+    const bool fills_tlb = spec.tlb_virtual || quiet_stores_;
+    // Shadow pages (reserve) need physical addresses above any window's.
+    shadows_ = fills_tlb && spec.phys_mask >= 2 * kShadow - 1;
+    if (fills_tlb) {
       check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
       // Unicorn's own fill gives an entry only the access that missed (read, write
       // or fetch), so a page that is read and written misses on every switch, and
@@ -136,6 +140,7 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
 Engine::~Engine() {
   uc_close(uc_);
   for (auto [p, n, pooled] : host_maps_) pooled ? host_pages::give(p, n) : void(munmap(p, n));
+  for (const auto& w : windows_) host_pages::give_lazy(w.block);
 }
 
 // Unicorn reads and writes a register's whole width through the pointer it is
@@ -176,6 +181,59 @@ void Engine::map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate)
   check(err, [&] { return fmt::format("map [{:#x}, {:#x})", lo, hi); });
   host_maps_.push_back({m, hi - lo, pooled});
   add_region(lo, hi, static_cast<uint8_t*>(m), prot);
+}
+
+void Engine::reserve(uint64_t lo, uint64_t hi) {
+  lo = page_down(lo), hi = page_up(hi);
+  if (!shadows_) return;  // each carve maps on its own
+  if (hi <= lo || hi > kShadow)
+    throw EmuError(fmt::format("reserve [{:#x}, {:#x}): a window lies below {:#x}", lo, hi, kShadow));
+  host_pages::Block b = host_pages::take_lazy(hi - lo);
+  uc_err err = uc_mem_map_ptr(uc_, lo, hi - lo, kProtRW, b.p);
+  if (err != UC_ERR_OK) host_pages::give_lazy(b);
+  check(err, [&] { return fmt::format("reserve [{:#x}, {:#x})", lo, hi); });
+  windows_.push_back({lo, hi, b});
+}
+
+void Engine::carve(uint64_t addr, uint64_t size) {
+  uint64_t lo = page_down(addr), hi = page_up(addr + size);
+  auto it = std::find_if(windows_.begin(), windows_.end(), [&](const Window& w) { return w.lo <= lo && hi <= w.hi; });
+  if (it == windows_.end()) return map(addr, size, kProtRW);
+  if (region_of(lo) || region_of(hi - 1) ||
+      std::any_of(regions_.begin(), regions_.end(), [&](const HostRegion& r) { return r.lo < hi && lo < r.hi; }))
+    throw EmuError(fmt::format("carve [{:#x}, {:#x}): already open", lo, hi));
+  Window& w = *it;
+  auto* base = static_cast<uint8_t*>(w.block.p);
+  const size_t off = lo - w.lo, end = hi - w.lo;
+  // Zeroed as a fresh mapping: what a closed engine left below `dirty` is cleared,
+  // pages above it were never touched. Those are backed now, in one call rather
+  // than a fault each (the run writes its stacks whole).
+  if (w.block.dirty > off) std::memset(base + off, 0, std::min(end, w.block.dirty) - off);
+  if (end > w.block.dirty) {
+    const size_t from = std::max(off, w.block.dirty);
+#ifdef MADV_POPULATE_WRITE
+    madvise(base + from, end - from, MADV_POPULATE_WRITE);  // advice: pages fault in on touch otherwise
+#endif
+    w.block.dirty = end;
+  }
+  // A hole the guest touched has a TLB entry to its shadow page.
+  if (std::exchange(shadowed_, false)) check(uc_ctl_flush_tlb(uc_), "flush the TLB");
+  add_region(lo, hi, base + off, kProtRW);
+}
+
+const Engine::Window* Engine::window_at(uint64_t addr) const {
+  for (const auto& w : windows_)
+    if (w.lo <= addr && addr < w.hi) return &w;
+  return nullptr;
+}
+
+bool Engine::touches_window(uint64_t addr, uint64_t n) const {
+  return std::any_of(windows_.begin(), windows_.end(), [&](const Window& w) { return addr < w.hi && w.lo < addr + n; });
+}
+
+uint64_t Engine::virtual_of(uint64_t paddr) const {
+  if (paddr >= kShadow && window_at(paddr - kShadow)) return paddr - kShadow;
+  return paddr;
 }
 
 void Engine::add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot) {
@@ -268,7 +326,7 @@ std::span<uint8_t> Engine::host_span(uint64_t addr, size_t n) {
 
 bool Engine::is_mapped(uint64_t addr) const {
   uint8_t b;
-  return host_at(addr, 1, false) || uc_mem_read(uc_, addr, &b, 1) == UC_ERR_OK;
+  return host_at(addr, 1, false) || (!touches_window(addr, 1) && uc_mem_read(uc_, addr, &b, 1) == UC_ERR_OK);
 }
 
 void Engine::write(uint64_t addr, std::span<const uint8_t> bytes) {
@@ -277,8 +335,9 @@ void Engine::write(uint64_t addr, std::span<const uint8_t> bytes) {
     std::memcpy(p, bytes.data(), bytes.size());
     return;
   }
-  check(uc_mem_write(uc_, addr, bytes.data(), bytes.size()),
-        [&] { return fmt::format("write {} bytes at {:#x}", bytes.size(), addr); });
+  check(
+      touches_window(addr, bytes.size()) ? UC_ERR_WRITE_UNMAPPED : uc_mem_write(uc_, addr, bytes.data(), bytes.size()),
+      [&] { return fmt::format("write {} bytes at {:#x}", bytes.size(), addr); });
 }
 
 std::vector<uint8_t> Engine::read(uint64_t addr, size_t n) const {
@@ -293,13 +352,14 @@ bool Engine::try_read(uint64_t addr, std::span<uint8_t> out) const {
     std::memcpy(out.data(), p, out.size());
     return true;
   }
-  return uc_mem_read(uc_, addr, out.data(), out.size()) == UC_ERR_OK;
+  return !touches_window(addr, out.size()) && uc_mem_read(uc_, addr, out.data(), out.size()) == UC_ERR_OK;
 }
 
 uint64_t Engine::read_uint(uint64_t addr, int width) const {
   if (const uint8_t* p = host_at(addr, width, false)) return load_uint(p, width, spec_.order);
   uint8_t buf[8];
-  check(uc_mem_read(uc_, addr, buf, width), [&] { return fmt::format("read {} bytes at {:#x}", width, addr); });
+  check(touches_window(addr, width) ? UC_ERR_READ_UNMAPPED : uc_mem_read(uc_, addr, buf, width),
+        [&] { return fmt::format("read {} bytes at {:#x}", width, addr); });
   return load_uint(buf, width, spec_.order);
 }
 
@@ -307,7 +367,8 @@ void Engine::write_uint(uint64_t addr, int width, uint64_t v) {
   if (uint8_t* p = host_at(addr, width, true)) return store_uint(p, width, spec_.order, v);
   uint8_t buf[8];
   store_uint(buf, width, spec_.order, v);
-  check(uc_mem_write(uc_, addr, buf, width), [&] { return fmt::format("write {} bytes at {:#x}", width, addr); });
+  check(touches_window(addr, width) ? UC_ERR_WRITE_UNMAPPED : uc_mem_write(uc_, addr, buf, width),
+        [&] { return fmt::format("write {} bytes at {:#x}", width, addr); });
 }
 
 void Engine::fill(uint64_t addr, uint64_t size, uint8_t byte) {
@@ -562,6 +623,13 @@ void Engine::run_block_hooks(uint64_t addr, uint32_t size) {
 
 bool Engine::tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type type, uc_tlb_entry* entry, void* self) {
   auto* e = static_cast<Engine*>(self);
+  if (!e->windows_.empty() && e->window_at(addr) && !e->region_of(addr)) {
+    // A hole: its shadow page is mapped by nothing, so the access faults there.
+    entry->paddr = addr + kShadow;
+    entry->perms = UC_PROT_ALL;
+    e->shadowed_ = true;
+    return true;
+  }
   entry->paddr = addr & e->spec_.phys_mask;
   const bool quiet = e->quiet_stores_ && e->quiet_at(addr);
   if (type == UC_MEM_FETCH && quiet && e->spec_.fetch_fault_landing && !e->is_landing(addr)) {
@@ -579,10 +647,15 @@ bool Engine::tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type type, uc_tlb_ent
   return true;
 }
 
-bool Engine::quiet_at(uint64_t addr) const {
+const Engine::HostRegion* Engine::region_of(uint64_t addr) const {
   auto it = std::upper_bound(regions_.begin(), regions_.end(), addr,
                              [](uint64_t a, const HostRegion& r) { return a < r.lo; });
-  return it != regions_.begin() && addr < std::prev(it)->hi && std::prev(it)->quiet;
+  return it != regions_.begin() && addr < std::prev(it)->hi ? &*std::prev(it) : nullptr;
+}
+
+bool Engine::quiet_at(uint64_t addr) const {
+  const HostRegion* r = region_of(addr);
+  return r && r->quiet;
 }
 
 void Engine::code_cb(uc_engine*, uint64_t addr, uint32_t, void* hook) {
@@ -603,8 +676,9 @@ void Engine::write_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t 
   }
 }
 
-bool Engine::invalid_mem_cb(uc_engine*, uc_mem_type type, uint64_t addr, int size, int64_t, void* self) {
+bool Engine::invalid_mem_cb(uc_engine*, uc_mem_type type, uint64_t paddr, int size, int64_t, void* self) {
   auto* e = static_cast<Engine*>(self);
+  const uint64_t addr = e->virtual_of(paddr);
   if (!e->trap_) {
     RunResult r;
     r.reason = StopReason::Fault;
@@ -613,7 +687,7 @@ bool Engine::invalid_mem_cb(uc_engine*, uc_mem_type type, uint64_t addr, int siz
     e->trap_ = r;
   }
   if (e->spec_.fetch_fault_landing && (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT))
-    return e->land_fetch(type, addr);
+    return e->land_fetch(type, addr, paddr);
   return false;
 }
 
@@ -621,11 +695,12 @@ bool Engine::invalid_mem_cb(uc_engine*, uc_mem_type type, uint64_t addr, int siz
 // with fetch_fault_landing: instead of failing the fetch, it makes the page
 // executable and fills it with the row's trapping instruction. The block hook then
 // stops the run at the page's first block (the trap would stop it otherwise).
-bool Engine::land_fetch(uc_mem_type type, uint64_t addr) {
+bool Engine::land_fetch(uc_mem_type type, uint64_t addr, uint64_t paddr) {
   Landing l;
   l.page = page_down(addr);
+  l.phys = page_down(paddr);
   if (type == UC_MEM_FETCH_UNMAPPED) {
-    l.mapped_here = uc_mem_map(uc_, l.page, kPageSize, UC_PROT_READ | UC_PROT_EXEC) == UC_ERR_OK;
+    l.mapped_here = uc_mem_map(uc_, l.phys, kPageSize, UC_PROT_READ | UC_PROT_EXEC) == UC_ERR_OK;
     if (!l.mapped_here) {
       unusable_ = fmt::format("no landing page could be mapped at {:#x}", l.page);
       return false;
@@ -655,7 +730,7 @@ bool Engine::land_fetch(uc_mem_type type, uint64_t addr) {
   std::vector<uint8_t> page(kPageSize);
   for (uint64_t off = 0; off + width <= kPageSize; off += width)
     store_uint(page.data() + off, width, spec_.order, *spec_.fetch_fault_landing);
-  uc_mem_write(uc_, l.page, page.data(), page.size());
+  uc_mem_write(uc_, l.phys, page.data(), page.size());
   landings_.push_back(std::move(l));
   return true;
 }
@@ -667,7 +742,7 @@ bool Engine::is_landing(uint64_t addr) const {
 void Engine::undo_landings() {
   for (const auto& l : landings_) {
     if (l.mapped_here) {
-      uc_mem_unmap(uc_, l.page, kPageSize);
+      uc_mem_unmap(uc_, l.phys, kPageSize);
     } else {
       uc_mem_write(uc_, l.page, l.saved.data(), l.saved.size());
       uc_mem_protect(uc_, l.region, l.region_size, l.prot);

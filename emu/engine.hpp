@@ -17,6 +17,7 @@
 
 #include "emu/arch_spec.hpp"
 #include "emu/disasm.hpp"
+#include "emu/host_pages.hpp"
 
 namespace gotramp::emu {
 
@@ -94,6 +95,24 @@ class Engine {
   // touch, for memory a run touches a few pages of (a heap, a Go binary's bss).
   enum class Populate { Now, OnTouch };
   void map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate = Populate::Now);
+  // A window of address space that read-write memory is carved from (stacks, which
+  // come and go in one run after another). On rows whose TLB the engine fills, one
+  // Unicorn region backs the whole window and the pages not carved stay holes: the
+  // TLB sends each to a physical page nothing maps (kShadow above its own address),
+  // so a guest access there faults as on unmapped memory and is reported at its
+  // own address; the host cannot read or write them either. A carve then costs no
+  // region (Unicorn rebuilds its whole memory map and flushes the TLB for each).
+  // Rows without the hook, or whose physical addresses stop below the shadows
+  // (ArchSpec::phys_mask), map each carve on its own. Windows lie below kShadow.
+  // A 64-bit guest's access at a hole's shadow address itself (kShadow above it)
+  // would be reported at the hole.
+  void reserve(uint64_t lo, uint64_t hi);
+  // Maps [addr, addr+size) read-write, zeroed, as map() does, but inside a reserved
+  // window opens those pages of it instead.
+  void carve(uint64_t addr, uint64_t size);
+  // Whether reserve() makes one region of a window on this row (else carves map).
+  bool one_region_windows() const { return shadows_; }
+  static constexpr uint64_t kShadow = uint64_t{1} << 35;  // below every row's physical limit (arm, mips: 2^40)
   void protect(uint64_t addr, uint64_t size, uint32_t prot);
   void unmap(uint64_t addr, uint64_t size);
   bool is_mapped(uint64_t addr) const;
@@ -192,7 +211,7 @@ class Engine {
   RunResult start(uint64_t begin, uint64_t until, uint64_t budget, uint64_t already_run);
   uint32_t block_insns(uint64_t addr, uint32_t size);
   void run_block_hooks(uint64_t addr, uint32_t size);
-  bool land_fetch(uc_mem_type type, uint64_t addr);
+  bool land_fetch(uc_mem_type type, uint64_t addr, uint64_t paddr);
   bool is_landing(uint64_t addr) const;
   void undo_landings();
   void fail_from_hook(const char* what);
@@ -232,6 +251,21 @@ class Engine {
   std::vector<HostRegion> regions_;
   mutable size_t last_region_ = 0;
   void add_region(uint64_t lo, uint64_t hi, uint8_t* host, uint32_t prot);
+  const HostRegion* region_of(uint64_t addr) const;
+
+  // Reserved windows: their carved pages are in regions_, the rest are holes.
+  struct Window {
+    uint64_t lo, hi;
+    host_pages::Block block;
+  };
+  std::vector<Window> windows_;
+  bool shadows_ = false;   // the TLB fill hook can send holes to shadow pages
+  bool shadowed_ = false;  // a hole got a TLB entry since the TLB was last flushed
+  const Window* window_at(uint64_t addr) const;
+  // [addr, addr+n) reaches into a window where no single region holds it: a hole.
+  bool touches_window(uint64_t addr, uint64_t n) const;
+  // The guest address an access to physical address paddr was made at.
+  uint64_t virtual_of(uint64_t paddr) const;
 
   // Fast guest stores (rows on the virtual TLB, not cpu_mmu). Unicorn 2.1.4 sends every
   // guest store to a page through its slow path (a region lookup per store) while
@@ -263,7 +297,8 @@ class Engine {
   // the run: a page mapped for the landing, or a page of a mapped region whose bytes
   // are saved and whose region was made executable as a whole.
   struct Landing {
-    uint64_t page = 0;
+    uint64_t page = 0;  // the guest's page
+    uint64_t phys = 0;  // where Unicorn maps it (a hole's shadow page, else page)
     bool mapped_here = false;
     uint64_t region = 0, region_size = 0;
     uint32_t prot = 0;

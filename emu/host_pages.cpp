@@ -23,6 +23,8 @@ struct Pool {
   std::mutex mu;
   std::multimap<size_t, void*> free;
   size_t kept = 0;
+  std::multimap<size_t, Block> lazy;  // by size
+  size_t lazy_kept = 0;               // their dirty bytes
 };
 
 Pool& pool() {
@@ -60,6 +62,35 @@ void give(void* m, size_t n) {
     }
   }
   munmap(m, n);
+}
+
+Block take_lazy(size_t n) {
+  {
+    Pool& p = pool();
+    std::lock_guard lock(p.mu);
+    if (auto it = p.lazy.find(n); it != p.lazy.end()) {
+      Block b = it->second;
+      p.lazy.erase(it);
+      p.lazy_kept -= b.dirty;
+      return b;
+    }
+  }
+  void* m = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) throw EmuError(fmt::format("host address space for {} bytes: {}", n, std::strerror(errno)));
+  return Block{m, n, 0};
+}
+
+void give_lazy(Block b) {
+  Pool& p = pool();
+  {
+    std::lock_guard lock(p.mu);
+    if (p.lazy_kept + b.dirty <= kCap) {
+      p.lazy.emplace(b.n, b);
+      p.lazy_kept += b.dirty;
+      return;
+    }
+  }
+  munmap(b.p, b.n);
 }
 
 }  // namespace gotramp::emu::host_pages

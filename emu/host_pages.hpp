@@ -14,4 +14,18 @@ void* take(size_t n);
 // is unmapped.
 void give(void* p, size_t n);
 
+// Address space for a reserved window (Engine::reserve): n bytes of which only the
+// pages a run touches are ever backed. Bytes below `dirty` may hold what a closed
+// engine left there, so its taker zeroes what it opens of them; the rest are pages
+// never touched, zero already.
+struct Block {
+  void* p = nullptr;
+  size_t n = 0;
+  size_t dirty = 0;
+};
+Block take_lazy(size_t n);
+// A block from take_lazy(), for the next take_lazy() of the same size; past the
+// pool's cap (counted in dirty bytes) it is unmapped.
+void give_lazy(Block b);
+
 }  // namespace gotramp::emu::host_pages

@@ -11,6 +11,9 @@ Arena::Arena(emu::Engine& e) : e_(e) {
   e_.map(kHeapBase, kHeapSize, emu::kProtRW, emu::Engine::Populate::OnTouch);  // a run uses a few KiB
   e_.map(kG0StackBase, kG0StackSize, emu::kProtRW);
   e_.map(kExitPad, emu::Engine::kPageSize, emu::kProtAll);
+  // Stacks are carved from one window: a new slot costs no Unicorn region where
+  // the row allows it, and the pages between slots stay unmapped guards.
+  e_.reserve(kStackRegion, kStackRegion + kStackRegionSize);
   e_.install_tls(tls_block(), kTlsSize);
   reset();
 }
@@ -75,7 +78,7 @@ StackSpan Arena::map_slot(uint64_t n, uint64_t& next, uint64_t end) {
   const uint64_t page = emu::Engine::kPageSize;
   uint64_t mapped = (n + page - 1) / page * page;
   if (next + mapped > end) throw emu::EmuError(fmt::format("arena: no room for a {}-byte stack", n));
-  e_.map(next, mapped, emu::kProtRW);
+  e_.carve(next, mapped);
   // The stack sits at the top of its pages so that the unmapped page above hi
   // catches reads past the top.
   StackSpan s{next + mapped - n, next + mapped};
