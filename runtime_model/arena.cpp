@@ -54,17 +54,24 @@ void Arena::place_stacks_across_sign_bit(uint64_t guard) {
   next_across_ = true;
 }
 
-StackSpan Arena::stackalloc(uint64_t n, uint64_t top_written) {
+// A slot not in use holds kFreedStackPoison whole (map_slot, alloc_across,
+// stackfree): what a stack holds never depends on the runs that used its slot
+// before (a failed run is run again to blame it).
+StackSpan Arena::stackalloc(uint64_t n) {
+  StackSpan s = take_slot(n);
+  e_.fill(s.lo, n, 0);  // zeroed, as fresh memory is
+  return s;
+}
+
+StackSpan Arena::stackalloc_for_copy(uint64_t n) { return take_slot(n); }
+
+StackSpan Arena::take_slot(uint64_t n) {
   if (n == 0 || (n & (n - 1)) != 0) throw emu::EmuError(fmt::format("arena: stack size {} is not a power of 2", n));
   const bool high = high_guard_ != 0;
   if (high && std::exchange(next_across_, !next_across_)) return alloc_across(n);
   for (auto& slot : slots_)
     if (!slot.live && !slot.across && slot.span.size() == n && (slot.span.lo >= kAboveSignBit) == high) {
-      // Zeroed as a fresh slot is, but for the top the caller writes at once: what
-      // a stack holds never depends on the runs that used its slot before (a
-      // failed run is run again to blame it).
       slot.live = true;
-      e_.fill(slot.span.lo, n - std::min(top_written, n), 0);
       return slot.span;
     }
   StackSpan s =
@@ -82,6 +89,7 @@ StackSpan Arena::map_slot(uint64_t n, uint64_t& next, uint64_t end) {
   // The stack sits at the top of its pages so that the unmapped page above hi
   // catches reads past the top.
   StackSpan s{next + mapped - n, next + mapped};
+  e_.fill(s.lo, n, kFreedStackPoison);
   next += mapped + page;
   return s;
 }
@@ -100,7 +108,7 @@ StackSpan Arena::alloc_across(uint64_t n) {
   if (lo < kAcrossWindow) throw emu::EmuError(fmt::format("arena: a stack guard of {} bytes", high_guard_));
   if (!std::exchange(across_mapped_, true)) e_.map(kAcrossWindow, kAboveSignBit - kAcrossWindow, emu::kProtRW);
   StackSpan s{lo, hi};
-  e_.fill(lo, n, 0);  // as a fresh slot, whatever the last stack across left
+  e_.fill(lo, n, kFreedStackPoison);  // as any slot not in use, whatever the last stack across left
   slots_.push_back({s, true, true});
   return s;
 }

@@ -85,9 +85,12 @@ class Arena {
 
   static constexpr uint8_t kFreedStackPoison = 0xfc;
 
-  // Go's stackalloc/stackfree for power-of-two sizes. top_written: how many bytes at
-  // the top the caller overwrites at once (copystack's used part), left unzeroed.
-  StackSpan stackalloc(uint64_t n, uint64_t top_written = 0);
+  // Go's stackalloc/stackfree for power-of-two sizes. stackalloc's stack reads as
+  // zeroed memory. copystack's holds kFreedStackPoison, as Go's debug
+  // stackPoisonCopy fills a new stack before copying into it (the caller copies the
+  // old stack's used part to its top at once).
+  StackSpan stackalloc(uint64_t n);
+  StackSpan stackalloc_for_copy(uint64_t n);
   // Until reset(), stackalloc places stacks by turns across 0x80000000 (its guard,
   // stack.lo + guard bytes, just below that address: SP above it, the guard below)
   // and wholly above it, starting across: so a goroutine's first stack, and every
@@ -105,6 +108,7 @@ class Arena {
     bool live = false;
     bool across = false;  // the high-stack world's slot across 0x80000000
   };
+  StackSpan take_slot(uint64_t n);
   StackSpan map_slot(uint64_t n, uint64_t& next, uint64_t end);
   StackSpan alloc_across(uint64_t n);
   uint64_t stack_next_ = kStackRegion;  // where the next slot is mapped

@@ -233,7 +233,7 @@ void MorestackSuite::copystack(Ptr<rt::g> gp, uint64_t newsize, Growth& growth) 
   if (old.lo == 0) h.throw_("nil stackbase");
   const uint64_t used = old.hi - gp[F.g.sched.sp].get();
 
-  StackSpan fresh = h.arena().stackalloc(newsize, used <= old.size() ? used : 0);
+  StackSpan fresh = h.arena().stackalloc_for_copy(newsize);
   // The copy is aligned at the top: delta moves every address in the used part.
   const uint64_t delta = fresh.hi - old.hi;
   std::span<uint8_t> from = e.host_span(old.lo, old.size()), to = e.host_span(fresh.lo, fresh.size());
