@@ -195,25 +195,30 @@ void Engine::reserve(uint64_t lo, uint64_t hi) {
   windows_.push_back({lo, hi, b});
 }
 
-void Engine::carve(uint64_t addr, uint64_t size) {
+void Engine::carve(uint64_t addr, uint64_t size, uint8_t fill) {
   uint64_t lo = page_down(addr), hi = page_up(addr + size);
   auto it = std::find_if(windows_.begin(), windows_.end(), [&](const Window& w) { return w.lo <= lo && hi <= w.hi; });
-  if (it == windows_.end()) return map(addr, size, kProtRW);
+  if (it == windows_.end()) {
+    map(lo, hi - lo, kProtRW);
+    if (fill != 0) this->fill(lo, hi - lo, fill);
+    return;
+  }
   if (region_of(lo) || region_of(hi - 1) ||
       std::any_of(regions_.begin(), regions_.end(), [&](const HostRegion& r) { return r.lo < hi && lo < r.hi; }))
     throw EmuError(fmt::format("carve [{:#x}, {:#x}): already open", lo, hi));
   Window& w = *it;
   auto* base = static_cast<uint8_t*>(w.block.p);
   const size_t off = lo - w.lo, end = hi - w.lo;
-  // Zeroed as a fresh mapping: what a closed engine left below `dirty` is cleared,
-  // pages above it were never touched. Those are backed now, in one call rather
-  // than a fault each (the run writes its stacks whole).
-  if (w.block.dirty > off) std::memset(base + off, 0, std::min(end, w.block.dirty) - off);
+  // What a closed engine left below `dirty` is overwritten; pages above it were
+  // never touched (zero). Those are backed now, in one call rather than a fault
+  // each (the run writes its stacks whole).
+  if (w.block.dirty > off) std::memset(base + off, fill, std::min(end, w.block.dirty) - off);
   if (end > w.block.dirty) {
     const size_t from = std::max(off, w.block.dirty);
 #ifdef MADV_POPULATE_WRITE
     madvise(base + from, end - from, MADV_POPULATE_WRITE);  // advice: pages fault in on touch otherwise
 #endif
+    if (fill != 0) std::memset(base + from, fill, end - from);
     w.block.dirty = end;
   }
   // A hole the guest touched has a TLB entry to its shadow page.

@@ -107,9 +107,9 @@ class Engine {
   // A 64-bit guest's access at a hole's shadow address itself (kShadow above it)
   // would be reported at the hole.
   void reserve(uint64_t lo, uint64_t hi);
-  // Maps [addr, addr+size) read-write, zeroed, as map() does, but inside a reserved
-  // window opens those pages of it instead.
-  void carve(uint64_t addr, uint64_t size);
+  // Maps [addr, addr+size) read-write, as map() does, every byte `fill`; inside a
+  // reserved window it opens those pages of it instead.
+  void carve(uint64_t addr, uint64_t size, uint8_t fill = 0);
   // Whether reserve() makes one region of a window on this row (else carves map).
   bool one_region_windows() const { return shadows_; }
   static constexpr uint64_t kShadow = uint64_t{1} << 35;  // below every row's physical limit (arm, mips: 2^40)

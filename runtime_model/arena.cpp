@@ -85,11 +85,10 @@ StackSpan Arena::map_slot(uint64_t n, uint64_t& next, uint64_t end) {
   const uint64_t page = emu::Engine::kPageSize;
   uint64_t mapped = (n + page - 1) / page * page;
   if (next + mapped > end) throw emu::EmuError(fmt::format("arena: no room for a {}-byte stack", n));
-  e_.carve(next, mapped);
+  e_.carve(next, mapped, kFreedStackPoison);
   // The stack sits at the top of its pages so that the unmapped page above hi
   // catches reads past the top.
   StackSpan s{next + mapped - n, next + mapped};
-  e_.fill(s.lo, n, kFreedStackPoison);
   next += mapped + page;
   return s;
 }

@@ -873,6 +873,21 @@ TEST(CarvedWindowMips32, WithShadowsAbove4GiBAHoleStoreGoesThroughSilently) {
   }
 }
 
+// Over pages an engine before left bytes in, and over pages never touched.
+TEST_P(CarvedWindow, ACarveHoldsItsFillByte) {
+  {
+    Engine first{*find_arch("riscv64")};
+    carve_two(first);
+    first.fill(kA, 0x2000, 0xd0);
+  }
+  Engine e{*GetParam()};
+  e.reserve(kWin, kWin + kWinSize);
+  e.carve(kA, kWinSize - 0x1000, 0xfc);
+  std::vector<uint8_t> seen(kWinSize - 0x1000);
+  ASSERT_TRUE(e.try_read(kA, seen));
+  EXPECT_EQ(seen, std::vector<uint8_t>(kWinSize - 0x1000, 0xfc));
+}
+
 INSTANTIATE_TEST_SUITE_P(Rows, CarvedWindow, ::testing::ValuesIn([] {
                            std::vector<const ArchSpec*> rows;
                            for (const auto& a : arch_table()) rows.push_back(&a);
