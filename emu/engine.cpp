@@ -395,8 +395,14 @@ void Engine::load(const ElfImage& image) {
   if (fd < 0) throw EmuError(fmt::format("{}: cannot open: {}", image.path(), std::strerror(errno)));
   const size_t len = page_up(image.file().size());
   void* m = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (m == MAP_FAILED) throw EmuError(fmt::format("{}: cannot map: {}", image.path(), std::strerror(errno)));
+  if (m == MAP_FAILED) {
+    close(fd);
+    throw EmuError(fmt::format("{}: cannot map: {}", image.path(), std::strerror(errno)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
   host_maps_.push_back({m, len, false});
   auto* base = static_cast<uint8_t*>(m);
 
@@ -414,15 +420,33 @@ void Engine::load(const ElfImage& image) {
         seg.offset - skew + (file_hi - lo) > len)
       throw EmuError(fmt::format("{}: PT_LOAD segment at {:#x} is not page-aligned with its file offset", image.path(),
                                  seg.vaddr));
-    if (file_hi > lo) {
+    if (file_hi > lo && mem_hi > file_hi) {
+      // A segment with a bss (Go's data): one region over the file's pages and the
+      // zero pages after them, contiguous in host memory too.
+      void* whole = mmap(nullptr, mem_hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (whole == MAP_FAILED)
+        throw EmuError(
+            fmt::format("{}: cannot map [{:#x}, {:#x}): {}", image.path(), lo, mem_hi, std::strerror(errno)));
+      host_maps_.push_back({whole, mem_hi - lo, false});
+      auto* host = static_cast<uint8_t*>(whole);
+      if (mmap(host, file_hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+               static_cast<off_t>(seg.offset - skew)) == MAP_FAILED)
+        throw EmuError(
+            fmt::format("{}: cannot map [{:#x}, {:#x}): {}", image.path(), lo, file_hi, std::strerror(errno)));
+      std::memset(host + skew + seg.filesz, 0, file_hi - lo - skew - seg.filesz);  // the file's next bytes
+      check(uc_mem_map_ptr(uc_, lo, mem_hi - lo, prot, host),
+            [&] { return fmt::format("map segment [{:#x}, {:#x})", lo, mem_hi); });
+      add_region(lo, mem_hi, host, prot);
+    } else if (file_hi > lo) {
       uint8_t* host = base + (seg.offset - skew);
       // The tail of the last file page belongs to whatever follows in the file.
       std::memset(host + skew + seg.filesz, 0, file_hi - lo - skew - seg.filesz);
       check(uc_mem_map_ptr(uc_, lo, file_hi - lo, prot, host),
             [&] { return fmt::format("map segment [{:#x}, {:#x})", lo, file_hi); });
       add_region(lo, file_hi, host, prot);
+    } else if (mem_hi > file_hi) {
+      map(file_hi, mem_hi - file_hi, prot, Populate::OnTouch);  // bss alone
     }
-    if (mem_hi > file_hi) map(file_hi, mem_hi - file_hi, prot, Populate::OnTouch);  // bss
     mapped_to = mem_hi;
   }
 }

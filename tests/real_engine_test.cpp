@@ -143,6 +143,34 @@ TEST_P(ProbeInEngine, ThePrologueCallsMorestackNoctxtWithTheRowsRegisters) {
 INSTANTIATE_TEST_SUITE_P(Real, ProbeInEngine, ::testing::ValuesIn(probe_cases()),
                          [](const auto& info) { return info.param.spec->goarch + "_" + info.param.toolchain; });
 
+// Every PT_LOAD segment of a real probe reads back in the engine as the file has it,
+// its bss as zeros up to memsz (one region with the file's part: Engine::load), and
+// the page after the last segment is unmapped; the data segment takes stores into
+// its bss without touching the file's bytes before it.
+TEST(RealLoad, SegmentsReadAsTheFileAndTheirBssAsZero) {
+  for (const auto& c : probe_cases()) {
+    const ArchSpec& a = *c.spec;
+    SCOPED_TRACE(a.goarch + " " + c.toolchain);
+    const ElfImage image = ElfImage::load(test::probe_path(c.toolchain, a.goarch));
+    Engine e(a);
+    e.load(image);
+    uint64_t end = 0;
+    for (const auto& seg : image.segments()) {
+      const auto want = image.bytes(seg);
+      EXPECT_EQ(e.read(seg.vaddr, want.size()), std::vector<uint8_t>(want.begin(), want.end()));
+      if (seg.memsz > seg.filesz) {
+        EXPECT_EQ(e.read(seg.vaddr + seg.filesz, seg.memsz - seg.filesz),
+                  std::vector<uint8_t>(seg.memsz - seg.filesz, 0));
+        e.write_uint(seg.vaddr + seg.memsz - 8, 8, 0x1122334455667788);
+        EXPECT_EQ(e.read_uint(seg.vaddr + seg.memsz - 8, 8), 0x1122334455667788u);
+        EXPECT_EQ(e.read(seg.vaddr, want.size()), std::vector<uint8_t>(want.begin(), want.end()));
+      }
+      end = std::max(end, seg.vaddr + seg.memsz);
+    }
+    EXPECT_FALSE(e.is_mapped((end + 0xfff) / 0x1000 * 0x1000));
+  }
+}
+
 // The check above can fail: a row whose prologue links in a register of its own
 // (riscv64: T0) read with the two registers swapped, RA taken for the prologue's
 // link and T0 for f's caller's PC, reads the wrong values at the same stop.
