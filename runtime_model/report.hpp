@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emu/engine.hpp"
@@ -186,7 +187,7 @@ class CheckLog {
 
  private:
   std::vector<std::string> order_;
-  std::map<std::string, Check> checks_;
+  std::unordered_map<std::string, Check> checks_;  // by name; order_ keeps the order met
   std::vector<Finding> findings_;
   std::vector<std::shared_ptr<const KnownBug>> matched_;
   int omitted_ = 0;
