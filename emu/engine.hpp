@@ -112,7 +112,9 @@ class Engine {
   void carve(uint64_t addr, uint64_t size, uint8_t fill = 0);
   // Whether reserve() makes one region of a window on this row (else carves map).
   bool one_region_windows() const { return shadows_; }
-  static constexpr uint64_t kShadow = uint64_t{1} << 35;  // below every row's physical limit (arm, mips: 2^40)
+  // Below every shadowing row's physical limit (arm: 2^40; MIPS32 keeps 32 bits and
+  // does not shadow: ArchSpec::phys_mask).
+  static constexpr uint64_t kShadow = uint64_t{1} << 35;
   void protect(uint64_t addr, uint64_t size, uint32_t prot);
   void unmap(uint64_t addr, uint64_t size);
   bool is_mapped(uint64_t addr) const;
@@ -262,7 +264,8 @@ class Engine {
   bool shadows_ = false;   // the TLB fill hook can send holes to shadow pages
   bool shadowed_ = false;  // a hole got a TLB entry since the TLB was last flushed
   const Window* window_at(uint64_t addr) const;
-  // [addr, addr+n) reaches into a window where no single region holds it: a hole.
+  // [addr, addr+n) overlaps a window. Asked once host_at found no one region holding
+  // it: then it touches a hole, which Unicorn's own reads and writes would reach.
   bool touches_window(uint64_t addr, uint64_t n) const;
   // The guest address an access to physical address paddr was made at.
   uint64_t virtual_of(uint64_t paddr) const;
