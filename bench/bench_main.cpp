@@ -88,21 +88,26 @@ ChildCost run_measured(const std::vector<std::string>& args) {
   return c;
 }
 
+// Whether a measured child exited 0; if not, the benchmark stops with how it ended.
+bool measured_ok(benchmark::State& state, const std::vector<std::string>& args, const ChildCost& c) {
+  if (!c.ok) state.SkipWithError(fmt::format("{} {}", fmt::join(args, " "), outcome(c.timed_out, c.exit_code)).c_str());
+  return c.ok;
+}
+
 // A command run as a benchmark: wall time as the iteration time (UseManualTime),
 // CPU time as the counter cpu_ms, both per run.
 void BM_Measured(benchmark::State& state, std::vector<std::string> args) {
   double cpu = 0;
   for (auto _ : state) {
     ChildCost c = run_measured(args);
-    if (!c.ok) {
-      state.SkipWithError(fmt::format("{} {}", fmt::join(args, " "), outcome(c.timed_out, c.exit_code)).c_str());
-      return;
-    }
+    if (!measured_ok(state, args, c)) return;
     state.SetIterationTime(c.wall_ms / 1e3);
     cpu += c.cpu_ms;
   }
   state.counters["cpu_ms"] = benchmark::Counter(cpu, benchmark::Counter::kAvgIterations);
 }
+
+constexpr int kPairedRounds = 9;
 
 // qemu-user against gotramp on the same probe binaries, in rounds: each round runs
 // every qemu-user probe once and the gotramp command once, in turn first and second
@@ -117,20 +122,12 @@ void BM_QemuPaired(benchmark::State& state, std::vector<std::vector<std::string>
     auto run_qemu = [&] {
       for (const auto& cmd : qemu) {
         ChildCost c = run_measured(cmd);
-        if (!c.ok)
-          return state.SkipWithError(
-                     fmt::format("{} {}", fmt::join(cmd, " "), outcome(c.timed_out, c.exit_code)).c_str()),
-                 false;
+        if (!measured_ok(state, cmd, c)) return false;
         qc += c.cpu_ms, qw += c.wall_ms;
       }
       return true;
     };
-    auto run_ours = [&] {
-      g = run_measured(ours);
-      if (!g.ok)
-        state.SkipWithError(fmt::format("{} {}", fmt::join(ours, " "), outcome(g.timed_out, g.exit_code)).c_str());
-      return g.ok;
-    };
+    auto run_ours = [&] { return measured_ok(state, ours, g = run_measured(ours)); };
     const bool qemu_first = q_cpu.size() % 2 == 0;
     if (!(qemu_first ? run_qemu() && run_ours() : run_ours() && run_qemu())) return;
     state.SetIterationTime(g.wall_ms / 1e3);
@@ -442,7 +439,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
           q_wall += v, q_cpu += double(counters_[name]["cpu_ms"]), qn++;
       const std::string same = fmt::format("BM_RealQemuComparable/{}/iterations:20/manual_time", go);
       const double g_wall = get(same), g_cpu = double(counters_[same]["cpu_ms"]);
-      const auto paired = counters_.find(fmt::format("BM_QemuPaired/{}/iterations:9/manual_time", go));
+      const auto paired = counters_.find(fmt::format("BM_QemuPaired/{}/iterations:{}/manual_time", go, kPairedRounds));
       if (qn > 0 && g_wall > 0 && g_cpu > 0) {
         o << fmt::format(
             "    the same {} probe binaries, the recursions their main runs ({}):\n"
@@ -454,14 +451,14 @@ class RatioReporter : public benchmark::ConsoleReporter {
         if (paired != counters_.end()) {
           auto c = [&](const char* k) { return double(paired->second[k]); };
           o << fmt::format(
-              "      in 9 rounds, each all qemu-user runs and one gotramp run, in turn first (medians; means in "
+              "      in {} rounds, each all qemu-user runs and one gotramp run, in turn first (medians; means in "
               "brackets):\n"
               "        qemu-user, one process each:  {:6.1f} ms CPU  {:6.1f} ms wall   ({:.1f} / {:.1f})\n"
               "        gotramp, one process, -j 1:   {:6.1f} ms CPU  {:6.1f} ms wall   ({:.1f} / {:.1f})\n"
               "        gotramp is {:.1f}x faster in CPU time, {:.1f}x in wall time, the median round's ratios "
               "(target >= 20x: {})\n",
-              c("q_cpu_ms"), c("q_wall_ms"), c("q_cpu_mean"), c("q_wall_mean"), c("g_cpu_ms"), c("g_wall_ms"),
-              c("g_cpu_mean"), c("g_wall_mean"), c("cpu_x"), c("wall_x"),
+              kPairedRounds, c("q_cpu_ms"), c("q_wall_ms"), c("q_cpu_mean"), c("q_wall_mean"), c("g_cpu_ms"),
+              c("g_wall_ms"), c("g_cpu_mean"), c("g_wall_mean"), c("cpu_x"), c("wall_x"),
               c("cpu_x") >= 20 && c("wall_x") >= 20 ? "met" : "NOT met");
         }
       }
@@ -696,7 +693,7 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("BM_QemuPaired/" + go).c_str(), BM_QemuPaired, qemu, ours)
           ->Unit(benchmark::kMillisecond)
           ->UseManualTime()
-          ->Iterations(9);
+          ->Iterations(kPairedRounds);
     }
     benchmark::RegisterBenchmark(("BM_ProbeFirstBuild/" + go).c_str(), BM_ProbeFirstBuild, go)
         ->Unit(benchmark::kMillisecond)

@@ -203,8 +203,7 @@ void Engine::carve(uint64_t addr, uint64_t size, uint8_t fill) {
     if (fill != 0) this->fill(lo, hi - lo, fill);
     return;
   }
-  if (region_of(lo) || region_of(hi - 1) ||
-      std::any_of(regions_.begin(), regions_.end(), [&](const HostRegion& r) { return r.lo < hi && lo < r.hi; }))
+  if (std::any_of(regions_.begin(), regions_.end(), [&](const HostRegion& r) { return r.lo < hi && lo < r.hi; }))
     throw EmuError(fmt::format("carve [{:#x}, {:#x}): already open", lo, hi));
   Window& w = *it;
   auto* base = static_cast<uint8_t*>(w.block.p);

@@ -16,8 +16,8 @@ void give(void* p, size_t n);
 
 // Address space for a reserved window (Engine::reserve): n bytes of which only the
 // pages a run touches are ever backed. Bytes below `dirty` may hold what a closed
-// engine left there, so its taker zeroes what it opens of them; the rest are pages
-// never touched, zero already.
+// engine left there, so its taker overwrites what it opens of them; the rest are
+// pages never touched, zero already.
 struct Block {
   void* p = nullptr;
   size_t n = 0;
