@@ -1,52 +1,118 @@
 #include "emu/disasm.hpp"
 
+#include <capstone/capstone.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <atomic>
+#include <mutex>
 #include <stdexcept>
 
 namespace gotramp::emu {
 
+namespace {
+
+// The Capstone entry points gotramp calls, bound from the library once.
+struct CapstoneApi {
+  decltype(&cs_version) version;
+  decltype(&cs_open) open;
+  decltype(&cs_close) close;
+  decltype(&cs_option) option;
+  decltype(&cs_strerror) strerror;
+  decltype(&cs_disasm) disasm;
+  decltype(&cs_disasm_iter) disasm_iter;
+  decltype(&cs_malloc) malloc;
+  decltype(&cs_free) free;
+};
+
+std::atomic<bool> loaded{false};
+
+template <typename F>
+void bind(void* lib, F& fn, const char* name) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  if (!fn) throw std::runtime_error(fmt::format("capstone: {} has no {}", GOTRAMP_CAPSTONE_SONAME, name));
+}
+
+CapstoneApi load() {
+  // The soname, searched as the program's own libraries are: the build tree's
+  // RUNPATH names the wheel's folder, an installed tree's its lib/gotramp.
+  void* lib = dlopen(GOTRAMP_CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) throw std::runtime_error(fmt::format("capstone: cannot load {}: {}", GOTRAMP_CAPSTONE_SONAME, dlerror()));
+  CapstoneApi api{};
+  bind(lib, api.version, "cs_version");
+  bind(lib, api.open, "cs_open");
+  bind(lib, api.close, "cs_close");
+  bind(lib, api.option, "cs_option");
+  bind(lib, api.strerror, "cs_strerror");
+  bind(lib, api.disasm, "cs_disasm");
+  bind(lib, api.disasm_iter, "cs_disasm_iter");
+  bind(lib, api.malloc, "cs_malloc");
+  bind(lib, api.free, "cs_free");
+  loaded = true;
+  return api;
+}
+
+const CapstoneApi& capstone() {
+  static std::mutex mu;
+  static std::optional<CapstoneApi> api;
+  std::lock_guard lock(mu);
+  if (!api) api = load();  // a failure throws and is tried again on the next call
+  return *api;
+}
+
+}  // namespace
+
 std::string capstone_version() {
   int major = 0, minor = 0;
-  cs_version(&major, &minor);
+  capstone().version(&major, &minor);
   // The library reports major.minor; the patch level is the header's, the one we built with.
   return fmt::format("{}.{}.{}", major, minor, CS_VERSION_EXTRA);
 }
 
-Disasm::Disasm(const ArchSpec& spec) {
+bool capstone_loaded() { return loaded; }
+
+Disasm::Disasm(const ArchSpec& spec) : spec_(spec) {}
+
+size_t Disasm::handle() const {
+  if (handle_ != 0) return handle_;
+  const CapstoneApi& cs = capstone();
   csh h = 0;
-  cs_err err = cs_open(spec.cs_arch_id, static_cast<cs_mode>(spec.cs_mode), &h);
+  cs_err err = cs.open(spec_.cs_arch_id, static_cast<cs_mode>(spec_.cs_mode), &h);
   if (err != CS_ERR_OK)
     throw std::runtime_error(
-        fmt::format("capstone: cannot open a disassembler for {}: {}", spec.goarch, cs_strerror(err)));
+        fmt::format("capstone: cannot open a disassembler for {}: {}", spec_.goarch, cs.strerror(err)));
   // AT&T operand order (source, destination) reads like Plan 9 assembly.
-  if (spec.cs_arch_id == CS_ARCH_X86) cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
-  handle_ = h;
+  if (spec_.cs_arch_id == CS_ARCH_X86) cs.option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+  return handle_ = h;
 }
 
 Disasm::~Disasm() {
+  if (handle_ == 0) return;
   csh h = handle_;
-  cs_close(&h);
+  capstone().close(&h);
 }
 
 std::optional<Insn> Disasm::one(std::span<const uint8_t> code, uint64_t address) const {
+  const CapstoneApi& cs = capstone();
   cs_insn* insn = nullptr;
-  size_t n = cs_disasm(handle_, code.data(), code.size(), address, 1, &insn);
+  size_t n = cs.disasm(handle(), code.data(), code.size(), address, 1, &insn);
   if (n == 0) return std::nullopt;
   Insn out{insn[0].address, insn[0].size,
            insn[0].op_str[0] ? fmt::format("{} {}", insn[0].mnemonic, insn[0].op_str) : insn[0].mnemonic};
-  cs_free(insn, n);
+  cs.free(insn, n);
   return out;
 }
 
 size_t Disasm::count(std::span<const uint8_t> code, uint64_t address) const {
-  cs_insn* insn = cs_malloc(handle_);
+  const CapstoneApi& cs = capstone();
+  const csh h = handle();
+  cs_insn* insn = cs.malloc(h);
   const uint8_t* p = code.data();
   size_t left = code.size();
   uint64_t addr = address;
   size_t n = 0;
-  while (left > 0 && cs_disasm_iter(handle_, &p, &left, &addr, insn)) n++;
-  cs_free(insn, 1);
+  while (left > 0 && cs.disasm_iter(h, &p, &left, &addr, insn)) n++;
+  cs.free(insn, 1);
   return n;
 }
 

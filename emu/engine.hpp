@@ -242,6 +242,7 @@ class Engine {
   };
   std::array<BlockCount, 1024> block_counts_{};
   uint32_t count_block(BlockCount& slot, uint64_t addr, uint32_t size);
+  uint64_t until_ = 0;   // the current run's end address
   int insn_shift_ = -1;  // log2 of a power-of-two fixed instruction width; -1 otherwise
   // Guest memory backed by host memory, sorted by address.
   struct HostRegion {

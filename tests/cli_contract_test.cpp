@@ -291,6 +291,22 @@ TEST(PaperCuts, VersionNamesEveryComponent) {
   EXPECT_HAS(r.output, "go go1.");
 }
 
+// Capstone is loaded when something is decoded, not at start: a verify that passes
+// on the variable-width rows counts their blocks with the translator's own count,
+// while a failure's report quotes the guilty instruction, decoded.
+TEST(PaperCuts, OnlyAReportThatQuotesAnInstructionLoadsTheDisassembler) {
+  const std::map<std::string, std::string> env = {{"LD_DEBUG", "files"}};
+  auto r = gotramp({"verify", "--goarch", "amd64,386,s390x", "--contract", "seed", "--scenario",
+                    "closure,noctxt,closure-gc,preempt,high-stack"},
+                   env);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_HAS(r.output, "15 verified, 0 diagnosed, 0 FAILED");
+  EXPECT_EQ(r.output.find("libcapstone"), std::string::npos) << r.output;
+  r = gotramp({"verify", "--goarch", "arm64", "--scenario", "closure", "--asm", kSlotOff}, env);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_HAS(r.output, "libcapstone.so.5");
+}
+
 TEST(PaperCuts, TraceSaysWhyBothIsNotAContractThere) {
   auto r = gotramp({"trace", "--goarch", "arm64", "--contract", "both"});
   EXPECT_EQ(r.exit_code, 2);

@@ -642,6 +642,80 @@ INSTANTIATE_TEST_SUITE_P(Rows, DataPageFaults, ::testing::ValuesIn([] {
                          }()),
                          [](const auto& info) { return info.param->goarch; });
 
+// Rows whose instructions vary in width: a block's instructions are counted (for
+// the budget and the run's total) exactly, as Capstone decodes the same bytes,
+// whether the block ends in a branch (the translator's own count) or runs into
+// the run's end address (where the translator counts the stop it plants there).
+struct VariableWidthCount : ::testing::TestWithParam<const ArchSpec*> {};
+
+// Three nops of three widths, in the row's encoding; then a jump from `after`
+// (where the nops end) to kCode + 0x100.
+std::vector<uint8_t> three_nops(const ArchSpec& spec) {
+  switch (spec.uc_arch_id) {
+    case UC_ARCH_X86:
+      return {0x90, 0x66, 0x90, 0x0f, 0x1f, 0x00};  // nop; xchg %ax, %ax; nopl (%rax)
+    case UC_ARCH_S390X:
+      return {0x07, 0x00, 0x47, 0x00, 0x00, 0x00, 0xc0, 0x04, 0x00, 0x00, 0x00, 0x00};  // bcr, bc, brcl: mask 0
+    case UC_ARCH_RISCV:
+      return {0x01, 0x00, 0x13, 0x00, 0x00, 0x00, 0x01, 0x00};  // c.nop; addi zero, zero, 0; c.nop
+    default:
+      return {};
+  }
+}
+std::vector<uint8_t> jump_to_0x100(const ArchSpec& spec, uint64_t after) {
+  switch (spec.uc_arch_id) {
+    case UC_ARCH_X86: {
+      const uint32_t rel = 0x100 - after - 5;  // jmp rel32
+      return {0xe9, static_cast<uint8_t>(rel), static_cast<uint8_t>(rel >> 8), static_cast<uint8_t>(rel >> 16),
+              static_cast<uint8_t>(rel >> 24)};
+    }
+    case UC_ARCH_S390X:
+      return {0xa7, 0xf4, 0x00, static_cast<uint8_t>((0x100 - after) / 2)};  // brc 15 (j), in halfwords
+    case UC_ARCH_RISCV: {
+      const uint32_t off = 0x100 - after;  // jal zero, off (off < 2 KiB: imm[10:1] only)
+      const uint32_t w = ((off >> 1) & 0x3ff) << 21 | 0x6f;
+      return {static_cast<uint8_t>(w), static_cast<uint8_t>(w >> 8), static_cast<uint8_t>(w >> 16),
+              static_cast<uint8_t>(w >> 24)};
+    }
+    default:
+      return {};
+  }
+}
+
+TEST_P(VariableWidthCount, ABlockOfMixedWidthsCountsEachInstructionOnce) {
+  const ArchSpec& spec = *GetParam();
+  const std::vector<uint8_t> nops = three_nops(spec);
+  ASSERT_FALSE(nops.empty()) << "no mixed-width nops for " << spec.goarch;
+  std::vector<uint8_t> branching = nops;
+  for (uint8_t b : jump_to_0x100(spec, nops.size())) branching.push_back(b);
+  const uint32_t prot = spec.code_needs_write ? kProtAll : kProtRead | kProtExec;
+  Engine e{spec};
+  e.map(kCode, 0x1000, prot);
+  e.write(kCode, branching);
+  for (int again = 0; again < 2; again++) {  // translated, then from the translation cache
+    RunResult r = e.run(kCode, kCode + 0x100, 100);
+    ASSERT_EQ(r.reason, StopReason::Until) << r.detail;
+    EXPECT_EQ(r.insns, 4u) << "three nops and the jump";
+  }
+  EXPECT_EQ(e.disasm().count(branching, kCode), 4u);
+  Engine straight{spec};
+  straight.map(kCode, 0x1000, prot);
+  straight.write(kCode, nops);
+  for (int again = 0; again < 2; again++) {
+    RunResult r = straight.run(kCode, kCode + nops.size(), 100);
+    ASSERT_EQ(r.reason, StopReason::Until) << r.detail;
+    EXPECT_EQ(r.insns, 3u) << "three nops, then the end address";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, VariableWidthCount, ::testing::ValuesIn([] {
+                           std::vector<const ArchSpec*> rows;
+                           for (const auto& a : arch_table())
+                             if (a.insn_width == 0) rows.push_back(&a);
+                           return rows;
+                         }()),
+                         [](const auto& info) { return info.param->goarch; });
+
 // MIPS: a branch at the end of a code page whose delay slot begins a data page
 // faults at that page's first word.
 struct DelaySlot : ::testing::TestWithParam<const char*> {};
