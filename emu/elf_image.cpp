@@ -169,11 +169,18 @@ void ElfImage::Index::build() {
       if (syms[slots[at]].name == syms[i].name) break;
     }
   }
-  // Functions by address, in the order std::sort gives them from the table's order
-  // (the order ties between aliases have always had).
+  // Functions by address; of aliases (one address, several names) the table's first
+  // comes last, so that containing() finds it. Go's linker writes its functions as
+  // two ascending runs (measured on every probe): they are merged; anything more
+  // disordered past the first run is sorted first.
   for (uint32_t i = 0; i < syms.size(); i++)
     if (syms[i].func) funcs.push_back({syms[i].addr, i});
-  std::sort(funcs.begin(), funcs.end(), [](const Func& a, const Func& b) { return a.addr < b.addr; });
+  const auto before = [](const Func& a, const Func& b) {
+    return a.addr != b.addr ? a.addr < b.addr : a.index > b.index;
+  };
+  const auto run_end = std::is_sorted_until(funcs.begin(), funcs.end(), before);
+  if (std::is_sorted_until(run_end, funcs.end(), before) != funcs.end()) std::sort(run_end, funcs.end(), before);
+  std::inplace_merge(funcs.begin(), run_end, funcs.end(), before);
 }
 
 const ElfImage::Index::Entry* ElfImage::Index::find(std::string_view name) const {
