@@ -93,12 +93,6 @@ struct ArchSpec {
   // trapping instruction word never let a fetch fault: the engine lays a page of it
   // under the faulting PC, ends the run there, and puts the page back afterwards.
   std::optional<uint32_t> fetch_fault_landing;
-  // The CPU's own MMU decides what Unicorn's virtual TLB would decide otherwise
-  // (measured on s390x: an access to unmapped memory is an addressing exception,
-  // CPU exception 3, where the virtual TLB makes it a fault), so the row keeps it.
-  // Rows without this and without fetch_fault_landing run on the virtual TLB
-  // (Engine: guest stores on Unicorn's fast path).
-  bool cpu_mmu = false;
   // The physical address the CPU's MMU makes of a virtual one, which faults name;
   // the virtual TLB's fills make the same. x86-64 keeps 52 bits (measured: a load
   // from 0xfcfcfcfcfcfcfcfc is a fault at 0xcfcfcfcfcfcfc; MIPS32: 32 bits).

@@ -103,7 +103,7 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
     if (spec.uc_cpu >= 0) check(uc_ctl_set_cpu_model(uc_, spec.uc_cpu), "set CPU model");
     // Rows that land faulting fetches do it for quiet regions in the TLB fill,
     // which only the virtual TLB calls.
-    quiet_stores_ = !spec.cpu_mmu && (!spec.fetch_fault_landing || spec.tlb_virtual);
+    quiet_stores_ = !spec.fetch_fault_landing || spec.tlb_virtual;
     const bool fills_tlb = spec.tlb_virtual || quiet_stores_;
     // Shadow pages (reserve) need physical addresses above any window's.
     shadows_ = fills_tlb && spec.phys_mask >= 2 * kShadow - 1;

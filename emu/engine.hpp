@@ -271,7 +271,7 @@ class Engine {
   // The guest address an access to physical address paddr was made at.
   uint64_t virtual_of(uint64_t paddr) const;
 
-  // Fast guest stores (rows on the virtual TLB, not cpu_mmu). Unicorn 2.1.4 sends every
+  // Fast guest stores (rows on the virtual TLB: all of them). Unicorn 2.1.4 sends every
   // guest store to a page through its slow path (a region lookup per store) while
   // the page's TLB entry allows execution or any memory hook covers the page. On
   // these rows the TLB is virtual, data accesses get entries without execute

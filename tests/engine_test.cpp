@@ -316,6 +316,27 @@ TEST_P(VirtualTlb, ProtectionStillHolds) {
   EXPECT_NE(x.detail.find("instruction fetch from non-executable"), std::string::npos) << x.detail;
 }
 
+// s390x runs on the virtual TLB too: a wild store is a fault naming its address, as
+// on every other row (the CPU's own MMU made it an addressing exception, CPU
+// exception 3), and a store to a read-only page is refused.
+TEST(S390xVirtualTlb, AWildStoreIsAFaultNamingItsAddress) {
+  const ArchSpec& spec = *find_arch("s390x");
+  const std::vector<uint8_t> stg_r15_0_r15 = {0xe3, 0xf0, 0xf0, 0x00, 0x00, 0x24};
+  Engine e{spec};
+  e.map(kCode, 0x1000, kProtAll);
+  e.write(kCode, stg_r15_0_r15);
+  e.set_sp(0x300008);
+  RunResult r = e.run(kCode, kCode + 0x100, 100);
+  EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+  EXPECT_EQ(r.fault_addr, 0x300008u);
+  EXPECT_NE(r.detail.find("write to unmapped address 0x300008"), std::string::npos) << r.detail;
+  e.map(kData, 0x1000, kProtRead);
+  e.set_sp(kData + 0x800);
+  r = e.run(kCode, kCode + 0x100, 100);
+  EXPECT_EQ(r.reason, StopReason::Fault) << r.detail;
+  EXPECT_NE(r.detail.find("write to protected"), std::string::npos) << r.detail;
+}
+
 INSTANTIATE_TEST_SUITE_P(Rows, VirtualTlb,
                          ::testing::Values(std::make_pair("mips64", 0xffbd0000u),  // sd $sp, 0($sp)
                                            std::make_pair("mips64le", 0xffbd0000u),
