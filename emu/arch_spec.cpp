@@ -392,7 +392,7 @@ ArchSpec row_mips(std::string goarch, ByteOrder order) {
   // UC_TLB_VIRTUAL. Land such fetches on a page of TEQ R0, R0 (Go's UNDEF).
   a.fetch_fault_landing = 0x00000034;
   // Physical addresses keep 32 bits (measured: a TLB entry to 0x8_0040_3000 reaches
-  // 0x403000), so reserved windows have no room for shadow pages (Engine::reserve).
+  // 0x403000), so a window's holes are shadowed 2 GiB above them (Engine::shadow).
   a.phys_mask = 0xffffffff;
   a.insn_width = 4;
   a.elf_machine = EM_MIPS;

@@ -106,7 +106,7 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
     quiet_stores_ = !spec.fetch_fault_landing || spec.tlb_virtual;
     const bool fills_tlb = spec.tlb_virtual || quiet_stores_;
     // Shadow pages (reserve) need physical addresses above any window's.
-    shadows_ = fills_tlb && spec.phys_mask >= 2 * kShadow - 1;
+    if (fills_tlb) shadow_ = spec.phys_mask >= 2 * kShadow - 1 ? kShadow : (spec.phys_mask >> 1) + 1;
     if (fills_tlb) {
       check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
       // Unicorn's own fill gives an entry only the access that missed (read, write
@@ -185,9 +185,9 @@ void Engine::map(uint64_t addr, uint64_t size, uint32_t prot, Populate populate)
 
 void Engine::reserve(uint64_t lo, uint64_t hi) {
   lo = page_down(lo), hi = page_up(hi);
-  if (!shadows_) return;  // each carve maps on its own
-  if (hi <= lo || hi > kShadow)
-    throw EmuError(fmt::format("reserve [{:#x}, {:#x}): a window lies below {:#x}", lo, hi, kShadow));
+  if (shadow_ == 0) return;  // each carve maps on its own
+  if (hi <= lo || hi > shadow_)
+    throw EmuError(fmt::format("reserve [{:#x}, {:#x}): a window lies below {:#x}", lo, hi, shadow_));
   host_pages::Block b = host_pages::take_lazy(hi - lo);
   uc_err err = uc_mem_map_ptr(uc_, lo, hi - lo, kProtRW, b.p);
   if (err != UC_ERR_OK) host_pages::give_lazy(b);
@@ -236,7 +236,7 @@ bool Engine::touches_window(uint64_t addr, uint64_t n) const {
 }
 
 uint64_t Engine::virtual_of(uint64_t paddr) const {
-  if (paddr >= kShadow && window_at(paddr - kShadow)) return paddr - kShadow;
+  if (shadow_ != 0 && paddr >= shadow_ && window_at(paddr - shadow_)) return paddr - shadow_;
   return paddr;
 }
 
@@ -666,7 +666,7 @@ bool Engine::tlb_fill_cb(uc_engine*, uint64_t addr, uc_mem_type type, uc_tlb_ent
   auto* e = static_cast<Engine*>(self);
   if (!e->windows_.empty() && e->window_at(addr) && !e->region_of(addr)) {
     // A hole: its shadow page is mapped by nothing, so the access faults there.
-    entry->paddr = addr + kShadow;
+    entry->paddr = addr + e->shadow_;
     entry->perms = UC_PROT_ALL;
     e->shadowed_ = true;
     return true;

@@ -98,22 +98,24 @@ class Engine {
   // A window of address space that read-write memory is carved from (stacks, which
   // come and go in one run after another). On rows whose TLB the engine fills, one
   // Unicorn region backs the whole window and the pages not carved stay holes: the
-  // TLB sends each to a physical page nothing maps (kShadow above its own address),
-  // so a guest access there faults as on unmapped memory and is reported at its
-  // own address; the host cannot read or write them either. A carve then costs no
-  // region (Unicorn rebuilds its whole memory map and flushes the TLB for each).
-  // Rows without the hook, or whose physical addresses stop below the shadows
-  // (ArchSpec::phys_mask), map each carve on its own. Windows lie below kShadow.
-  // A 64-bit guest's access at a hole's shadow address itself (kShadow above it)
-  // would be reported at the hole.
+  // TLB sends each to a physical page nothing maps (its shadow, shadow() above its
+  // own address), so a guest access there faults as on unmapped memory and is
+  // reported at its own address; the host cannot read or write them either. A
+  // carve then costs no region (Unicorn rebuilds its whole memory map and flushes
+  // the TLB for each). Rows without the hook map each carve on its own. Windows lie
+  // below shadow(). A guest's access at a hole's shadow address itself would be
+  // reported at the hole (64-bit rows: 32 GiB above it; MIPS32: 2 GiB above, in
+  // kseg2, which user code cannot address).
   void reserve(uint64_t lo, uint64_t hi);
   // Maps [addr, addr+size) read-write, as map() does, every byte `fill`; inside a
   // reserved window it opens those pages of it instead.
   void carve(uint64_t addr, uint64_t size, uint8_t fill = 0);
   // Whether reserve() makes one region of a window on this row (else carves map).
-  bool one_region_windows() const { return shadows_; }
-  // Below every shadowing row's physical limit (arm: 2^40; MIPS32 keeps 32 bits and
-  // does not shadow: ArchSpec::phys_mask).
+  bool one_region_windows() const { return shadow_ != 0; }
+  // How far above a hole its shadow lies: kShadow, below every wide row's physical
+  // limit (arm: 2^40); on rows with narrower physical addresses (ArchSpec::phys_mask:
+  // MIPS32 keeps 32 bits) half their physical space. 0 on rows without the hook.
+  uint64_t shadow() const { return shadow_; }
   static constexpr uint64_t kShadow = uint64_t{1} << 35;
   void protect(uint64_t addr, uint64_t size, uint32_t prot);
   void unmap(uint64_t addr, uint64_t size);
@@ -262,7 +264,7 @@ class Engine {
     host_pages::Block block;
   };
   std::vector<Window> windows_;
-  bool shadows_ = false;   // the TLB fill hook can send holes to shadow pages
+  uint64_t shadow_ = 0;    // see shadow(); 0: carves map
   bool shadowed_ = false;  // a hole got a TLB entry since the TLB was last flushed
   const Window* window_at(uint64_t addr) const;
   // [addr, addr+n) overlaps a window. Asked once host_at found no one region holding
