@@ -4,7 +4,6 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
-#include <atomic>
 #include <mutex>
 #include <stdexcept>
 
@@ -24,8 +23,6 @@ struct CapstoneApi {
   decltype(&cs_malloc) malloc;
   decltype(&cs_free) free;
 };
-
-std::atomic<bool> loaded{false};
 
 template <typename F>
 void bind(void* lib, F& fn, const char* name) {
@@ -48,7 +45,6 @@ CapstoneApi load() {
   bind(lib, api.disasm_iter, "cs_disasm_iter");
   bind(lib, api.malloc, "cs_malloc");
   bind(lib, api.free, "cs_free");
-  loaded = true;
   return api;
 }
 
@@ -68,8 +64,6 @@ std::string capstone_version() {
   // The library reports major.minor; the patch level is the header's, the one we built with.
   return fmt::format("{}.{}.{}", major, minor, CS_VERSION_EXTRA);
 }
-
-bool capstone_loaded() { return loaded; }
 
 Disasm::Disasm(const ArchSpec& spec) : spec_(spec) {}
 

@@ -21,8 +21,6 @@ struct Insn {
 
 // The Capstone library's version, "5.0.9" (loads the library).
 std::string capstone_version();
-// Whether this process has loaded Capstone yet.
-bool capstone_loaded();
 
 class Disasm {
  public:

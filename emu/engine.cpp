@@ -105,9 +105,9 @@ Engine::Engine(const ArchSpec& spec) : spec_(spec), disasm_(spec) {
     // which only the virtual TLB calls.
     quiet_stores_ = !spec.fetch_fault_landing || spec.tlb_virtual;
     const bool fills_tlb = spec.tlb_virtual || quiet_stores_;
-    // Shadow pages (reserve) need physical addresses above any window's.
-    if (fills_tlb) shadow_ = spec.phys_mask >= 2 * kShadow - 1 ? kShadow : (spec.phys_mask >> 1) + 1;
     if (fills_tlb) {
+      // Shadow pages (reserve) need physical addresses above any window's.
+      shadow_ = spec.phys_mask >= 2 * kShadow - 1 ? kShadow : (spec.phys_mask >> 1) + 1;
       check(uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL), "select the virtual TLB");
       // Unicorn's own fill gives an entry only the access that missed (read, write
       // or fetch), so a page that is read and written misses on every switch, and
