@@ -4,8 +4,11 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace gotramp::emu {
 
@@ -30,10 +33,29 @@ void bind(void* lib, F& fn, const char* name) {
   if (!fn) throw std::runtime_error(fmt::format("capstone: {} has no {}", GOTRAMP_CAPSTONE_SONAME, name));
 }
 
+// The folders the program's own libraries are searched in, as the loader lists them
+// for the program (LD_LIBRARY_PATH, its RUNPATH with $ORIGIN expanded: the wheel's
+// folder in the build tree, lib/gotramp installed; then the system's). dlopen alone
+// would search the RUNPATH of its caller, which under AddressSanitizer is the
+// sanitizer's runtime, not the program. Empty entries (the current folder) are skipped.
+std::vector<std::string> program_library_dirs() {
+  std::vector<std::string> dirs;
+  void* self = dlopen(nullptr, RTLD_NOW);
+  Dl_serinfo size{};
+  if (!self || dlinfo(self, RTLD_DI_SERINFOSIZE, &size) != 0) return dirs;
+  std::vector<std::max_align_t> buf(size.dls_size / sizeof(std::max_align_t) + 1);
+  auto* info = reinterpret_cast<Dl_serinfo*>(buf.data());
+  if (dlinfo(self, RTLD_DI_SERINFOSIZE, info) != 0 || dlinfo(self, RTLD_DI_SERINFO, info) != 0) return dirs;
+  for (unsigned i = 0; i < info->dls_cnt; i++)
+    if (info->dls_serpath[i].dls_name[0] != '\0') dirs.emplace_back(info->dls_serpath[i].dls_name);
+  return dirs;
+}
+
 CapstoneApi load() {
-  // The soname, searched as the program's own libraries are: the build tree's
-  // RUNPATH names the wheel's folder, an installed tree's its lib/gotramp.
-  void* lib = dlopen(GOTRAMP_CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+  void* lib = nullptr;
+  for (const std::string& dir : program_library_dirs())
+    if ((lib = dlopen((dir + "/" + GOTRAMP_CAPSTONE_SONAME).c_str(), RTLD_NOW | RTLD_LOCAL))) break;
+  if (!lib) lib = dlopen(GOTRAMP_CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
   if (!lib) throw std::runtime_error(fmt::format("capstone: cannot load {}: {}", GOTRAMP_CAPSTONE_SONAME, dlerror()));
   CapstoneApi api{};
   bind(lib, api.version, "cs_version");
