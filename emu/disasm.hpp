@@ -1,7 +1,7 @@
 // Capstone disassembly of guest code, for reports, traces and blame. The library is
-// loaded on first use (dlopen, found through the program's RUNPATH): a run that
-// verifies decodes nothing, and loading Capstone costs every start that links it
-// 85,000 relocations and about 360 page faults (measured).
+// loaded on first use (dlopen, from the folders the loader lists for the program:
+// its RUNPATH): a run that verifies decodes nothing, and loading Capstone costs
+// every start that links it 85,000 relocations and about 360 page faults (measured).
 #pragma once
 
 #include <cstdint>

@@ -169,14 +169,17 @@ void ElfImage::Index::build() {
       if (syms[slots[at]].name == syms[i].name) break;
     }
   }
-  // Functions by address; of aliases (one address, several names) the table's first
-  // comes last, so that containing() finds it. Go's linker writes its functions as
-  // two ascending runs (measured on every probe): they are merged; anything more
+  // Functions by address. Of aliases (one address, several names) containing() finds
+  // the one sorted last: the largest (runtime.text marks the first function's start
+  // with size 0), then the table's first. Go's linker writes its functions as two
+  // ascending runs (measured on every probe): they are merged; anything more
   // disordered past the first run is sorted first.
   for (uint32_t i = 0; i < syms.size(); i++)
     if (syms[i].func) funcs.push_back({syms[i].addr, i});
-  const auto before = [](const Func& a, const Func& b) {
-    return a.addr != b.addr ? a.addr < b.addr : a.index > b.index;
+  const auto before = [this](const Func& a, const Func& b) {
+    if (a.addr != b.addr) return a.addr < b.addr;
+    if (syms[a.index].size != syms[b.index].size) return syms[a.index].size < syms[b.index].size;
+    return a.index > b.index;
   };
   const auto run_end = std::is_sorted_until(funcs.begin(), funcs.end(), before);
   if (std::is_sorted_until(run_end, funcs.end(), before) != funcs.end()) std::sort(run_end, funcs.end(), before);

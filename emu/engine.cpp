@@ -585,7 +585,8 @@ uint32_t Engine::block_insns(uint64_t addr, uint32_t size) {
   if (insn_shift_ >= 0) return std::max<uint32_t>(size >> insn_shift_, 1);
   if (spec_.insn_width != 0) return std::max<uint32_t>(size / spec_.insn_width, 1);
   if (size == 0) return 1;  // Unicorn reports some blocks (s390x) without a size
-  // Variable-width code: decode a block once; a direct-mapped cache remembers it.
+  // Variable-width code: count a block once (count_block); a direct-mapped cache
+  // remembers it.
   BlockCount& slot = block_counts_[(addr ^ (addr >> 12)) % block_counts_.size()];
   if (slot.addr == addr && slot.size == size) return slot.insns;
   return count_block(slot, addr, size);

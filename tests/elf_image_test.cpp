@@ -3,7 +3,16 @@
 
 #include <fstream>
 
+#include <gelf.h>
+#include <libelf.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <map>
+
 #include "emu/elf_image.hpp"
+#include "probe_support.hpp"
 #include "support.hpp"
 
 namespace gotramp::emu {
@@ -35,6 +44,52 @@ TEST_P(ElfImageTest, LoadsAGuestElf) {
 
 INSTANTIATE_TEST_SUITE_P(Verified, ElfImageTest, ::testing::ValuesIn(test::verified_archs()),
                          [](const auto& info) { return test::arch_param_name(info.param); });
+
+// A real probe's function symbols come in more than one ascending run (Go's linker
+// writes two): every function start, read here from the symbol table with libelf,
+// is found by containing(); of aliases (several names at one address) the largest,
+// then the table's first. (runtime.text, size 0, shares the first function's start.)
+TEST(ElfImage, EveryFunctionOfARealProbeIsFoundAtItsStartAliasesByTheLargest) {
+  const std::string path = test::probe_path("bundled", "amd64");
+  ElfImage img = ElfImage::load(path);
+  elf_version(EV_CURRENT);
+  const int fd = open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  ASSERT_NE(elf, nullptr);
+  std::map<uint64_t, std::pair<std::string, uint64_t>> first_at;  // address -> (name, size) of the largest
+  size_t funcs = 0, aliases = 0, descents = 0;
+  uint64_t last = 0;
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn));) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (size_t k = 0; k < sh.sh_size / sh.sh_entsize; k++) {
+      GElf_Sym sym;
+      gelf_getsym(data, static_cast<int>(k), &sym);
+      const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
+      if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !name || !*name) continue;
+      funcs++;
+      descents += sym.st_value < last;
+      last = sym.st_value;
+      auto [at, fresh] = first_at.try_emplace(sym.st_value, name, sym.st_size);
+      if (!fresh) aliases++;
+      if (!fresh && sym.st_size > at->second.second) at->second = {name, sym.st_size};
+    }
+  }
+  elf_end(elf);
+  close(fd);
+  ASSERT_GT(funcs, 1000u);
+  EXPECT_GE(descents, 1u) << "the table is one ascending run: the merge is not exercised";
+  EXPECT_GE(aliases, 1u) << "no aliases: their order is not exercised";
+  for (const auto& [addr, first] : first_at) {
+    if (first.second == 0) continue;  // an empty symbol contains nothing
+    const Symbol* s = img.containing(addr);
+    ASSERT_NE(s, nullptr) << first.first;
+    EXPECT_EQ(s->addr, addr) << first.first;
+    EXPECT_EQ(s->name, first.first) << "of " << aliases << " aliases";
+  }
+}
 
 std::string write_temp(const std::string& name, const std::string& data) {
   auto p = std::filesystem::temp_directory_path() / name;
